@@ -1,0 +1,69 @@
+"""Pulumi resources for LaunchDarkly experiments.
+
+Public surface: ``Experiment`` and its argument classes, the enums users may pass, and the error
+tree (``errors``). Everything else is internal and may change.
+"""
+
+from .errors import (
+    APIError,
+    ConfigurationError,
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    LaunchDarklyError,
+    NotFoundError,
+    RateLimitedError,
+    RetryBudgetExceeded,
+    ServerError,
+    TransportError,
+    UnauthorizedError,
+)
+from .models import (
+    CorrectionMethod,
+    CorrectionScope,
+    DataSource,
+    ExperimentType,
+    Methodology,
+    RunningChangePolicy,
+    RunState,
+)
+from .resource import (
+    AnalysisConfigArgs,
+    Experiment,
+    ExperimentArgs,
+    FlagArgs,
+    IterationArgs,
+    MetricArgs,
+    TreatmentArgs,
+    TreatmentParameterArgs,
+)
+
+__all__ = [
+    "APIError",
+    "AnalysisConfigArgs",
+    "ConfigurationError",
+    "ConflictError",
+    "CorrectionMethod",
+    "CorrectionScope",
+    "DataSource",
+    "Experiment",
+    "ExperimentArgs",
+    "ExperimentType",
+    "FlagArgs",
+    "ForbiddenError",
+    "InvalidRequestError",
+    "IterationArgs",
+    "LaunchDarklyError",
+    "Methodology",
+    "MetricArgs",
+    "NotFoundError",
+    "RateLimitedError",
+    "RetryBudgetExceeded",
+    "RunState",
+    "RunningChangePolicy",
+    "ServerError",
+    "TransportError",
+    "TreatmentArgs",
+    "TreatmentParameterArgs",
+    "UnauthorizedError",
+]

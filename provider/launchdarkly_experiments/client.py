@@ -1,0 +1,269 @@
+"""The one HTTP client for LaunchDarkly's experiments API.
+
+It owns authentication headers, timeouts, the client-side concurrency limit, retries with backoff
+and jitter, and the mapping of error answers onto ``errors.APIError``. Tests plug an
+``httpx.BaseTransport`` in through ``transport=``; everything else goes over real HTTP.
+
+Retry policy (also stated in the README):
+
+* idempotent requests (GET) are retried on 429, 500, 502, 503, 504, timeouts and connection errors;
+* non-idempotent requests (POST, PATCH) are retried only when the request surely was not applied:
+  429 and failures to connect. Any other failure leaves the outcome unknown and raises
+  ``OutcomeUnknown``; the caller then re-reads before deciding what to send again;
+* waits honour ``Retry-After`` (seconds) or ``X-Ratelimit-Reset`` (epoch ms), otherwise exponential
+  backoff from 0.2 s to 10 s with full jitter; all retries of one call share one deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .errors import (
+    APIError,
+    RetryBudgetExceeded,
+    TransportError,
+    error_class_for,
+)
+from .models import ExperimentRep
+
+API_VERSION = "20240415"
+SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
+USER_AGENT = "pulumi-launchdarkly-experiments/0.1.0"
+# Every expand the provider needs to rebuild inputs and outputs from one GET.
+FULL_EXPAND = "treatments,draftIteration,previousIterations,analysisConfig,secondaryMetrics"
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MIN_BACKOFF = 0.2
+_MAX_BACKOFF = 10.0
+
+logger = logging.getLogger("launchdarkly_experiments.http")
+
+
+class OutcomeUnknown(TransportError):
+    """A write may or may not have been applied (timeout, dropped connection, 5xx)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    deadline: float = 120.0
+    min_backoff: float = _MIN_BACKOFF
+    max_backoff: float = _MAX_BACKOFF
+
+
+def experiments_path(project_key: str, environment_key: str, experiment_key: str = "") -> str:
+    path = (
+        f"/api/v2/projects/{quote(project_key, safe='')}"
+        f"/environments/{quote(environment_key, safe='')}/experiments"
+    )
+    return f"{path}/{quote(experiment_key, safe='')}" if experiment_key else path
+
+
+class LaunchDarklyClient:
+    """A thread-safe client; one instance serves every call of a provider host."""
+
+    def __init__(
+        self,
+        access_token: str,
+        api_host: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        max_concurrent_requests: int = 4,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._token = access_token
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._slots = threading.BoundedSemaphore(max(1, int(max_concurrent_requests)))
+        self._http = httpx.Client(
+            base_url=api_host,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            headers={
+                "Authorization": access_token,
+                "LD-API-Version": API_VERSION,
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            },
+        )
+
+    def __repr__(self) -> str:  # never show the token
+        return f"LaunchDarklyClient(api_host={str(self._http.base_url)!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- experiments ------------------------------------------------------------------------
+
+    def get_experiment(
+        self, project_key: str, environment_key: str, key: str, *, expand: str = FULL_EXPAND
+    ) -> ExperimentRep:
+        body = self.request(
+            "GET", experiments_path(project_key, environment_key, key), params={"expand": expand}
+        )
+        return ExperimentRep.model_validate(body)
+
+    def create_experiment(
+        self, project_key: str, environment_key: str, body: Mapping[str, Any]
+    ) -> ExperimentRep:
+        answer = self.request("POST", experiments_path(project_key, environment_key), json=body)
+        return ExperimentRep.model_validate(answer)
+
+    def patch_experiment(
+        self,
+        project_key: str,
+        environment_key: str,
+        key: str,
+        instructions: list[dict[str, Any]],
+        *,
+        comment: str | None = None,
+    ) -> ExperimentRep:
+        payload: dict[str, Any] = {"instructions": instructions}
+        if comment:
+            payload["comment"] = comment
+        answer = self.request(
+            "PATCH",
+            experiments_path(project_key, environment_key, key),
+            json=payload,
+            content_type=SEMANTIC_PATCH,
+        )
+        return ExperimentRep.model_validate(answer)
+
+    # -- transport --------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> Any:
+        """Send one request with retries; return the decoded JSON body (or None)."""
+        idempotent = method in ("GET", "HEAD", "OPTIONS")
+        started = self._clock()
+        attempt = 0
+        headers = {"Content-Type": content_type or "application/json"} if json is not None else {}
+        content = _encode(json) if json is not None else None
+        while True:
+            attempt += 1
+            try:
+                with self._slots:
+                    response = self._http.request(
+                        method, path, content=content, params=params, headers=headers
+                    )
+            except httpx.ConnectError as exc:
+                # Nothing reached the server: safe to retry any method.
+                failure: Exception = TransportError(
+                    f"could not connect to {self._http.base_url} ({method} {path}): "
+                    f"{type(exc).__name__}"
+                )
+                wait = None
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "was cut off"
+                if not idempotent:
+                    raise OutcomeUnknown(
+                        f"{method} {path} {kind} ({type(exc).__name__}); "
+                        "LaunchDarkly may or may not have applied it"
+                    ) from None
+                failure = TransportError(f"{method} {path} {kind} ({type(exc).__name__})")
+                wait = None
+            else:
+                _log(method, path, response)
+                if response.is_success:
+                    return response.json() if response.content else None
+                error = self._error(method, path, response)
+                if response.status_code not in RETRYABLE_STATUSES:
+                    raise error
+                if not idempotent and response.status_code != 429:
+                    raise OutcomeUnknown(str(error)) from error
+                failure = error
+                wait = _server_wait(response)
+
+            elapsed = self._clock() - started
+            remaining = self._retry.deadline - elapsed
+            if wait is None:
+                ceiling = min(self._retry.max_backoff, self._retry.min_backoff * 2 ** (attempt - 1))
+                wait = random.uniform(self._retry.min_backoff / 2, ceiling)
+            else:
+                wait += random.uniform(0, 0.1 * wait + 0.05)  # jitter: spread synchronized clients
+            if wait > remaining:
+                raise RetryBudgetExceeded(
+                    f"gave up after {attempt} attempt(s) in {elapsed:.1f}s "
+                    f"(retry deadline {self._retry.deadline:g}s): {failure}"
+                ) from (failure if isinstance(failure, APIError) else None)
+            logger.info(
+                "retrying %s %s in %.2fs after: %s (attempt %d)",
+                method,
+                path,
+                wait,
+                failure,
+                attempt,
+            )
+            self._sleep(wait)
+
+    def _error(self, method: str, path: str, response: httpx.Response) -> APIError:
+        code, message = f"http_{response.status_code}", response.reason_phrase or "error"
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, ValueError):
+            body = None
+        if isinstance(body, dict):
+            code = str(body.get("code") or code)
+            message = str(body.get("message") or message)
+        elif response.text:
+            message = response.text[:300]
+        message = message.replace(self._token, "****") if self._token else message
+        return error_class_for(response.status_code)(
+            response.status_code, code, message, method=method, path=path
+        )
+
+
+def _encode(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _server_wait(response: httpx.Response) -> float | None:
+    """Seconds the server asked us to wait, from Retry-After or X-Ratelimit-Reset."""
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            pass
+    reset = response.headers.get("X-Ratelimit-Reset")
+    if reset:
+        try:
+            # Epoch milliseconds; a clock skew can make it look past: wait its absolute distance.
+            return abs(int(reset) / 1000.0 - time.time())
+        except ValueError:
+            pass
+    return None
+
+
+def _log(method: str, path: str, response: httpx.Response) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        sent = redact_headers(response.request.headers)
+        logger.debug("%s %s -> %d headers=%s", method, path, response.status_code, sent)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Request headers with credentials replaced, safe for logs."""
+    return {
+        name: ("<redacted>" if name.lower() in ("authorization", "cookie") else value)
+        for name, value in headers.items()
+    }

@@ -1,0 +1,458 @@
+"""Typed domain layer: what a user declares, and what LaunchDarkly answers.
+
+Python attributes are snake_case; the wire (API bodies and Pulumi state) is camelCase. Input models
+forbid unknown fields; response models ignore them (LaunchDarkly adds fields over time).
+
+Field rules live here and only here: per-field rules as pydantic constraints, cross-field rules in
+``ExperimentSpec.cross_field_problems`` with one precise message per rule.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_KEY_RE = re.compile(KEY_PATTERN)
+
+
+class Methodology(StrEnum):
+    BAYESIAN = "bayesian"
+    FREQUENTIST = "frequentist"
+    EXPORT_ONLY = "export_only"
+
+
+class DataSource(StrEnum):
+    LAUNCHDARKLY = "launchdarkly"
+    SNOWFLAKE = "snowflake"
+
+
+class ExperimentType(StrEnum):
+    EXPERIMENT = "experiment"
+    MAB = "mab"
+    HOLDOUT = "holdout"
+
+
+class CorrectionMethod(StrEnum):
+    BONFERRONI = "bonferroni"
+    BENJAMINI_HOCHBERG = "benjamini-hochberg"
+
+
+class CorrectionScope(StrEnum):
+    VARIATIONS = "variations"
+    VARIATIONS_AND_METRICS = "variations-and-metrics"
+    METRICS = "metrics"
+
+
+class IterationStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+class RunState(StrEnum):
+    """The declared run state of an experiment's current iteration."""
+
+    DRAFT = "draft"
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+class RunningChangePolicy(StrEnum):
+    """What to do when the iteration design changes while an iteration is running."""
+
+    REFUSE = "refuse"
+    NEW_ITERATION = "new_iteration"
+
+
+# Defaults LaunchDarkly applies when a field is left out. A declared value equal to the default is
+# dropped before diffing, so writing the default explicitly is never a change.
+API_DEFAULTS: dict[str, Any] = {
+    "methodology": Methodology.BAYESIAN.value,
+    "dataSource": DataSource.LAUNCHDARKLY.value,
+    "type": ExperimentType.EXPERIMENT.value,
+    "tags": [],
+    "canReshuffleTraffic": True,
+    "randomizationUnit": "user",
+    "attributes": [],
+}
+
+
+def _check_key(value: str) -> str:
+    if not _KEY_RE.match(value):
+        raise ValueError(
+            "must start with a letter or digit and contain only letters, digits, '.', '_' or '-'"
+        )
+    return value
+
+
+Key = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_check_key)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _percent(value: Any) -> str:
+    """Allocation percentages are strings on the wire ("50"); accept numbers too."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError('must be a number from 0 to 100 (for example 50 or "33.5")')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"must be a number from 0 to 100, got {value!r}") from None
+    if not number.is_finite() or number < 0 or number > 100:
+        raise ValueError(f"must be a number from 0 to 100, got {value!r}")
+    text = format(number.normalize(), "f")
+    return text
+
+
+Percent = Annotated[str, BeforeValidator(_percent)]
+
+
+def _threshold(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError('must be a number given as a string, for example "5"')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"must be a number, got {value!r}") from None
+    if not number.is_finite() or number < 0 or number > 100:
+        raise ValueError(f"must be a number from 0 to 100, got {value!r}")
+    return format(number.normalize(), "f")
+
+
+Threshold = Annotated[str, BeforeValidator(_threshold)]
+
+
+class InputModel(BaseModel):
+    """Base of every user-input and request model."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        use_enum_values=True,
+    )
+
+    def wire(self) -> dict[str, Any]:
+        """The camelCase JSON body, without unset (None) fields."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class TreatmentParameter(InputModel):
+    flag_key: Key
+    variation_id: NonEmpty
+
+
+class Treatment(InputModel):
+    name: NonEmpty
+    baseline: bool = False
+    allocation_percent: Percent
+    parameters: list[TreatmentParameter] = Field(min_length=1)
+
+
+class FlagConfig(InputModel):
+    rule_id: NonEmpty = Field(description='A targeting rule `_id`, or "fallthrough".')
+    flag_config_version: int = Field(ge=0)
+    not_in_experiment_variation_id: NonEmpty | None = None
+
+
+class MetricRef(InputModel):
+    key: Key
+    is_group: bool = False
+
+
+class AnalysisConfig(InputModel):
+    bayesian_threshold: Threshold | None = None
+    significance_threshold: Threshold | None = None
+    test_direction: NonEmpty | None = None
+    multiple_comparison_correction_method: CorrectionMethod | None = None
+    multiple_comparison_correction_scope: CorrectionScope | None = None
+    sequential_testing_enabled: bool | None = None
+
+
+class IterationSpec(InputModel):
+    """The design of an iteration (``IterationInput`` in the spec)."""
+
+    hypothesis: NonEmpty
+    metrics: list[MetricRef] = Field(min_length=1)
+    treatments: list[Treatment] = Field(min_length=1)
+    flags: dict[Key, FlagConfig] = Field(min_length=1)
+    primary_single_metric_key: Key | None = None
+    primary_funnel_key: Key | None = None
+    randomization_unit: Key | None = None
+    can_reshuffle_traffic: bool | None = None
+    reallocation_frequency_millis: int | None = Field(default=None, gt=0)
+    covariate_id: NonEmpty | None = None
+    attributes: list[NonEmpty] | None = None
+
+
+class ExperimentBody(InputModel):
+    """The create-experiment request (``ExperimentPost``)."""
+
+    key: Key
+    name: NonEmpty
+    iteration: IterationSpec
+    description: str | None = None
+    maintainer_id: NonEmpty | None = None
+    holdout_id: NonEmpty | None = None
+    tags: list[NonEmpty] | None = None
+    methodology: Methodology | None = None
+    analysis_config: AnalysisConfig | None = None
+    data_source: DataSource | None = None
+    type: ExperimentType | None = None
+
+
+# Inputs that only steer the provider and never reach LaunchDarkly's create body.
+LIFECYCLE_FIELDS = (
+    "state",
+    "winningTreatment",
+    "winningReason",
+    "changeJustification",
+    "onRunningChange",
+    "adopt",
+)
+ADDRESS_FIELDS = ("projectKey", "environmentKey", "key")
+
+
+class ExperimentSpec(ExperimentBody):
+    """Everything a user declares for one ``Experiment`` resource."""
+
+    project_key: Key
+    environment_key: Key
+    state: RunState = RunState.DRAFT
+    winning_treatment: NonEmpty | None = None
+    winning_reason: NonEmpty | None = None
+    change_justification: NonEmpty | None = None
+    on_running_change: RunningChangePolicy = RunningChangePolicy.REFUSE
+    adopt: bool = False
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_as_set(cls, tags: list[str] | None) -> list[str] | None:
+        # LaunchDarkly treats tags as a set: order and repeats carry no meaning.
+        return sorted(set(tags)) if tags is not None else None
+
+    def body(self) -> ExperimentBody:
+        """The ``ExperimentPost`` body for this declaration."""
+        return ExperimentBody.model_validate(
+            {k: v for k, v in self.model_dump().items() if k in ExperimentBody.model_fields}
+        )
+
+    def cross_field_problems(self) -> list[tuple[str, str]]:
+        """Rules that span fields: (property path, message) per broken rule."""
+        problems: list[tuple[str, str]] = []
+        it = self.iteration
+        treatments = it.treatments
+
+        baselines = [t.name for t in treatments if t.baseline]
+        if len(baselines) != 1:
+            problems.append(
+                (
+                    "iteration.treatments",
+                    "exactly one treatment must have baseline=True, found "
+                    f"{len(baselines)}" + (f" ({', '.join(baselines)})" if baselines else ""),
+                )
+            )
+        total = sum((Decimal(t.allocation_percent) for t in treatments), Decimal(0))
+        if total > 100:
+            problems.append(
+                (
+                    "iteration.treatments",
+                    f"allocation percentages total {format(total.normalize(), 'f')}; "
+                    "they must total no more than 100",
+                )
+            )
+        names = [t.name for t in treatments]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            problems.append(
+                ("iteration.treatments", f"treatment names must be unique; repeated: {repeated}")
+            )
+        for i, treatment in enumerate(treatments):
+            for j, parameter in enumerate(treatment.parameters):
+                if parameter.flag_key not in it.flags:
+                    problems.append(
+                        (
+                            f"iteration.treatments[{i}].parameters[{j}].flagKey",
+                            f"flag {parameter.flag_key!r} is not in iteration.flags "
+                            f"(declared: {sorted(it.flags)})",
+                        )
+                    )
+
+        metric_keys = {m.key: m.is_group for m in it.metrics}
+        single, funnel = it.primary_single_metric_key, it.primary_funnel_key
+        if (single is None) == (funnel is None):
+            problems.append(
+                (
+                    "iteration.primarySingleMetricKey",
+                    "set exactly one of primarySingleMetricKey (a metric) or primaryFunnelKey "
+                    "(a funnel metric group)",
+                )
+            )
+        elif single is not None and metric_keys.get(single) is not False:
+            problems.append(
+                (
+                    "iteration.primarySingleMetricKey",
+                    f"{single!r} must also be listed in iteration.metrics as a metric "
+                    "(isGroup false)",
+                )
+            )
+        elif funnel is not None and metric_keys.get(funnel) is not True:
+            problems.append(
+                (
+                    "iteration.primaryFunnelKey",
+                    f"{funnel!r} must also be listed in iteration.metrics with isGroup true",
+                )
+            )
+
+        is_mab = self.type == ExperimentType.MAB.value
+        if it.reallocation_frequency_millis is not None and not is_mab:
+            problems.append(
+                (
+                    "iteration.reallocationFrequencyMillis",
+                    "only allowed when type is 'mab' (multi-armed bandit)",
+                )
+            )
+        if is_mab and it.reallocation_frequency_millis is None:
+            problems.append(
+                (
+                    "iteration.reallocationFrequencyMillis",
+                    "required when type is 'mab': how often, in milliseconds, traffic is "
+                    "reallocated",
+                )
+            )
+
+        if self.state == RunState.STOPPED.value and self.winning_treatment is None:
+            problems.append(
+                (
+                    "winningTreatment",
+                    "required when state is 'stopped': the name of the winning treatment "
+                    f"(one of {names})",
+                )
+            )
+        if self.winning_treatment is not None and self.winning_treatment not in names:
+            problems.append(
+                (
+                    "winningTreatment",
+                    f"{self.winning_treatment!r} is not a treatment name; use one of {names}",
+                )
+            )
+        if self.state == RunState.RUNNING.value and not any(
+            Decimal(t.allocation_percent) > 0 for t in treatments
+        ):
+            problems.append(
+                (
+                    "iteration.treatments",
+                    "state 'running' needs at least one treatment with a non-zero "
+                    "allocationPercent",
+                )
+            )
+        return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses (tolerant: unknown fields ignored)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class Link(ResponseModel):
+    href: str | None = None
+    type: str | None = None
+
+
+class ParameterRep(ResponseModel):
+    flag_key: str | None = None
+    variation_id: str | None = None
+
+
+class TreatmentRep(ResponseModel):
+    id: str | None = Field(default=None, alias="_id")
+    name: str
+    allocation_percent: str
+    baseline: bool | None = None
+    parameters: list[ParameterRep] | None = None
+
+
+class FlagRep(ResponseModel):
+    targeting_rule: str | None = None
+    flag_config_version: int | None = None
+    not_in_experiment_variation_id: str | None = None
+
+
+class MetricRep(ResponseModel):
+    key: str
+    is_group: bool | None = None
+
+
+class IterationRep(ResponseModel):
+    id: str | None = Field(default=None, alias="_id")
+    hypothesis: str
+    status: IterationStatus
+    created_at: int
+    started_at: int | None = None
+    ended_at: int | None = None
+    winning_treatment_id: str | None = None
+    winning_reason: str | None = None
+    can_reshuffle_traffic: bool | None = None
+    flags: dict[str, FlagRep] | None = None
+    reallocation_frequency_millis: int | None = None
+    version: int | None = None
+    primary_single_metric: MetricRep | None = None
+    primary_funnel: MetricRep | None = None
+    randomization_unit: str | None = None
+    attributes: list[str] | None = None
+    treatments: list[TreatmentRep] | None = None
+    metrics: list[MetricRep] | None = None
+    covariate_info: dict[str, Any] | None = None
+
+
+class AnalysisConfigRep(ResponseModel):
+    bayesian_threshold: str | None = None
+    significance_threshold: str | None = None
+    test_direction: str | None = None
+    multiple_comparison_correction_method: str | None = None
+    multiple_comparison_correction_scope: str | None = None
+    sequential_testing_enabled: bool | None = None
+
+
+class ExperimentRep(ResponseModel):
+    """An ``Experiment`` as LaunchDarkly returns it."""
+
+    id: str | None = Field(default=None, alias="_id")
+    key: str
+    name: str
+    description: str | None = None
+    maintainer_id: str = Field(alias="_maintainerId")
+    creation_date: int = Field(alias="_creationDate")
+    environment_key: str
+    methodology: str | None = None
+    data_source: str | None = None
+    archived_date: int | None = None
+    tags: list[str] | None = None
+    links: dict[str, Link] = Field(default_factory=dict, alias="_links")
+    holdout_id: str | None = None
+    type: str | None = None
+    current_iteration: IterationRep | None = None
+    draft_iteration: IterationRep | None = None
+    previous_iterations: list[IterationRep] | None = None
+    analysis_config: AnalysisConfigRep | None = None
+    mutable_fields_by_status: dict[str, dict[str, list[str]]] | None = None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_date is not None

@@ -1,0 +1,480 @@
+"""Pure decisions, no I/O: what differs, what replaces, and which instructions reach a state.
+
+Replace-vs-update rules (one place, also in the README's resource reference):
+
+* ``projectKey``, ``environmentKey``, ``key`` and ``type`` replace the experiment: they address it
+  (the first three are in its URL) or LaunchDarkly cannot change them (``type``).
+* Every other declared field is updated in place through the semantic-patch endpoint.
+* ``adopt``, ``changeJustification`` and ``onRunningChange`` steer how a change is made and are
+  never a change by themselves.
+
+"Declared form" is the camelCase dict of a user's inputs with API defaults dropped and tags sorted;
+the provider keeps the live experiment in the same form in its outputs, so a diff is a plain
+comparison and refresh shows drift field by field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import (
+    ADDRESS_FIELDS,
+    API_DEFAULTS,
+    ExperimentRep,
+    ExperimentSpec,
+    IterationRep,
+    IterationStatus,
+    RunningChangePolicy,
+    RunState,
+)
+
+REPLACE_FIELDS = (*ADDRESS_FIELDS, "type")
+STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
+EXPERIMENT_FIELDS = (
+    "name",
+    "description",
+    "tags",
+    "maintainerId",
+    "methodology",
+    "analysisConfig",
+    "dataSource",
+    "holdoutId",
+)
+# Iteration fields LaunchDarkly lets a running iteration take in place: additions only.
+ADDITIVE_WHILE_RUNNING = ("metrics", "attributes")
+# A computed input that check adds when the change will start a new iteration, so that the preview
+# names the consequence. It is never stored in outputs, so it does not linger as a diff.
+ITERATION_CHANGE = "iterationChange"
+NEW_ITERATION_NOTICE = "starts a new iteration: the running iteration stops and results reset"
+
+_STATUS_TO_STATE = {
+    IterationStatus.NOT_STARTED: RunState.DRAFT,
+    IterationStatus.RUNNING: RunState.RUNNING,
+    IterationStatus.STOPPED: RunState.STOPPED,
+}
+
+
+class PlanError(Exception):
+    """The declared change cannot be made; the message says what to do instead."""
+
+    def __init__(self, prop: str, message: str) -> None:
+        self.property = prop
+        self.message = message
+        super().__init__(f"{prop}: {message}")
+
+
+# -- declared form ----------------------------------------------------------------------------
+
+
+def declared(spec: ExperimentSpec) -> dict[str, Any]:
+    """The canonical camelCase form of a declaration, API defaults dropped."""
+    # exclude_defaults: isGroup=False, baseline=False, state="draft"... are never a difference.
+    data = spec.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True, mode="json")
+    return _drop_defaults(data)
+
+
+def _drop_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if API_DEFAULTS.get(k, _MISSING) != v}
+    iteration = out.get("iteration")
+    if isinstance(iteration, dict):
+        out["iteration"] = {
+            k: v for k, v in iteration.items() if API_DEFAULTS.get(k, _MISSING) != v
+        }
+    for key, default in (
+        ("state", RunState.DRAFT.value),
+        ("onRunningChange", RunningChangePolicy.REFUSE.value),
+        ("adopt", False),
+    ):
+        if out.get(key) == default:
+            out.pop(key)
+    return out
+
+
+_MISSING = object()
+
+
+def iteration_design(rep: IterationRep, hint: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Rebuild an ``IterationInput`` (declared form) from a live iteration.
+
+    ``hint`` is the previously declared iteration: fields LaunchDarkly fills in by itself (such as
+    ``notInExperimentVariationId``) are kept only where the user declared them.
+    """
+    hint = hint or {}
+    hinted_flags = hint.get("flags") or {}
+    design: dict[str, Any] = {"hypothesis": rep.hypothesis}
+    design["metrics"] = [
+        {"key": m.key, **({"isGroup": True} if m.is_group else {})} for m in rep.metrics or []
+    ]
+    treatments = []
+    for t in rep.treatments or []:
+        item: dict[str, Any] = {
+            "name": t.name,
+            "allocationPercent": t.allocation_percent,
+            "parameters": [
+                {"flagKey": p.flag_key, "variationId": p.variation_id} for p in t.parameters or []
+            ],
+        }
+        if t.baseline:
+            item["baseline"] = True
+        treatments.append(item)
+    design["treatments"] = treatments
+    flags: dict[str, Any] = {}
+    for flag_key, flag in (rep.flags or {}).items():
+        entry: dict[str, Any] = {
+            "ruleId": flag.targeting_rule or "fallthrough",
+            "flagConfigVersion": flag.flag_config_version or 0,
+        }
+        declared_nie = (hinted_flags.get(flag_key) or {}).get("notInExperimentVariationId")
+        if flag.not_in_experiment_variation_id and declared_nie is not None:
+            entry["notInExperimentVariationId"] = flag.not_in_experiment_variation_id
+        flags[flag_key] = entry
+    design["flags"] = flags
+    if rep.primary_single_metric is not None:
+        design["primarySingleMetricKey"] = rep.primary_single_metric.key
+    if rep.primary_funnel is not None:
+        design["primaryFunnelKey"] = rep.primary_funnel.key
+    if rep.randomization_unit is not None:
+        design["randomizationUnit"] = rep.randomization_unit
+    if rep.can_reshuffle_traffic is not None:
+        design["canReshuffleTraffic"] = rep.can_reshuffle_traffic
+    if rep.reallocation_frequency_millis is not None:
+        design["reallocationFrequencyMillis"] = rep.reallocation_frequency_millis
+    covariate = (rep.covariate_info or {}).get("id")
+    if covariate:
+        design["covariateId"] = covariate
+    if rep.attributes:
+        design["attributes"] = list(rep.attributes)
+    return {k: v for k, v in design.items() if API_DEFAULTS.get(k, _MISSING) != v}
+
+
+def declared_from_live(
+    rep: ExperimentRep, project_key: str, hint: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The live experiment in declared form: what the user would have to write to get it.
+
+    ``hint`` is the previous declared form; steering fields are carried over from it.
+    """
+    hint = hint or {}
+    data: dict[str, Any] = {
+        "projectKey": project_key,
+        "environmentKey": rep.environment_key,
+        "key": rep.key,
+        "name": rep.name,
+    }
+    if rep.description:
+        data["description"] = rep.description
+    if "maintainerId" in hint:
+        data["maintainerId"] = rep.maintainer_id
+    if rep.holdout_id:
+        data["holdoutId"] = rep.holdout_id
+    if rep.tags:
+        data["tags"] = sorted(set(rep.tags))
+    for name, value in (
+        ("methodology", rep.methodology),
+        ("dataSource", rep.data_source),
+        ("type", rep.type),
+    ):
+        if value is not None:
+            data[name] = value
+    if rep.analysis_config is not None:
+        config = rep.analysis_config.model_dump(by_alias=True, exclude_none=True)
+        if config:
+            data["analysisConfig"] = config
+    elif "analysisConfig" in hint:
+        data["analysisConfig"] = hint["analysisConfig"]
+    current = rep.current_iteration
+    if current is not None:
+        data["iteration"] = iteration_design(current, hint.get("iteration"))
+        state = _STATUS_TO_STATE[current.status]
+        data["state"] = state.value
+        if current.winning_treatment_id:
+            by_id = {t.id: t.name for t in current.treatments or []}
+            winner = by_id.get(current.winning_treatment_id)
+            if winner:
+                data["winningTreatment"] = winner
+        if current.winning_reason:
+            data["winningReason"] = current.winning_reason
+    elif "iteration" in hint:
+        data["iteration"] = hint["iteration"]
+    for name in STEERING_FIELDS:
+        if name in hint:
+            data[name] = hint[name]
+    return _drop_defaults(data)
+
+
+# -- diff -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    changed: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.changed)
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> Difference:
+    """Compare two declared forms (old from outputs, new from checked inputs)."""
+    keys = sorted((set(old) | set(new)) - set(STEERING_FIELDS))
+    changed = tuple(k for k in keys if not k.startswith("__") and old.get(k) != new.get(k))
+    replaces = tuple(k for k in changed if k in REPLACE_FIELDS)
+    return Difference(changed, replaces)
+
+
+def design_changes(old_iteration: dict[str, Any], new_iteration: dict[str, Any]) -> list[str]:
+    """Iteration fields whose values differ."""
+    keys = sorted(set(old_iteration) | set(new_iteration))
+    return [k for k in keys if old_iteration.get(k) != new_iteration.get(k)]
+
+
+def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when applying ``new`` over a running ``old`` needs a new iteration."""
+    if old.get("state") != RunState.RUNNING.value:
+        return False
+    if new.get("state", RunState.DRAFT.value) != RunState.RUNNING.value:
+        return False
+    old_it, new_it = old.get("iteration") or {}, new.get("iteration") or {}
+    return not _only_additions(old_it, new_it, design_changes(old_it, new_it))
+
+
+def _only_additions(old_it: dict[str, Any], new_it: dict[str, Any], changed: list[str]) -> bool:
+    for name in changed:
+        if name not in ADDITIVE_WHILE_RUNNING:
+            return False
+        before, after = old_it.get(name) or [], new_it.get(name) or []
+        if after[: len(before)] != before:
+            return False
+    return True
+
+
+def running_change_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | None:
+    """Check-time rule: redesigning a running iteration needs an explicit opt-in."""
+    if not old or old.get("state") != RunState.RUNNING.value:
+        return None
+    old_it, new_it = old.get("iteration") or {}, new.get("iteration") or {}
+    changed = design_changes(old_it, new_it)
+    if not changed or _only_additions(old_it, new_it, changed):
+        return None
+    fields = ", ".join(changed)
+    if new.get("state") == RunState.STOPPED.value:
+        return PlanError(
+            "iteration",
+            f"the iteration is running; stopping it and changing its design ({fields}) in one "
+            "update is not supported: stop it first (state='stopped'), then change the design "
+            "and set state='running' to start a new iteration",
+        )
+    if new.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
+        return PlanError(
+            "iteration",
+            f"the iteration is running; changing {fields} starts a new iteration and resets "
+            "the results collected so far. Set on_running_change='new_iteration' to allow it, "
+            "or stop the experiment first (state='stopped' with a winning_treatment)",
+        )
+    return None
+
+
+# -- update plan ------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveView:
+    """What the provider knows of the live experiment: its declared form and iteration facts."""
+
+    declared: dict[str, Any]
+    status: IterationStatus | None
+    treatment_ids: dict[str, str] = field(default_factory=dict)
+    archived: bool = False
+
+    @classmethod
+    def from_rep(cls, rep: ExperimentRep, project_key: str, hint: dict[str, Any]) -> LiveView:
+        current = rep.current_iteration
+        return cls(
+            declared=declared_from_live(rep, project_key, hint),
+            status=current.status if current else None,
+            treatment_ids={t.name: t.id for t in (current.treatments or []) if t.id}
+            if current
+            else {},
+            archived=rep.archived,
+        )
+
+
+def _field_updates(names: list[str], source: dict[str, Any]) -> dict[str, Any]:
+    updates: dict[str, Any] = {}
+    for name in names:
+        if name in source:
+            updates[name] = {"operation": "update", "value": source[name]}
+        else:
+            updates[name] = {"operation": "remove"}
+    return updates
+
+
+def _design_updates(old_it: dict[str, Any], new_it: dict[str, Any]) -> dict[str, Any]:
+    changed = design_changes(old_it, new_it)
+    updates: dict[str, Any] = {}
+    for name in changed:
+        if name in new_it:
+            updates[name] = {"operation": "update", "value": new_it[name]}
+        elif name in API_DEFAULTS:
+            updates[name] = {"operation": "update", "value": API_DEFAULTS[name]}
+        else:
+            updates[name] = {"operation": "remove"}
+    return updates
+
+
+def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str, Any]]:
+    """The instructions of the next PATCH that moves ``live`` towards ``desired``.
+
+    Called again on the PATCH's answer until it returns nothing, so each call only needs to take
+    one safe step. Raises ``PlanError`` for a change LaunchDarkly cannot make.
+    """
+    have = live.declared
+    want_state = RunState(desired.get("state", RunState.DRAFT.value))
+    justification = desired.get("changeJustification")
+
+    if live.archived:
+        return [{"kind": "restoreExperiment"}]
+
+    instructions: list[dict[str, Any]] = []
+    experiment_changes = [k for k in EXPERIMENT_FIELDS if have.get(k) != desired.get(k)]
+    old_it, new_it = have.get("iteration") or {}, desired.get("iteration") or {}
+    design = _design_updates(old_it, new_it)
+
+    status = live.status
+    if status == IterationStatus.RUNNING and design:
+        if _only_additions(old_it, new_it, list(design)):
+            additions = {
+                name: {"operation": "add", "value": new_it[name][len(old_it.get(name) or []) :]}
+                for name in design
+            }
+            fields = {**_field_updates(experiment_changes, desired), **additions}
+            return [{"kind": "updateExperimentFields", "value": fields}]
+        if want_state != RunState.RUNNING:
+            raise PlanError(
+                "iteration",
+                "the running iteration's design cannot change unless it keeps running in a new "
+                "iteration (state='running', on_running_change='new_iteration') or is stopped "
+                "first",
+            )
+        if desired.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
+            raise PlanError(
+                "iteration",
+                f"the iteration is running; changing {', '.join(design)} starts a new iteration "
+                "and resets results. Set on_running_change='new_iteration' to allow it",
+            )
+        instruction: dict[str, Any] = {
+            "kind": "saveAndStartNewIteration",
+            "value": {**_field_updates(experiment_changes, desired), **design},
+        }
+        if justification:
+            instruction["changeJustification"] = justification
+        return [instruction]
+
+    if experiment_changes or design:
+        if status == IterationStatus.STOPPED and design and want_state == RunState.STOPPED:
+            raise PlanError(
+                "iteration",
+                "the iteration is stopped; to run a new design set state='draft' or 'running'",
+            )
+        instructions.append(
+            {
+                "kind": "updateExperimentFields",
+                "value": {**_field_updates(experiment_changes, desired), **design},
+            }
+        )
+        # Changing a stopped iteration's design makes a new draft: decide the state on the answer.
+        if status == IterationStatus.STOPPED and design:
+            return instructions
+
+    if want_state == RunState.RUNNING and status in (
+        IterationStatus.NOT_STARTED,
+        IterationStatus.STOPPED,
+    ):
+        start: dict[str, Any] = {"kind": "startIteration"}
+        if justification:
+            start["changeJustification"] = justification
+        instructions.append(start)
+    elif want_state == RunState.STOPPED and status in (
+        IterationStatus.NOT_STARTED,
+        IterationStatus.RUNNING,
+    ):
+        winner_name = desired.get("winningTreatment")
+        winner_id = live.treatment_ids.get(winner_name or "")
+        if not winner_id:
+            raise PlanError(
+                "winningTreatment",
+                f"{winner_name!r} is not a treatment of the current iteration "
+                f"({sorted(live.treatment_ids)})",
+            )
+        if status == IterationStatus.NOT_STARTED:
+            instructions.append({"kind": "startIteration"})
+        stop: dict[str, Any] = {"kind": "stopIteration", "winningTreatmentId": winner_id}
+        if desired.get("winningReason"):
+            stop["winningReason"] = desired["winningReason"]
+        instructions.append(stop)
+    elif want_state == RunState.DRAFT and status == IterationStatus.RUNNING:
+        raise PlanError(
+            "state",
+            "a running iteration cannot go back to draft; declare state='stopped' with a "
+            "winning_treatment to end it",
+        )
+    return instructions
+
+
+# -- outputs ----------------------------------------------------------------------------------
+
+
+def outputs(rep: ExperimentRep, declared_form: dict[str, Any]) -> dict[str, Any]:
+    """Resource outputs: the declared form plus what LaunchDarkly computed."""
+    current = rep.current_iteration
+    out: dict[str, Any] = dict(declared_form)
+    out.update(
+        {
+            "experimentId": rep.id,
+            "creationDate": rep.creation_date,
+            "archivedDate": rep.archived_date,
+            "effectiveMaintainerId": rep.maintainer_id,
+            "links": {name: link.href for name, link in rep.links.items()},
+            "currentIteration": _iteration_summary(current) if current else None,
+            "previousIterations": [_iteration_summary(i) for i in rep.previous_iterations or []],
+        }
+    )
+    return out
+
+
+def _iteration_summary(it: IterationRep) -> dict[str, Any]:
+    ids = {t.name: t.id for t in it.treatments or [] if t.id}
+    winner = next((n for n, i in ids.items() if i == it.winning_treatment_id), None)
+    return {
+        "id": it.id,
+        "status": it.status.value,
+        "createdAt": it.created_at,
+        "startedAt": it.started_at,
+        "endedAt": it.ended_at,
+        "treatmentIds": ids,
+        "winningTreatmentId": it.winning_treatment_id,
+        "winningTreatment": winner,
+        "winningReason": it.winning_reason,
+    }
+
+
+OUTPUT_ONLY_FIELDS = (
+    "experimentId",
+    "creationDate",
+    "archivedDate",
+    "effectiveMaintainerId",
+    "links",
+    "currentIteration",
+    "previousIterations",
+)
+
+
+def declared_part(outputs_or_inputs: dict[str, Any]) -> dict[str, Any]:
+    """Drop computed outputs and engine keys, leaving the declared form."""
+    return {
+        k: v
+        for k, v in outputs_or_inputs.items()
+        if k not in OUTPUT_ONLY_FIELDS and not k.startswith("__") and k != ITERATION_CHANGE
+    }

@@ -1,0 +1,450 @@
+"""The dynamic provider: Pulumi dicts in, models, plan, client, Pulumi dicts out.
+
+COMPATIBILITY CONTRACT: ``launchdarkly_experiments.provider.ExperimentProvider`` is pickled by
+reference into every resource's state. Never move or rename this module or the class.
+
+Nothing credential-like lives on a pickled instance: ``__getstate__`` keeps no attributes, and the
+settings (token included) and the HTTP client are built per provider-host process, in
+``configure()`` or on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pydantic import ValidationError
+
+from . import plan
+from .client import LaunchDarklyClient, OutcomeUnknown, RetryPolicy
+from .config import SETTINGS, Settings, resolve_settings
+from .errors import (
+    APIError,
+    ConflictError,
+    InvalidRequestError,
+    LaunchDarklyError,
+    NotFoundError,
+)
+from .models import ExperimentRep, ExperimentSpec, IterationStatus
+
+logger = logging.getLogger("launchdarkly_experiments.provider")
+
+MAX_PATCH_STEPS = 8
+
+
+class ExperimentProvider(ResourceProvider):
+    """CRUD for ``launchdarkly:Experiment`` over LaunchDarkly's experiments API."""
+
+    def __init__(self) -> None:
+        self._setup()
+
+    def _setup(self) -> None:
+        self._lock = threading.Lock()
+        self._settings: Settings | None = None
+        self._client: LaunchDarklyClient | None = None
+
+    # The instance is pickled into state: keep nothing (no token, client or lock).
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._setup()
+
+    # -- settings and client ---------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        config: dict[str, str] = {}
+        for setting in SETTINGS:
+            value = req.config.get(setting.config_key)
+            if value is not None:
+                config[setting.config_key] = str(value)
+        with self._lock:
+            self._settings = resolve_settings(config, os.environ)
+            self._client = None
+
+    @property
+    def settings(self) -> Settings:
+        with self._lock:
+            if self._settings is None:
+                self._settings = resolve_settings({}, os.environ)
+            return self._settings
+
+    def client(self) -> LaunchDarklyClient:
+        """The shared client, built on first use (a missing token fails here, not at preview)."""
+        settings = self.settings
+        with self._lock:
+            if self._client is None:
+                self._client = LaunchDarklyClient(
+                    settings.require_token(),
+                    settings.api_host,
+                    timeout=settings.request_timeout,
+                    retry=RetryPolicy(deadline=settings.retry_deadline),
+                    max_concurrent_requests=settings.max_concurrent_requests,
+                )
+            return self._client
+
+    # -- check ------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        # Unset inputs arrive as None; computed outputs are seeded as None by the resource class.
+        props = {k: v for k, v in plan.declared_part(news).items() if v is not None}
+        settings = self.settings
+        for name, default in (
+            ("projectKey", settings.project_key),
+            ("environmentKey", settings.environment_key),
+        ):
+            if props.get(name) is None and default:
+                props[name] = default
+        props.pop(plan.ITERATION_CHANGE, None)
+
+        if _has_unknown(props):
+            # Preview with values not known yet: report only what is wrong for sure.
+            failures = [
+                CheckFailure(prop, reason)
+                for prop, reason in validation_problems(props)
+                if not _depends_on_unknown(props, prop)
+            ]
+            return CheckResult(props, failures)
+
+        problems = validation_problems(props)
+        if problems:
+            return CheckResult(props, [CheckFailure(p, r) for p, r in problems])
+
+        spec = ExperimentSpec.model_validate(props)
+        inputs = plan.declared(spec)
+        old = {k: v for k, v in plan.declared_part(_olds).items() if v is not None}
+        failures = []
+        if old and not _has_unknown(old):
+            if old.get("type", "experiment") != inputs.get("type", "experiment") and all(
+                old.get(k) == inputs.get(k) for k in plan.REPLACE_FIELDS
+            ):
+                failures.append(
+                    CheckFailure(
+                        "type",
+                        "an experiment's type cannot change after creation; give the experiment "
+                        "a new key to create it with the new type",
+                    )
+                )
+            problem = plan.running_change_problem(old, inputs)
+            if problem is not None:
+                failures.append(CheckFailure(problem.property, problem.message))
+            elif plan.restarts_iteration(old, inputs):
+                inputs[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
+        return CheckResult(inputs, failures)
+
+    # -- diff -------------------------------------------------------------------------------
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        old = plan.declared_part(_olds)
+        new = plan.declared_part(_news)
+        if _news.get(plan.ITERATION_CHANGE):
+            new[plan.ITERATION_CHANGE] = _news[plan.ITERATION_CHANGE]
+        difference = plan.diff(old, new)
+        # A replacement creates the new experiment first, then archives the old one: the address
+        # differs, so both can exist, and nothing is lost if the create fails.
+        return DiffResult(
+            changes=difference.changes,
+            replaces=list(difference.replaces),
+            delete_before_replace=False,
+        )
+
+    # -- create -----------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = ExperimentSpec.model_validate(plan.declared_part(props))
+        desired = plan.declared(spec)
+        where = _address(spec.project_key, spec.environment_key, spec.key)
+        with _operation("create", where):
+            rep = self._create_or_take_over(spec, desired)
+            rep = self._converge(spec.project_key, spec.environment_key, spec.key, rep, desired)
+            return CreateResult(where, self._outputs(rep, spec.project_key, desired))
+
+    def _create_or_take_over(self, spec: ExperimentSpec, desired: dict[str, Any]) -> ExperimentRep:
+        client = self.client()
+        project, env, key = spec.project_key, spec.environment_key, spec.key
+        body = spec.body().wire()
+        uncertain = False
+        for _ in range(3):
+            try:
+                return client.create_experiment(project, env, body)
+            except OutcomeUnknown as exc:
+                # The POST may have landed: look before sending it again.
+                logger.warning("create of %s had an unknown outcome (%s); checking", key, exc)
+                uncertain = True
+                try:
+                    existing = client.get_experiment(project, env, key)
+                except NotFoundError:
+                    continue
+                if _matches_sent(existing, project, desired):
+                    return existing
+                raise self._exists_error(existing, project, env, key) from None
+            except ConflictError:
+                existing = client.get_experiment(project, env, key)
+                if existing.archived:
+                    logger.warning("%s exists archived; restoring it", key)
+                    return existing  # _converge restores it and applies the declaration
+                if spec.adopt or (uncertain and _matches_sent(existing, project, desired)):
+                    return existing
+                raise self._exists_error(existing, project, env, key) from None
+        raise OutcomeUnknown(f"could not confirm whether experiment {key!r} was created")
+
+    @staticmethod
+    def _exists_error(
+        existing: ExperimentRep, project: str, env: str, key: str
+    ) -> LaunchDarklyError:
+        return ConflictError(
+            409,
+            "conflict",
+            f"an experiment with key {key!r} already exists in {project}/{env} and is not "
+            "managed by this stack; set adopt=True to take it over (it will be changed to match "
+            "this declaration), or choose another key",
+            method="POST",
+            path="experiments",
+        )
+
+    # -- read -------------------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        project, env, key = _split_id(id_, props)
+        where = _address(project, env, key)
+        hint = plan.declared_part(props)
+        with _operation("read", where):
+            try:
+                rep = self.client().get_experiment(project, env, key)
+            except NotFoundError:
+                return ReadResult(None, {})
+            if rep.archived:
+                # Archived is what destroy leaves behind: for Pulumi the experiment is gone.
+                return ReadResult(None, {})
+            live = plan.declared_from_live(rep, project, hint)
+            return ReadResult(where, plan.outputs(rep, live), live)
+
+    # -- update -----------------------------------------------------------------------------
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        spec = ExperimentSpec.model_validate(plan.declared_part(_news))
+        desired = plan.declared(spec)
+        project, env, key = spec.project_key, spec.environment_key, spec.key
+        with _operation("update", _address(project, env, key)):
+            live = _live_from_outputs(_olds)
+            rep = self._converge(project, env, key, None, desired, live=live)
+            if rep is None:
+                # Nothing to send (steering inputs only): keep what LaunchDarkly last said.
+                outs = {k: v for k, v in _olds.items() if k in plan.OUTPUT_ONLY_FIELDS}
+                return UpdateResult({**desired, **outs})
+            return UpdateResult(self._outputs(rep, project, desired))
+
+    def _converge(
+        self,
+        project: str,
+        env: str,
+        key: str,
+        rep: ExperimentRep | None,
+        desired: dict[str, Any],
+        *,
+        live: plan.LiveView | None = None,
+    ) -> ExperimentRep:
+        """PATCH step by step until the experiment matches ``desired``; returns the last answer.
+
+        Starts from ``rep`` (fresh) or ``live`` (from state, possibly stale). Conflicts and unknown
+        outcomes re-read and re-plan, so nothing is applied twice.
+        """
+        client = self.client()
+        fresh = rep is not None
+        if rep is not None:
+            live = plan.LiveView.from_rep(rep, project, desired)
+        assert live is not None
+        for _ in range(MAX_PATCH_STEPS):
+            try:
+                instructions = plan.next_instructions(live, desired)
+            except plan.PlanError:
+                if fresh:
+                    raise
+                instructions = []  # state may be stale: decide again on a fresh read
+                rep, live, fresh = self._reread(project, env, key, desired)
+                continue
+            if not instructions:
+                break
+            try:
+                rep = client.patch_experiment(project, env, key, instructions)
+            except (OutcomeUnknown, ConflictError):
+                rep, live, fresh = self._reread(project, env, key, desired)
+                continue
+            except InvalidRequestError:
+                if fresh:
+                    raise
+                rep, live, fresh = self._reread(project, env, key, desired)
+                continue
+            live, fresh = plan.LiveView.from_rep(rep, project, desired), True
+        else:
+            raise LaunchDarklyError(
+                f"experiment {key!r} did not reach the declared state after "
+                f"{MAX_PATCH_STEPS} updates; run `pulumi refresh` and try again"
+            )
+        if rep is None or _needs_full_read(rep):
+            rep = client.get_experiment(project, env, key)
+        return rep
+
+    def _reread(
+        self, project: str, env: str, key: str, desired: dict[str, Any]
+    ) -> tuple[ExperimentRep, plan.LiveView, bool]:
+        rep = self.client().get_experiment(project, env, key)
+        return rep, plan.LiveView.from_rep(rep, project, desired), True
+
+    # -- delete -----------------------------------------------------------------------------
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        project, env, key = _split_id(_id, _props)
+        with _operation("delete", _address(project, env, key)):
+            client = self.client()
+            for _ in range(3):
+                try:
+                    client.patch_experiment(project, env, key, [{"kind": "archiveExperiment"}])
+                    return
+                except NotFoundError:
+                    return  # already gone: nothing to archive
+                except OutcomeUnknown:
+                    try:
+                        if client.get_experiment(project, env, key, expand="").archived:
+                            return
+                    except NotFoundError:
+                        return
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _outputs(rep: ExperimentRep, project: str, desired: dict[str, Any]) -> dict[str, Any]:
+        return plan.outputs(rep, plan.declared_from_live(rep, project, desired))
+
+
+# -- module helpers ---------------------------------------------------------------------------
+
+
+def validation_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every problem with a declaration as (property path, message); empty when valid."""
+    try:
+        spec = ExperimentSpec.model_validate(dict(props))
+    except ValidationError as exc:
+        return [_describe_error(error) for error in exc.errors()]
+    return spec.cross_field_problems()
+
+
+def _describe_error(error: Any) -> tuple[str, str]:
+    loc = error.get("loc", ())
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    kind = error.get("type", "")
+    message = str(error.get("msg", "invalid"))
+    if kind == "extra_forbidden":
+        message = "unknown property; check the spelling against the resource reference"
+    elif kind == "missing":
+        message = "required"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return path or "(resource)", message
+
+
+def _strip_engine_keys(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def _has_unknown(value: Any) -> bool:
+    if _is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def _depends_on_unknown(props: Mapping[str, Any], path: str) -> bool:
+    """True when a problem at ``path`` may only be due to a value unknown at preview."""
+    node: Any = props
+    for part in path.replace("[", ".").replace("]", "").split("."):
+        if _is_unknown(node):
+            return True
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            break
+    # Cross-field rules look at whole collections: any unknown under them may hide a fix.
+    return _has_unknown(node) or _has_unknown(props.get("iteration"))
+
+
+def _address(project: str, env: str, key: str) -> str:
+    return f"{project}/{env}/{key}"
+
+
+def _split_id(id_: str, props: Mapping[str, Any]) -> tuple[str, str, str]:
+    project, env, key = props.get("projectKey"), props.get("environmentKey"), props.get("key")
+    if isinstance(project, str) and isinstance(env, str) and isinstance(key, str):
+        return project, env, key
+    parts = id_.split("/")
+    if len(parts) != 3 or not all(parts):
+        raise LaunchDarklyError(
+            f"resource id {id_!r} is not of the form <projectKey>/<environmentKey>/<experimentKey>"
+        )
+    return parts[0], parts[1], parts[2]
+
+
+def _live_from_outputs(outputs: Mapping[str, Any]) -> plan.LiveView:
+    current = outputs.get("currentIteration") or {}
+    status = current.get("status")
+    return plan.LiveView(
+        declared=plan.declared_part(dict(outputs)),
+        status=IterationStatus(status) if status else None,
+        treatment_ids=dict(current.get("treatmentIds") or {}),
+        archived=outputs.get("archivedDate") is not None,
+    )
+
+
+def _matches_sent(existing: ExperimentRep, project: str, desired: Mapping[str, Any]) -> bool:
+    """Is ``existing`` the experiment our own earlier POST created (same body)?"""
+    live = plan.declared_from_live(existing, project, dict(desired))
+    keys = ("name", "description", "iteration", "tags", "methodology", "dataSource", "type")
+    return not existing.archived and all(live.get(k) == desired.get(k) for k in keys)
+
+
+def _needs_full_read(rep: ExperimentRep) -> bool:
+    current = rep.current_iteration
+    return current is None or current.treatments is None
+
+
+@contextmanager
+def _operation(operation: str, where: str) -> Iterator[None]:
+    """Name the operation and experiment in every error, and drop deep tracebacks."""
+    try:
+        yield
+    except APIError as exc:
+        raise exc.with_context(f"{operation} experiment {where}") from None
+    except plan.PlanError as exc:
+        raise LaunchDarklyError(f"{operation} experiment {where}: {exc}") from None
+    except LaunchDarklyError as exc:
+        raise type(exc)(f"{operation} experiment {where}: {exc}") from None
