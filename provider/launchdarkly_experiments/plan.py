@@ -2,8 +2,9 @@
 
 Replace-vs-update rules (one place, also in the README's resource reference):
 
-* ``projectKey``, ``environmentKey``, ``key`` and ``type`` replace the experiment: they address it
-  (the first three are in its URL) or LaunchDarkly cannot change them (``type``).
+* ``projectKey``, ``environmentKey`` and ``key`` replace the experiment: they are in its URL.
+* ``type`` cannot change at all: a replacement would reuse the key, which an archived experiment
+  keeps holding, so ``check`` refuses it and asks for a new key.
 * Every other declared field is updated in place through the semantic-patch endpoint.
 * ``adopt``, ``changeJustification`` and ``onRunningChange`` steer how a change is made and are
   never a change by themselves.
@@ -29,7 +30,7 @@ from .models import (
     RunState,
 )
 
-REPLACE_FIELDS = (*ADDRESS_FIELDS, "type")
+REPLACE_FIELDS = ADDRESS_FIELDS
 STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
 EXPERIMENT_FIELDS = (
     "name",

@@ -394,8 +394,11 @@ def _depends_on_unknown(props: Mapping[str, Any], path: str) -> bool:
             node = node[int(part)]
         else:
             break
-    # Cross-field rules look at whole collections: any unknown under them may hide a fix.
-    return _has_unknown(node) or _has_unknown(props.get("iteration"))
+    if _has_unknown(node):
+        return True
+    # Rules across the iteration (and the winner, a treatment name) read the whole iteration.
+    spans_iteration = path.startswith("iteration") or path in ("winningTreatment", "state")
+    return spans_iteration and _has_unknown(props.get("iteration"))
 
 
 def _address(project: str, env: str, key: str) -> str:

@@ -187,11 +187,13 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
                 f"Experiment {resource_name!r}: pass either args=ExperimentArgs(...) or keyword "
                 f"arguments, not both (got {sorted(kwargs)})"
             )
-        props: dict[str, Any] = dict.fromkeys(_INPUT_NAMES)
-        props.update(args.to_wire())
-        # Seed computed outputs so they exist as attributes (dynamic resources only expose keys
-        # present in props).
-        props.update(dict.fromkeys(OUTPUT_ONLY_FIELDS))
+        # Top-level keys are the Python attribute names (the SDK binds outputs to them);
+        # translate_input_property renames them to the camelCase wire names. Computed outputs
+        # are seeded with None so that they exist as attributes.
+        wire = args.to_wire()
+        props: dict[str, Any] = {
+            to_snake(name): wire.get(name) for name in (*_INPUT_NAMES, *OUTPUT_ONLY_FIELDS)
+        }
         super().__init__(_PROVIDER, resource_name, props, opts)
 
     def translate_output_property(self, prop: str) -> str:

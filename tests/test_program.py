@@ -1,0 +1,142 @@
+"""Program tests under pulumi.runtime.set_mocks: registration, typed args, outputs, pickling."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dill
+import pulumi
+import pytest
+
+import launchdarkly_experiments as ld
+
+TOKEN = "api-program-test-token"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.registered: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.registered.append(args)
+        inputs = dict(args.inputs)
+        outputs = {
+            **inputs,
+            "experimentId": "65f0c0ffee0000000000abcd",
+            "creationDate": 1700000000000,
+            "currentIteration": {
+                "id": "it-1",
+                "status": "not_started",
+                "treatmentIds": {"Top": "t-1", "Bottom": "t-2"},
+            },
+            "previousIterations": [],
+        }
+        key = f"{inputs['projectKey']}/{inputs['environmentKey']}/{inputs['key']}"
+        return key, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks(monkeypatch: pytest.MonkeyPatch) -> RecordingMocks:
+    monkeypatch.setenv("LAUNCHDARKLY_ACCESS_TOKEN", TOKEN)
+    recording = RecordingMocks()
+    pulumi.runtime.set_mocks(recording, project="launchdarkly-experiments", stack="dev")
+    return recording
+
+
+def make_experiment(**overrides: Any) -> ld.Experiment:
+    args: dict[str, Any] = {
+        "project_key": "shop",
+        "environment_key": "dev",
+        "key": "checkout-button",
+        "name": "Checkout button placement",
+        "tags": ["checkout"],
+        "iteration": ld.IterationArgs(
+            hypothesis="A bottom button converts better",
+            metrics=[ld.MetricArgs(key="checkout-completed")],
+            primary_single_metric_key="checkout-completed",
+            treatments=[
+                ld.TreatmentArgs(
+                    name="Top",
+                    baseline=True,
+                    allocation_percent=50,
+                    parameters=[ld.TreatmentParameterArgs("checkout-button", "var-top")],
+                ),
+                ld.TreatmentArgs(
+                    name="Bottom",
+                    allocation_percent=pulumi.Output.from_input("50"),
+                    parameters=[ld.TreatmentParameterArgs("checkout-button", "var-bottom")],
+                ),
+            ],
+            flags={"checkout-button": ld.FlagArgs(rule_id="fallthrough", flag_config_version=3)},
+        ),
+    }
+    args.update(overrides)
+    return ld.Experiment("checkout-button", **args)
+
+
+@pulumi.runtime.test
+def test_experiment_registers_camel_case_inputs_and_exposes_snake_case_outputs(
+    mocks: RecordingMocks,
+) -> Any:
+    exp = make_experiment()
+
+    def check(values: list[Any]) -> None:
+        experiment_id, current, iteration, key, urn = values
+        assert experiment_id == "65f0c0ffee0000000000abcd"
+        assert current["treatment_ids"] == {"Top": "t-1", "Bottom": "t-2"}
+        assert current["status"] == "not_started"
+        assert iteration["primary_single_metric_key"] == "checkout-completed"
+        assert "checkout-button" in iteration["flags"], "user map keys are not renamed"
+        assert key == "checkout-button"
+        assert "pulumi-python:dynamic/launchdarkly:Experiment" in urn
+        (registered,) = mocks.registered
+        assert registered.typ == "pulumi-python:dynamic/launchdarkly:Experiment"
+        inputs = registered.inputs
+        assert inputs["projectKey"] == "shop" and inputs["environmentKey"] == "dev"
+        treatments = inputs["iteration"]["treatments"]
+        assert treatments[0] == {
+            "name": "Top",
+            "baseline": True,
+            "allocationPercent": 50,
+            "parameters": [{"flagKey": "checkout-button", "variationId": "var-top"}],
+        }
+        assert treatments[1]["allocationPercent"] == "50", "nested Outputs are resolved"
+        assert inputs["iteration"]["flags"] == {
+            "checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}
+        }
+
+    return pulumi.Output.all(
+        exp.experiment_id, exp.current_iteration, exp.iteration, exp.key, exp.urn
+    ).apply(check)
+
+
+@pulumi.runtime.test
+def test_registered_provider_unpickles_and_holds_no_token(mocks: RecordingMocks) -> Any:
+    exp = make_experiment()
+
+    def check(_: Any) -> None:
+        blob = mocks.registered[0].inputs["__provider"]
+        if isinstance(blob, dict):  # secret-wrapped under mocks
+            blob = blob["value"]
+        raw = base64.b64decode(blob)
+        assert TOKEN.encode() not in raw
+        provider = dill.loads(raw)
+        assert type(provider).__module__ == "launchdarkly_experiments.provider"
+        assert type(provider).__name__ == "ExperimentProvider"
+
+    return exp.urn.apply(check)
+
+
+def test_args_object_and_keywords_are_exclusive(mocks: RecordingMocks) -> None:
+    with pytest.raises(TypeError, match="not both"):
+        ld.Experiment(
+            "x",
+            ld.ExperimentArgs(key="k", name="n", iteration=ld.IterationArgs("h", [], [], {})),
+            name="again",
+        )
+    with pytest.raises(TypeError, match="'x'"):
+        ld.Experiment("x", name="missing key and iteration")

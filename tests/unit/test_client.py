@@ -1,0 +1,217 @@
+"""The HTTP client: headers, error mapping, retry policy, redaction (over httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from launchdarkly_experiments.client import (
+    SEMANTIC_PATCH,
+    LaunchDarklyClient,
+    OutcomeUnknown,
+    RetryPolicy,
+    redact_headers,
+)
+from launchdarkly_experiments.errors import (
+    APIError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    RetryBudgetExceeded,
+    ServerError,
+    TransportError,
+)
+
+TOKEN = "api-0123456789-secret-token"
+EXPERIMENT = {
+    "_id": "abc",
+    "key": "exp",
+    "name": "Exp",
+    "_maintainerId": "m",
+    "_creationDate": 1,
+    "environmentKey": "dev",
+    "_links": {"self": {"href": "/x"}},
+}
+
+
+def make_client(
+    handler: Callable[[httpx.Request], httpx.Response], *, deadline: float = 30.0
+) -> tuple[LaunchDarklyClient, list[float], list[httpx.Request]]:
+    sleeps: list[float] = []
+    seen: list[httpx.Request] = []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:  # a fake clock: the test never waits for real
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    client = LaunchDarklyClient(
+        TOKEN,
+        "https://ld.example",
+        transport=httpx.MockTransport(recording),
+        retry=RetryPolicy(deadline=deadline),
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    return client, sleeps, seen
+
+
+def answers(*responses: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
+    queue = list(responses)
+    return lambda request: queue.pop(0)
+
+
+def error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json={"code": code, "message": message}, headers=headers)
+
+
+def test_sends_token_without_bearer_and_dated_api_version() -> None:
+    client, _, seen = make_client(answers(httpx.Response(200, json=EXPERIMENT)))
+    rep = client.get_experiment("shop", "dev", "exp")
+    assert rep.key == "exp"
+    request = seen[0]
+    assert request.headers["Authorization"] == TOKEN
+    assert request.headers["LD-API-Version"] == "20240415"
+    assert request.url.path == "/api/v2/projects/shop/environments/dev/experiments/exp"
+    assert "treatments" in request.url.params["expand"]
+
+
+def test_patch_uses_semantic_patch_content_type() -> None:
+    client, _, seen = make_client(answers(httpx.Response(200, json=EXPERIMENT)))
+    client.patch_experiment("shop", "dev", "exp", [{"kind": "archiveExperiment"}], comment="bye")
+    assert seen[0].method == "PATCH"
+    assert seen[0].headers["Content-Type"] == SEMANTIC_PATCH
+    assert json.loads(seen[0].content) == {
+        "instructions": [{"kind": "archiveExperiment"}],
+        "comment": "bye",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(400, InvalidRequestError), (404, NotFoundError), (409, ConflictError)],
+)
+def test_error_answers_map_to_the_tree_with_code_and_message(
+    status: int, cls: type[APIError]
+) -> None:
+    client, _, seen = make_client(answers(error(status, "some_code", "it went wrong")))
+    with pytest.raises(cls) as caught:
+        client.get_experiment("shop", "dev", "exp")
+    assert caught.value.status == status
+    assert caught.value.code == "some_code"
+    assert caught.value.message == "it went wrong"
+    assert "it went wrong" in str(caught.value)
+    assert len(seen) == 1, "client errors are not retried"
+
+
+def test_token_echoed_by_server_is_scrubbed_from_errors() -> None:
+    client, _, _ = make_client(answers(error(401, "unauthorized", f"bad token {TOKEN}")))
+    with pytest.raises(APIError) as caught:
+        client.get_experiment("shop", "dev", "exp")
+    assert TOKEN not in str(caught.value)
+    assert TOKEN not in repr(caught.value)
+    assert TOKEN not in repr(client)
+
+
+def test_get_retries_5xx_and_429_honouring_retry_after() -> None:
+    client, sleeps, seen = make_client(
+        answers(
+            error(503, "service_unavailable", "busy"),
+            error(429, "rate_limited", "slow down", **{"Retry-After": "2"}),
+            httpx.Response(200, json=EXPERIMENT),
+        )
+    )
+    assert client.get_experiment("shop", "dev", "exp").key == "exp"
+    assert len(seen) == 3
+    assert 2.0 <= sleeps[1] <= 2.5, "Retry-After seconds honoured, plus a little jitter"
+
+
+def test_ratelimit_reset_header_in_epoch_millis_is_honoured() -> None:
+    reset = int((time.time() + 3) * 1000)
+    client, sleeps, _ = make_client(
+        answers(
+            error(429, "rate_limited", "slow", **{"X-Ratelimit-Reset": str(reset)}),
+            httpx.Response(200, json=EXPERIMENT),
+        )
+    )
+    client.get_experiment("shop", "dev", "exp")
+    assert 2.0 <= sleeps[0] <= 3.6
+
+
+def test_post_is_retried_on_429_but_not_on_5xx() -> None:
+    client, _, seen = make_client(
+        answers(
+            error(429, "rate_limited", "slow", **{"Retry-After": "0"}),
+            httpx.Response(201, json=EXPERIMENT),
+        )
+    )
+    assert client.create_experiment("shop", "dev", {"key": "exp"}).key == "exp"
+    assert len(seen) == 2
+
+    client, _, seen = make_client(answers(error(502, "bad_gateway", "oops")))
+    with pytest.raises(OutcomeUnknown):
+        client.create_experiment("shop", "dev", {"key": "exp"})
+    assert len(seen) == 1, "a POST whose outcome is unknown is never blindly re-sent"
+
+
+def test_post_read_timeout_is_outcome_unknown_but_connect_error_is_retried() -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    client, _, seen = make_client(timeout)
+    with pytest.raises(OutcomeUnknown):
+        client.create_experiment("shop", "dev", {"key": "exp"})
+    assert len(seen) == 1
+
+    calls = {"n": 0}
+
+    def refuse_once(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(201, json=EXPERIMENT)
+
+    client, _, _ = make_client(refuse_once)
+    assert client.create_experiment("shop", "dev", {"key": "exp"}).key == "exp"
+    assert calls["n"] == 2
+
+
+def test_retries_stop_at_the_deadline_with_the_last_error() -> None:
+    client, sleeps, seen = make_client(
+        lambda request: error(503, "service_unavailable", "down", **{"Retry-After": "4"}),
+        deadline=10.0,
+    )
+    with pytest.raises(RetryBudgetExceeded) as caught:
+        client.get_experiment("shop", "dev", "exp")
+    assert "503" in str(caught.value) and "down" in str(caught.value)
+    assert isinstance(caught.value, TransportError)
+    assert sum(sleeps) <= 10.0
+    assert len(seen) >= 2
+
+
+def test_server_error_class_for_5xx() -> None:
+    client, _, _ = make_client(lambda r: error(500, "internal", "boom"), deadline=0)
+    with pytest.raises(RetryBudgetExceeded) as caught:
+        client.get_experiment("shop", "dev", "exp")
+    assert isinstance(caught.value.__cause__, ServerError)
+
+
+def test_debug_log_redacts_authorization(caplog: pytest.LogCaptureFixture) -> None:
+    client, _, _ = make_client(answers(httpx.Response(200, json=EXPERIMENT)))
+    with caplog.at_level(logging.DEBUG, logger="launchdarkly_experiments"):
+        client.get_experiment("shop", "dev", "exp")
+    assert "<redacted>" in caplog.text
+    assert TOKEN not in caplog.text
+    assert redact_headers({"Authorization": TOKEN, "X": "y"}) == {
+        "Authorization": "<redacted>",
+        "X": "y",
+    }
