@@ -25,6 +25,7 @@ from .models import (
     ExperimentRep,
     ExperimentSpec,
     IterationRep,
+    IterationSpec,
     IterationStatus,
     RunningChangePolicy,
     RunState,
@@ -314,10 +315,15 @@ def _field_updates(names: list[str], source: dict[str, Any]) -> dict[str, Any]:
 
 def _design_updates(old_it: dict[str, Any], new_it: dict[str, Any]) -> dict[str, Any]:
     changed = design_changes(old_it, new_it)
+    if not changed:
+        return {}
+    # Values go out in the API's full form (e.g. every treatment states ``baseline``), not in
+    # the declared form that drops defaults.
+    wire = IterationSpec.model_validate(new_it).wire()
     updates: dict[str, Any] = {}
     for name in changed:
         if name in new_it:
-            updates[name] = {"operation": "update", "value": new_it[name]}
+            updates[name] = {"operation": "update", "value": wire[name]}
         elif name in API_DEFAULTS:
             updates[name] = {"operation": "update", "value": API_DEFAULTS[name]}
         else:

@@ -1,0 +1,86 @@
+"""Shared fixtures for protocol tests: one emulator and one real provider host per module."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from launchdarkly_experiments.emulator import Emulator
+from launchdarkly_experiments.provider import ExperimentProvider
+from tests.support.engine import ProviderHost
+
+TOKEN = "api-protocol-test-token-7f3a"
+
+DECLARATION: dict[str, Any] = {
+    "projectKey": "shop",
+    "environmentKey": "dev",
+    "key": "checkout-button",
+    "name": "Checkout button placement",
+    "tags": ["checkout", "web"],
+    "iteration": {
+        "hypothesis": "A bottom button converts better",
+        "metrics": [{"key": "checkout-completed"}, {"key": "revenue-per-user"}],
+        "primarySingleMetricKey": "checkout-completed",
+        "treatments": [
+            {
+                "name": "Top",
+                "baseline": True,
+                "allocationPercent": "50",
+                "parameters": [
+                    {
+                        "flagKey": "checkout-button",
+                        "variationId": "a1b2c3d4-0000-4000-8000-000000000001",
+                    }
+                ],
+            },
+            {
+                "name": "Bottom",
+                "allocationPercent": "50",
+                "parameters": [
+                    {
+                        "flagKey": "checkout-button",
+                        "variationId": "a1b2c3d4-0000-4000-8000-000000000002",
+                    }
+                ],
+            },
+        ],
+        "flags": {"checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}},
+    },
+}
+
+
+def declaration(**overrides: Any) -> dict[str, Any]:
+    data = copy.deepcopy(DECLARATION)
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(tokens=(TOKEN,)) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def host(emulator: Emulator) -> Iterator[ProviderHost]:
+    env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
+    with ProviderHost(ExperimentProvider(), env=env) as running:
+        running.configure(
+            {"launchdarkly:accessToken": TOKEN, "launchdarkly:apiHost": emulator.url},
+            secret_keys={"launchdarkly:accessToken"},
+        )
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def clean(emulator: Emulator) -> None:
+    emulator.reset()
+
+
+def api_calls(emulator: Emulator) -> list[tuple[str, str]]:
+    """(method, path) of every API request the emulator saw since the last reset."""
+    return [(r["method"], r["path"]) for r in emulator.requests()]
