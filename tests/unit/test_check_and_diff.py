@@ -161,7 +161,9 @@ def test_diff_identical_reordered_and_defaulted_inputs_is_no_change(
     old = checked(provider, {**valid, "tags": ["a", "b"]})
     new = checked(provider, {**valid, "tags": ["b", "a", "a"], "dataSource": "launchdarkly"})
     outputs = {**old, "experimentId": "x", "currentIteration": {"status": "not_started"}}
-    outcome = provider.diff("id", {**outputs, "__provider": "old-blob"}, {**new, "__provider": "new"})
+    outcome = provider.diff(
+        "id", {**outputs, "__provider": "old-blob"}, {**new, "__provider": "new"}
+    )
     assert outcome.changes is False
     assert outcome.replaces == []
 
