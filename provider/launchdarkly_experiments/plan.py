@@ -342,7 +342,9 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
     justification = desired.get("changeJustification")
 
     if live.archived:
-        return [{"kind": "restoreExperiment"}]
+        # Instructions apply in order and atomically: restore and reconcile in one PATCH.
+        active = LiveView(live.declared, live.status, live.treatment_ids, archived=False)
+        return [{"kind": "restoreExperiment"}, *next_instructions(active, desired)]
 
     instructions: list[dict[str, Any]] = []
     experiment_changes = [k for k in EXPERIMENT_FIELDS if have.get(k) != desired.get(k)]

@@ -1,0 +1,264 @@
+"""Experiments that run as code: start, stop with a winner, restart, redesign, archive, adopt.
+
+Each test asserts the emulator's state and the exact HTTP calls the provider made.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import httpx
+
+from launchdarkly_experiments import plan
+from launchdarkly_experiments.emulator import Emulator
+from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+
+from .conftest import TOKEN, api_calls, declaration
+
+ITEM = "/api/v2/projects/shop/environments/dev/experiments/checkout-button"
+COLLECTION = "/api/v2/projects/shop/environments/dev/experiments"
+
+
+class Stack:
+    """One resource's state as the engine keeps it between operations."""
+
+    def __init__(self, host: ProviderHost, name: str = "exp") -> None:
+        self.host, self.name = host, name
+        self.id = ""
+        self.inputs: dict[str, Any] = {}
+        self.outputs: dict[str, Any] = {}
+
+    def up(self, **overrides: Any) -> dict[str, Any]:
+        news, failures = self.host.check(self.name, self.inputs, declaration(**overrides))
+        assert failures == [], failures
+        if not self.id:
+            self.id, outputs = self.host.create(self.name, news)
+        else:
+            outcome = self.host.diff(
+                self.id, self.name, olds=self.outputs, news=news, old_inputs=self.inputs
+            )
+            assert outcome.replaces == []
+            if outcome.changes == "none":
+                return self.outputs
+            outputs = self.host.update(
+                self.id, self.name, olds=self.outputs, news=news, old_inputs=self.inputs
+            )
+        self.inputs, self.outputs = news, normalize_numbers(outputs)
+        return self.outputs
+
+
+def instructions(emulator: Emulator) -> list[list[str]]:
+    return [
+        [i["kind"] for i in r["body"]["instructions"]]
+        for r in emulator.requests()
+        if r["method"] == "PATCH"
+    ]
+
+
+def stored(emulator: Emulator) -> dict[str, Any]:
+    experiment = emulator.experiment("shop", "dev", "checkout-button")
+    assert experiment is not None
+    return experiment
+
+
+def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emulator) -> None:
+    stack = Stack(host)
+    stack.up()
+    first_iteration = stack.outputs["currentIteration"]["id"]
+
+    emulator.clear_requests()
+    outputs = stack.up(state="running", changeJustification="Ready to learn")
+    assert api_calls(emulator) == [("PATCH", ITEM)]
+    assert instructions(emulator) == [["startIteration"]]
+    assert stored(emulator)["currentIteration"]["status"] == "running"
+    assert outputs["currentIteration"]["status"] == "running"
+    assert outputs["currentIteration"]["startedAt"] > 0
+    assert outputs["state"] == "running"
+
+    emulator.clear_requests()
+    outputs = stack.up(state="stopped", winningTreatment="Bottom", winningReason="Clear win")
+    assert api_calls(emulator) == [("PATCH", ITEM)]
+    (stop,) = emulator.requests()[0]["body"]["instructions"]
+    bottom_id = stack.outputs["currentIteration"]["treatmentIds"]["Bottom"]
+    assert stop == {
+        "kind": "stopIteration",
+        "winningTreatmentId": bottom_id,
+        "winningReason": "Clear win",
+    }
+    live = stored(emulator)["currentIteration"]
+    assert (live["status"], live["winningTreatmentId"]) == ("stopped", bottom_id)
+    assert outputs["winningTreatment"] == "Bottom"
+    assert outputs["currentIteration"]["winningTreatment"] == "Bottom"
+    assert outputs["currentIteration"]["endedAt"] >= outputs["currentIteration"]["startedAt"]
+
+    # Unchanged declaration: nothing to do, no HTTP.
+    emulator.clear_requests()
+    stack.up(state="stopped", winningTreatment="Bottom", winningReason="Clear win")
+    assert api_calls(emulator) == []
+
+    emulator.clear_requests()
+    outputs = stack.up(state="running")
+    assert instructions(emulator) == [["startIteration"]]
+    assert api_calls(emulator) == [("PATCH", ITEM)]
+    current = stored(emulator)["currentIteration"]
+    assert current["status"] == "running"
+    assert current["_id"] not in (first_iteration,)
+    assert [i["status"] for i in stored(emulator)["previousIterations"]] == ["stopped"]
+    assert outputs["previousIterations"][0]["winningTreatment"] == "Bottom"
+    assert outputs["currentIteration"]["id"] == current["_id"]
+
+
+def test_create_running_makes_post_then_start(host: ProviderHost, emulator: Emulator) -> None:
+    outputs = Stack(host).up(state="running")
+    assert api_calls(emulator) == [("POST", COLLECTION), ("PATCH", ITEM)]
+    assert instructions(emulator) == [["startIteration"]]
+    assert outputs["currentIteration"]["status"] == "running"
+
+
+def redesigned(hypothesis: str = "Bottom wins on mobile") -> dict[str, Any]:
+    iteration = copy.deepcopy(declaration()["iteration"])
+    iteration["hypothesis"] = hypothesis
+    return iteration
+
+
+def test_redesign_while_running_is_refused_without_opt_in(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    stack = Stack(host)
+    stack.up(state="running")
+    emulator.clear_requests()
+    _, failures = host.check(
+        "exp", stack.inputs, declaration(state="running", iteration=redesigned())
+    )
+    assert [f.property for f in failures] == ["iteration"]
+    assert "on_running_change='new_iteration'" in failures[0].reason
+    assert "resets" in failures[0].reason
+    assert api_calls(emulator) == []
+    assert stored(emulator)["currentIteration"]["hypothesis"] == "A bottom button converts better"
+
+
+def test_redesign_while_running_with_opt_in_starts_a_new_iteration(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    stack = Stack(host)
+    stack.up(state="running")
+    old_iteration = stack.outputs["currentIteration"]["id"]
+    overrides = {
+        "state": "running",
+        "iteration": redesigned(),
+        "onRunningChange": "new_iteration",
+        "changeJustification": "Mobile traffic dominates",
+    }
+    news, failures = host.check("exp", stack.inputs, declaration(**overrides))
+    assert failures == []
+    assert news[plan.ITERATION_CHANGE] == plan.NEW_ITERATION_NOTICE, "the preview names it"
+    assert host.diff(stack.id, "exp", olds=stack.outputs, news=news).changes == "some"
+
+    emulator.clear_requests()
+    outputs = stack.up(**overrides)
+    assert api_calls(emulator) == [("PATCH", ITEM)]
+    (instruction,) = emulator.requests()[0]["body"]["instructions"]
+    assert instruction["kind"] == "saveAndStartNewIteration"
+    assert instruction["changeJustification"] == "Mobile traffic dominates"
+    assert instruction["value"]["hypothesis"]["value"] == "Bottom wins on mobile"
+    live = stored(emulator)
+    assert live["currentIteration"]["status"] == "running"
+    assert live["currentIteration"]["hypothesis"] == "Bottom wins on mobile"
+    assert live["currentIteration"]["_id"] != old_iteration
+    assert [i["_id"] for i in live["previousIterations"]] == [old_iteration]
+    assert plan.ITERATION_CHANGE not in outputs
+    # The next preview is clean: the notice does not linger.
+    news, _ = host.check("exp", stack.inputs, declaration(**overrides))
+    assert plan.ITERATION_CHANGE not in news
+    assert host.diff(stack.id, "exp", olds=stack.outputs, news=news).changes == "none"
+
+
+def test_adding_a_metric_while_running_is_in_place(host: ProviderHost, emulator: Emulator) -> None:
+    stack = Stack(host)
+    stack.up(state="running")
+    iteration = redesigned("A bottom button converts better")
+    iteration["metrics"].append({"key": "add-to-cart"})
+    emulator.clear_requests()
+    stack.up(state="running", iteration=iteration)
+    (instruction,) = emulator.requests()[0]["body"]["instructions"]
+    assert instruction["kind"] == "updateExperimentFields"
+    assert instruction["value"]["metrics"] == {
+        "operation": "add",
+        "value": [{"key": "add-to-cart"}],
+    }
+    live = stored(emulator)
+    assert [m["key"] for m in live["currentIteration"]["metrics"]][-1] == "add-to-cart"
+    assert "previousIterations" not in live or live["previousIterations"] == []
+
+
+def test_destroy_then_create_again_restores_the_archived_experiment(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    first = Stack(host)
+    first.up()
+    host.delete(first.id, "exp", outputs=first.outputs, old_inputs=first.inputs)
+    assert stored(emulator).get("archivedDate")
+
+    emulator.clear_requests()
+    outputs = Stack(host).up(name="Second life", state="running")
+    assert [m for m, _ in api_calls(emulator)] == ["POST", "GET", "PATCH"]
+    assert instructions(emulator) == [
+        ["restoreExperiment", "updateExperimentFields", "startIteration"],
+    ]
+    live = stored(emulator)
+    assert live.get("archivedDate") is None
+    assert live["name"] == "Second life"
+    assert live["currentIteration"]["status"] == "running"
+    assert outputs["experimentId"] == live["_id"]
+    assert len(emulator.experiments("shop", "dev")) == 1
+
+
+def test_adopt_takes_over_an_existing_experiment(host: ProviderHost, emulator: Emulator) -> None:
+    body = declaration(name="Made by hand")
+    for field in ("projectKey", "environmentKey"):
+        body.pop(field)
+    body["iteration"]["treatments"][1]["baseline"] = False  # the API wants it on every arm
+    httpx.post(
+        f"{emulator.url}{COLLECTION}",
+        headers={"Authorization": TOKEN, "Content-Type": "application/json"},
+        content=json.dumps(body),
+    ).raise_for_status()
+
+    emulator.clear_requests()
+    try:
+        Stack(host).up()
+    except ProviderCallError as exc:
+        assert "adopt=True" in exc.details
+    else:  # pragma: no cover
+        raise AssertionError("an unmanaged existing key must not be taken silently")
+    assert stored(emulator)["name"] == "Made by hand"
+
+    emulator.clear_requests()
+    outputs = Stack(host).up(adopt=True)
+    assert [m for m, _ in api_calls(emulator)] == ["POST", "GET", "PATCH"]
+    assert instructions(emulator) == [["updateExperimentFields"]]
+    assert stored(emulator)["name"] == "Checkout button placement"
+    assert outputs["name"] == "Checkout button placement"
+    assert len(emulator.experiments("shop", "dev")) == 1
+
+
+def test_refresh_shows_iteration_started_in_the_ui(host: ProviderHost, emulator: Emulator) -> None:
+    stack = Stack(host)
+    stack.up()
+    httpx.patch(
+        f"{emulator.url}{ITEM}",
+        headers={
+            "Authorization": TOKEN,
+            "Content-Type": "application/json; domain-model=launchdarkly.semanticpatch",
+        },
+        content=json.dumps({"instructions": [{"kind": "startIteration"}]}),
+    ).raise_for_status()
+    _, outputs, inputs = host.read(stack.id, "exp", outputs=stack.outputs, inputs=stack.inputs)
+    assert inputs is not None and inputs["state"] == "running"
+    assert outputs["currentIteration"]["status"] == "running"
+    news, _ = host.check("exp", inputs, declaration(state="running"))
+    assert host.diff(stack.id, "exp", olds=outputs, news=news).changes == "none"
+    news, _ = host.check("exp", inputs, declaration())
+    assert host.diff(stack.id, "exp", olds=outputs, news=news).changes == "some"
