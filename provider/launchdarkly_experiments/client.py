@@ -60,6 +60,43 @@ class RetryPolicy:
     max_backoff: float = _MAX_BACKOFF
 
 
+class RetryWindow:
+    """Waits between attempts of one operation, all within one deadline.
+
+    The client uses one per request; the provider uses one per operation to space out re-reads
+    after an unknown outcome.
+    """
+
+    def __init__(
+        self, policy: RetryPolicy, sleep: Callable[[float], None], clock: Callable[[], float]
+    ) -> None:
+        self._policy, self._sleep, self._clock = policy, sleep, clock
+        self._started = clock()
+        self.attempts = 0
+
+    def wait(self, failure: BaseException, server_wait: float | None = None) -> None:
+        """Sleep before the next attempt, or raise ``RetryBudgetExceeded`` naming ``failure``."""
+        self.attempts += 1
+        elapsed = self._clock() - self._started
+        remaining = self._policy.deadline - elapsed
+        if server_wait is None:
+            ceiling = min(
+                self._policy.max_backoff, self._policy.min_backoff * 2 ** (self.attempts - 1)
+            )
+            delay = random.uniform(self._policy.min_backoff / 2, ceiling)  # full jitter
+        else:
+            # Jitter on top of the server's wait spreads clients that were limited together.
+            delay = server_wait + random.uniform(0, 0.1 * server_wait + 0.05)
+        if delay > remaining:
+            raise RetryBudgetExceeded(
+                f"gave up after {self.attempts} attempt(s) in {elapsed:.1f}s "
+                f"(retry deadline {self._policy.deadline:g}s); last failure: {failure}"
+            ) from (failure if isinstance(failure, APIError) else None)
+        # Warning level: a long wait should be visible in `pulumi up` (the engine shows stderr).
+        logger.warning("retrying in %.2fs after: %s (attempt %d)", delay, failure, self.attempts)
+        self._sleep(delay)
+
+
 def experiments_path(project_key: str, environment_key: str, experiment_key: str = "") -> str:
     path = (
         f"/api/v2/projects/{quote(project_key, safe='')}"
@@ -105,6 +142,10 @@ class LaunchDarklyClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def retry_window(self) -> RetryWindow:
+        """A fresh window with this client's deadline, for retrying a whole operation."""
+        return RetryWindow(self._retry, self._sleep, self._clock)
 
     # -- experiments ------------------------------------------------------------------------
 
@@ -155,12 +196,11 @@ class LaunchDarklyClient:
     ) -> Any:
         """Send one request with retries; return the decoded JSON body (or None)."""
         idempotent = method in ("GET", "HEAD", "OPTIONS")
-        started = self._clock()
-        attempt = 0
+        window = self.retry_window()
         headers = {"Content-Type": content_type or "application/json"} if json is not None else {}
         content = _encode(json) if json is not None else None
         while True:
-            attempt += 1
+            server_wait: float | None = None
             try:
                 with self._slots:
                     response = self._http.request(
@@ -172,7 +212,6 @@ class LaunchDarklyClient:
                     f"could not connect to {self._http.base_url} ({method} {path}): "
                     f"{type(exc).__name__}"
                 )
-                wait = None
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "was cut off"
                 if not idempotent:
@@ -181,7 +220,6 @@ class LaunchDarklyClient:
                         "LaunchDarkly may or may not have applied it"
                     ) from None
                 failure = TransportError(f"{method} {path} {kind} ({type(exc).__name__})")
-                wait = None
             else:
                 _log(method, path, response)
                 if response.is_success:
@@ -192,29 +230,8 @@ class LaunchDarklyClient:
                 if not idempotent and response.status_code != 429:
                     raise OutcomeUnknown(str(error)) from error
                 failure = error
-                wait = _server_wait(response)
-
-            elapsed = self._clock() - started
-            remaining = self._retry.deadline - elapsed
-            if wait is None:
-                ceiling = min(self._retry.max_backoff, self._retry.min_backoff * 2 ** (attempt - 1))
-                wait = random.uniform(self._retry.min_backoff / 2, ceiling)
-            else:
-                wait += random.uniform(0, 0.1 * wait + 0.05)  # jitter: spread synchronized clients
-            if wait > remaining:
-                raise RetryBudgetExceeded(
-                    f"gave up after {attempt} attempt(s) in {elapsed:.1f}s "
-                    f"(retry deadline {self._retry.deadline:g}s): {failure}"
-                ) from (failure if isinstance(failure, APIError) else None)
-            logger.info(
-                "retrying %s %s in %.2fs after: %s (attempt %d)",
-                method,
-                path,
-                wait,
-                failure,
-                attempt,
-            )
-            self._sleep(wait)
+                server_wait = _server_wait(response)
+            window.wait(failure, server_wait)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> APIError:
         code, message = f"http_{response.status_code}", response.reason_phrase or "error"

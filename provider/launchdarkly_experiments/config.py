@@ -79,6 +79,14 @@ SETTINGS: tuple[Setting, ...] = (
         "4",
         "Most HTTP requests in flight at once from one provider host.",
     ),
+    Setting(
+        "log_level",
+        "launchdarkly:logLevel",
+        "LAUNCHDARKLY_LOG_LEVEL",
+        "warning",
+        "Provider log level on stderr (debug, info, warning, error); debug logs every request "
+        "with the Authorization header redacted.",
+    ),
 )
 
 
@@ -93,6 +101,7 @@ class Settings:
     request_timeout: float = 30.0
     retry_deadline: float = 120.0
     max_concurrent_requests: int = 4
+    log_level: str = "warning"
 
     def require_token(self) -> str:
         if not self.access_token:
@@ -128,11 +137,26 @@ def resolve_settings(
         max_concurrent_requests=int(
             _positive_number("max_concurrent_requests", raw["max_concurrent_requests"])
         ),
+        log_level=_log_level(raw["log_level"] or "warning"),
     )
 
 
 def _setting(name: str) -> Setting:
     return next(s for s in SETTINGS if s.name == name)
+
+
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().lower()
+    if level not in _LOG_LEVELS:
+        setting = _setting("log_level")
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env_var} must be one of {', '.join(_LOG_LEVELS)}, "
+            f"got {value!r}"
+        )
+    return level
 
 
 def _api_host(value: str) -> str:

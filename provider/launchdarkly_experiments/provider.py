@@ -74,9 +74,11 @@ class ExperimentProvider(ResourceProvider):
             value = req.config.get(setting.config_key)
             if value is not None:
                 config[setting.config_key] = str(value)
+        settings = resolve_settings(config, os.environ)
         with self._lock:
-            self._settings = resolve_settings(config, os.environ)
+            self._settings = settings
             self._client = None
+        _log_to_stderr(settings.log_level)
 
     @property
     def settings(self) -> Settings:
@@ -179,8 +181,9 @@ class ExperimentProvider(ResourceProvider):
         client = self.client()
         project, env, key = spec.project_key, spec.environment_key, spec.key
         body = spec.body().wire()
+        window = client.retry_window()
         uncertain = False
-        for _ in range(3):
+        while True:
             try:
                 return client.create_experiment(project, env, body)
             except OutcomeUnknown as exc:
@@ -190,6 +193,7 @@ class ExperimentProvider(ResourceProvider):
                 try:
                     existing = client.get_experiment(project, env, key)
                 except NotFoundError:
+                    window.wait(exc)
                     continue
                 if _matches_sent(existing, project, desired):
                     return existing
@@ -202,7 +206,6 @@ class ExperimentProvider(ResourceProvider):
                 if spec.adopt or (uncertain and _matches_sent(existing, project, desired)):
                     return existing
                 raise self._exists_error(existing, project, env, key) from None
-        raise OutcomeUnknown(f"could not confirm whether experiment {key!r} was created")
 
     @staticmethod
     def _exists_error(
@@ -266,37 +269,44 @@ class ExperimentProvider(ResourceProvider):
         outcomes re-read and re-plan, so nothing is applied twice.
         """
         client = self.client()
+        window = client.retry_window()
         fresh = rep is not None
         if rep is not None:
             live = plan.LiveView.from_rep(rep, project, desired)
         assert live is not None
-        for _ in range(MAX_PATCH_STEPS):
+        steps = 0
+        while True:
             try:
                 instructions = plan.next_instructions(live, desired)
             except plan.PlanError:
                 if fresh:
                     raise
-                instructions = []  # state may be stale: decide again on a fresh read
+                # Decided on state that may be stale: decide again on a fresh read.
                 rep, live, fresh = self._reread(project, env, key, desired)
                 continue
             if not instructions:
                 break
+            if steps == MAX_PATCH_STEPS:
+                raise LaunchDarklyError(
+                    f"experiment {key!r} did not reach the declared state after "
+                    f"{MAX_PATCH_STEPS} updates; run `pulumi refresh` and try again"
+                )
             try:
                 rep = client.patch_experiment(project, env, key, instructions)
-            except (OutcomeUnknown, ConflictError):
+            except (OutcomeUnknown, ConflictError) as exc:
+                # Applied or not? Conflicted? Re-read and re-plan: nothing is applied twice.
+                window.wait(exc)
                 rep, live, fresh = self._reread(project, env, key, desired)
                 continue
             except InvalidRequestError:
                 if fresh:
                     raise
                 rep, live, fresh = self._reread(project, env, key, desired)
+                if plan.next_instructions(live, desired) == instructions:
+                    raise  # refused on fresh state too: LaunchDarkly's message stands
                 continue
+            steps += 1
             live, fresh = plan.LiveView.from_rep(rep, project, desired), True
-        else:
-            raise LaunchDarklyError(
-                f"experiment {key!r} did not reach the declared state after "
-                f"{MAX_PATCH_STEPS} updates; run `pulumi refresh` and try again"
-            )
         if rep is None or _needs_full_read(rep):
             rep = client.get_experiment(project, env, key)
         return rep
@@ -334,6 +344,17 @@ class ExperimentProvider(ResourceProvider):
 
 
 # -- module helpers ---------------------------------------------------------------------------
+
+
+def _log_to_stderr(level: str) -> None:
+    """The engine shows a dynamic provider's stderr to the user: log there, once."""
+    package_logger = logging.getLogger("launchdarkly_experiments")
+    package_logger.setLevel(level.upper())
+    if not any(getattr(h, "_launchdarkly", False) for h in package_logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("launchdarkly: %(levelname)s %(message)s"))
+        handler._launchdarkly = True  # type: ignore[attr-defined]
+        package_logger.addHandler(handler)
 
 
 def validation_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
