@@ -377,7 +377,8 @@ def _describe_error(error: Any) -> tuple[str, str]:
     kind = error.get("type", "")
     message = str(error.get("msg", "invalid"))
     if kind == "extra_forbidden":
-        message = "unknown property; check the spelling against the resource reference"
+        name = loc[-1] if loc else "?"
+        message = f"unknown property {name!r}; check the spelling against the resource reference"
     elif kind == "missing":
         message = "required"
     elif message.startswith("Value error, "):
