@@ -215,3 +215,32 @@ def test_debug_log_redacts_authorization(caplog: pytest.LogCaptureFixture) -> No
         "Authorization": "<redacted>",
         "X": "y",
     }
+
+
+def test_client_side_concurrency_limit_caps_requests_in_flight() -> None:
+    import threading
+
+    in_flight, peak = [0], [0]
+    lock = threading.Lock()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        return httpx.Response(200, json=EXPERIMENT)
+
+    client = LaunchDarklyClient(
+        TOKEN, "https://ld.example", transport=httpx.MockTransport(slow), max_concurrent_requests=2
+    )
+    threads = [
+        threading.Thread(target=client.get_experiment, args=("shop", "dev", "exp"))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak[0] == 2
