@@ -1,0 +1,60 @@
+"""Walk one experiment from draft to a declared winner, driven by stack config.
+
+    pulumi up                                   # state draft: designed, not started
+    pulumi config set state running && pulumi up
+    pulumi config set state stopped && pulumi config set winner Top && pulumi up
+
+``state`` is this project's config key (default "draft"); ``winner`` names the winning
+treatment and is required once ``state`` is "stopped".
+"""
+
+import pulumi
+
+from launchdarkly_experiments import (
+    Experiment,
+    FlagArgs,
+    IterationArgs,
+    MetricArgs,
+    TreatmentArgs,
+    TreatmentParameterArgs,
+)
+
+config = pulumi.Config()
+state = config.get("state") or "draft"
+winner = config.get("winner")
+
+FLAG = "checkout-button"
+TOP = "a1b2c3d4-0000-4000-8000-000000000001"
+BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
+
+experiment = Experiment(
+    "checkout-button-lifecycle",
+    key="checkout-button-lifecycle",
+    name="Checkout button: from draft to winner",
+    tags=["examples", "lifecycle"],
+    state=state,
+    winning_treatment=winner,
+    winning_reason=f"{winner} won on checkout-completed" if winner else None,
+    iteration=IterationArgs(
+        hypothesis="Showing the checkout button above the cart raises completed checkouts.",
+        metrics=[MetricArgs(key="checkout-completed")],
+        primary_single_metric_key="checkout-completed",
+        treatments=[
+            TreatmentArgs(
+                name="Bottom",
+                baseline=True,
+                allocation_percent=50,
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=BOTTOM)],
+            ),
+            TreatmentArgs(
+                name="Top",
+                allocation_percent=50,
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=TOP)],
+            ),
+        ],
+        flags={FLAG: FlagArgs(rule_id="fallthrough", flag_config_version=3)},
+    ),
+)
+
+pulumi.export("state", experiment.state.apply(lambda s: s or "draft"))
+pulumi.export("current_iteration", experiment.current_iteration)

@@ -1,0 +1,59 @@
+"""Multi-armed bandit: LaunchDarkly moves traffic towards the best pricing-page layout.
+
+``type="mab"`` on the ``pricing-page`` flag with its three variations. Every
+``reallocation_frequency_millis`` (here daily) LaunchDarkly shifts allocation towards the arm
+that does best on ``revenue-per-user``; the declared percentages are the starting split.
+"""
+
+import pulumi
+
+from launchdarkly_experiments import (
+    Experiment,
+    FlagArgs,
+    IterationArgs,
+    MetricArgs,
+    TreatmentArgs,
+    TreatmentParameterArgs,
+)
+
+FLAG = "pricing-page"
+CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
+ANNUAL_FIRST = "a1b2c3d4-0000-4000-8000-000000000012"
+MONTHLY_FIRST = "a1b2c3d4-0000-4000-8000-000000000013"
+ONE_DAY_MS = 24 * 60 * 60 * 1000
+
+experiment = Experiment(
+    "pricing-page-bandit",
+    key="pricing-page-bandit",
+    name="Pricing page bandit",
+    type="mab",
+    tags=["examples", "pricing"],
+    iteration=IterationArgs(
+        hypothesis="One pricing-page layout earns more per user; send it most of the traffic.",
+        metrics=[MetricArgs(key="revenue-per-user")],
+        primary_single_metric_key="revenue-per-user",
+        treatments=[
+            TreatmentArgs(
+                name="Control",
+                baseline=True,
+                allocation_percent=34,
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=CONTROL)],
+            ),
+            TreatmentArgs(
+                name="Annual first",
+                allocation_percent=33,
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=ANNUAL_FIRST)],
+            ),
+            TreatmentArgs(
+                name="Monthly first",
+                allocation_percent=33,
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=MONTHLY_FIRST)],
+            ),
+        ],
+        flags={FLAG: FlagArgs(rule_id="fallthrough", flag_config_version=7)},
+        reallocation_frequency_millis=ONE_DAY_MS,
+    ),
+)
+
+pulumi.export("experiment_id", experiment.experiment_id)
+pulumi.export("current_iteration", experiment.current_iteration)
