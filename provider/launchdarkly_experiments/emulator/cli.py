@@ -1,0 +1,129 @@
+"""``ld-emulator``: run the LaunchDarkly experiments emulator from a shell.
+
+Prints the URL and the environment variables to export, then serves until SIGINT or SIGTERM
+and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .app import Emulator
+
+__all__ = ["main", "parse_rate_limit"]
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """``"100/10s"`` -> ``(100, 10.0)``: at most 100 requests per 10-second window."""
+    match = _RATE.match(text)
+    if match is None or float(match.group(2)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"invalid rate limit {text!r}: use REQUESTS/SECONDS, for example 100/10s"
+        )
+    return int(match.group(1)), float(match.group(2))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ld-emulator",
+        description="Local emulator of LaunchDarkly's REST API v2 experiments endpoints.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port; 0 picks a free one (default 8765)",
+    )
+    parser.add_argument(
+        "--data",
+        default=".ld-emulator.db",
+        help="SQLite file that keeps experiments across restarts (default .ld-emulator.db)",
+    )
+    parser.add_argument(
+        "--in-memory", action="store_true", help="keep nothing on disk (ignores --data)"
+    )
+    parser.add_argument(
+        "--token",
+        action="append",
+        dest="tokens",
+        metavar="TOKEN",
+        help="access token with read/write rights; repeatable (default dev-token)",
+    )
+    parser.add_argument(
+        "--read-only-token",
+        action="append",
+        dest="read_only_tokens",
+        default=[],
+        metavar="TOKEN",
+        help="access token that may only read; repeatable",
+    )
+    parser.add_argument(
+        "--fixtures", default=None, help="JSON file of projects/flags/metrics to seed instead"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=parse_rate_limit,
+        default=None,
+        metavar="N/Ws",
+        help="answer 429 beyond N API requests per W-second window, e.g. 100/10s",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    tokens = args.tokens or ["dev-token"]
+    try:
+        emulator = Emulator(
+            port=args.port,
+            data_path=None if args.in_memory else args.data,
+            tokens=tokens,
+            read_only_tokens=args.read_only_tokens,
+            fixtures_path=args.fixtures,
+            host=args.host,
+        )
+        emulator.verbose = args.verbose
+        if args.rate_limit is not None:
+            limit, window = args.rate_limit
+            emulator.faults.rate_limit(limit, window_seconds=window)
+        emulator.start()
+    except (OSError, ValueError) as exc:
+        print(f"ld-emulator: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    storage = "in memory (nothing is kept)" if args.in_memory else f"in SQLite file {args.data}"
+    print(f"LaunchDarkly experiments emulator listening on {emulator.url}")
+    print(f"Experiments are stored {storage}.")
+    print("Point clients at it with:")
+    print(f"  export LAUNCHDARKLY_API_HOST={emulator.url}")
+    print(f"  export LAUNCHDARKLY_ACCESS_TOKEN={tokens[0]}")
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        emulator.stop()
+    print("ld-emulator stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

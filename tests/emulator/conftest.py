@@ -1,0 +1,143 @@
+"""Shared fixtures for the emulator tests: a running emulator and an httpx client."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from launchdarkly_experiments.emulator import Emulator, spec
+
+TOKEN = "dev-token"
+RO_TOKEN = "ro-token"
+MEMBER_ID = "5f0000000000000000000001"
+HEADERS = {"Authorization": TOKEN, "LD-API-Version": "20240415"}
+SEMANTIC = "application/json; domain-model=launchdarkly.semanticpatch"
+E = "/api/v2/projects/shop/environments/dev"
+EXPERIMENTS = f"{E}/experiments"
+
+V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
+V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
+V_CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
+V_ANNUAL = "a1b2c3d4-0000-4000-8000-000000000012"
+V_DORMANT_OFF = "a1b2c3d4-0000-4000-8000-000000000021"
+V_DORMANT_ON = "a1b2c3d4-0000-4000-8000-000000000022"
+RULE_BETA = "b7c1e2d3-0000-4000-8000-00000000a001"
+HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
+
+
+def iteration(**overrides: Any) -> dict[str, Any]:
+    """A valid IterationInput on checkout-button (50/50, primary checkout-completed)."""
+    body: dict[str, Any] = {
+        "hypothesis": "Moving the button up sells more",
+        "metrics": [{"key": "checkout-completed"}, {"key": "revenue-per-user"}],
+        "primarySingleMetricKey": "checkout-completed",
+        "treatments": [
+            {
+                "name": "Top",
+                "baseline": True,
+                "allocationPercent": "50",
+                "parameters": [{"flagKey": "checkout-button", "variationId": V_TOP}],
+            },
+            {
+                "name": "Bottom",
+                "baseline": False,
+                "allocationPercent": "50",
+                "parameters": [{"flagKey": "checkout-button", "variationId": V_BOTTOM}],
+            },
+        ],
+        "flags": {"checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}},
+    }
+    body.update(overrides)
+    return body
+
+
+def experiment(key: str = "button-test", **overrides: Any) -> dict[str, Any]:
+    """A valid ExperimentPost."""
+    body: dict[str, Any] = {"name": "Button test", "key": key, "iteration": iteration()}
+    body.update(overrides)
+    return copy.deepcopy(body)
+
+
+def assert_schema(response: httpx.Response, status: int, schema: str | None = None) -> Any:
+    """Assert the status and that the body matches the spec schema (strictly)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    if schema is not None:
+        spec.validate(schema, body)
+    return body
+
+
+def assert_error(response: httpx.Response, status: int, code: str, *needles: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"code", "message"}
+    assert body["code"] == code
+    spec.validate("InvalidRequestErrorRep", body)
+    for needle in needles:
+        assert needle in body["message"], body["message"]
+    assert TOKEN not in body["message"]
+    return str(body["message"])
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(
+        port=0, tokens=(TOKEN,), read_only_tokens=(RO_TOKEN,), validate_responses=True
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(emu: Emulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=emu.url, headers=HEADERS, timeout=10) as c:
+        yield c
+
+
+class Api:
+    """Small helper around the client for experiment calls."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def create(self, body: Any = None, env: str = "dev") -> httpx.Response:
+        url = f"/api/v2/projects/shop/environments/{env}/experiments"
+        return self.client.post(url, json=experiment() if body is None else body)
+
+    def get(self, key: str = "button-test", expand: str | None = None) -> httpx.Response:
+        params = {"expand": expand} if expand else None
+        return self.client.get(f"{EXPERIMENTS}/{key}", params=params)
+
+    def patch(self, *instructions: dict[str, Any], key: str = "button-test") -> httpx.Response:
+        return self.client.patch(
+            f"{EXPERIMENTS}/{key}",
+            json={"instructions": list(instructions)},
+            headers={"Content-Type": SEMANTIC},
+        )
+
+    def fields(self, key: str = "button-test", **changes: Any) -> httpx.Response:
+        return self.patch({"kind": "updateExperimentFields", "value": changes}, key=key)
+
+    def created(self, key: str = "button-test", **overrides: Any) -> dict[str, Any]:
+        return dict(assert_schema(self.create(experiment(key, **overrides)), 201, "Experiment"))
+
+    def start(self, key: str = "button-test") -> dict[str, Any]:
+        response = self.patch({"kind": "startIteration"}, key=key)
+        return dict(assert_schema(response, 200, "Experiment"))
+
+    def stop(self, key: str = "button-test") -> dict[str, Any]:
+        exp = assert_schema(self.get(key, "treatments"), 200)
+        winner = exp["currentIteration"]["treatments"][0]["_id"]
+        response = self.patch(
+            {"kind": "stopIteration", "winningTreatmentId": winner, "winningReason": "won"},
+            key=key,
+        )
+        return dict(assert_schema(response, 200, "Experiment"))
+
+
+@pytest.fixture
+def api(client: httpx.Client) -> Api:
+    return Api(client)

@@ -1,0 +1,187 @@
+"""SQLite persistence across restarts, thread safety and compare-and-swap."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from launchdarkly_experiments.emulator import Emulator, Store
+
+from .conftest import EXPERIMENTS, HEADERS, SEMANTIC, Api, assert_schema, experiment
+
+
+def test_restart_with_the_same_file_keeps_everything(tmp_path: Path) -> None:
+    db = tmp_path / "emu.db"
+    with Emulator(data_path=db) as first, httpx.Client(base_url=first.url, headers=HEADERS) as c:
+        api = Api(c)
+        api.created("kept")
+        api.start("kept")
+        api.created("archived")
+        api.patch({"kind": "archiveExperiment"}, key="archived")
+        before = first.experiments("shop", "dev")
+    assert db.exists()
+    with Emulator(data_path=db) as second, httpx.Client(base_url=second.url, headers=HEADERS) as c:
+        assert second.experiments("shop", "dev") == before
+        body = assert_schema(c.get(f"{EXPERIMENTS}/kept"), 200, "Experiment")
+        assert body["currentIteration"]["status"] == "running"
+        assert Api(c).create(experiment("kept")).status_code == 409
+        listing = c.get(EXPERIMENTS, params={"lifecycleState": "active,archived"}).json()
+        assert [e["key"] for e in listing["items"]] == ["kept", "archived"]
+
+
+def test_same_emulator_object_restarts_on_its_file(tmp_path: Path) -> None:
+    emu = Emulator(data_path=tmp_path / "x.db")
+    emu.start()
+    with httpx.Client(base_url=emu.url, headers=HEADERS) as c:
+        Api(c).created("one")
+    emu.stop()
+    emu.start()
+    try:
+        assert emu.experiment("shop", "dev", "one") is not None
+        assert httpx.get(f"{emu.url}{EXPERIMENTS}/one", headers=HEADERS).status_code == 200
+    finally:
+        emu.stop()
+
+
+def test_in_memory_emulators_are_independent() -> None:
+    with Emulator() as a, Emulator() as b:
+        with httpx.Client(base_url=a.url, headers=HEADERS) as c:
+            Api(c).created()
+        assert a.experiment("shop", "dev", "button-test") is not None
+        assert b.experiment("shop", "dev", "button-test") is None
+
+
+def test_store_compare_and_swap(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.insert("p", "e", "k", {"n": 1})
+    stored = store.get("p", "e", "k")
+    assert stored is not None and stored.version == 1
+    assert store.compare_and_swap("p", "e", "k", 1, {"n": 2}) == 2
+    try:
+        store.compare_and_swap("p", "e", "k", 1, {"n": 3})
+    except Exception as exc:
+        assert getattr(exc, "code", None) == "optimistic_locking_error"
+        assert getattr(exc, "status", None) == 409
+    else:
+        raise AssertionError("stale version must not be written")
+    again = store.get("p", "e", "k")
+    assert again is not None and again.doc == {"n": 2} and again.version == 2
+    store.close()
+
+
+def test_fifty_parallel_creates_with_distinct_keys(emu: Emulator) -> None:
+    def create(i: int) -> int:
+        with httpx.Client(base_url=emu.url, headers=HEADERS, timeout=20) as c:
+            return c.post(EXPERIMENTS, json=experiment(f"exp-{i}")).status_code
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(create, range(50)))
+    assert statuses == [201] * 50
+    keys = [e["key"] for e in emu.experiments("shop", "dev")]
+    assert sorted(keys) == sorted(f"exp-{i}" for i in range(50))
+    listing = httpx.get(emu.url + EXPERIMENTS, headers=HEADERS, params={"limit": 50}).json()
+    assert listing["total_count"] == 50
+
+
+def test_twenty_parallel_creates_of_the_same_key(emu: Emulator) -> None:
+    barrier = threading.Barrier(20)
+
+    def create(_: int) -> int:
+        with httpx.Client(base_url=emu.url, headers=HEADERS, timeout=20) as c:
+            barrier.wait()
+            return c.post(EXPERIMENTS, json=experiment("same")).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = Counter(pool.map(create, range(20)))
+    assert statuses == Counter({201: 1, 409: 19})
+    assert [e["key"] for e in emu.experiments("shop", "dev")] == ["same"]
+
+
+def test_concurrent_patches_give_200_or_409_and_never_corrupt(emu: Emulator) -> None:
+    with httpx.Client(base_url=emu.url, headers=HEADERS) as c:
+        Api(c).created(tags=[])
+    barrier = threading.Barrier(16)
+
+    def add_tag(i: int) -> tuple[int, str]:
+        with httpx.Client(base_url=emu.url, headers=HEADERS, timeout=20) as c:
+            barrier.wait()
+            body = {
+                "instructions": [
+                    {
+                        "kind": "updateExperimentFields",
+                        "value": {"tags": {"operation": "add", "value": [f"t{i}"]}},
+                    }
+                ]
+            }
+            response = c.patch(
+                f"{EXPERIMENTS}/button-test", json=body, headers={"Content-Type": SEMANTIC}
+            )
+            if response.status_code == 409:
+                assert response.json()["code"] == "optimistic_locking_error"
+            return response.status_code, f"t{i}"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(add_tag, range(16)))
+    assert {status for status, _ in results} <= {200, 409}
+    winners = {tag for status, tag in results if status == 200}
+    assert winners, "at least one PATCH must win"
+    stored = emu.experiment("shop", "dev", "button-test")
+    assert stored is not None
+    # every 200 is reflected, no 409 leaked in, nothing duplicated
+    assert set(stored["tags"]) == winners
+    assert len(stored["tags"]) == len(winners)
+
+
+def test_concurrent_lifecycle_patches_keep_a_consistent_state(emu: Emulator) -> None:
+    with httpx.Client(base_url=emu.url, headers=HEADERS) as c:
+        Api(c).created()
+        Api(c).start()
+    barrier = threading.Barrier(10)
+
+    def new_iteration(_: int) -> int:
+        with httpx.Client(base_url=emu.url, headers=HEADERS, timeout=20) as c:
+            barrier.wait()
+            return Api(c).patch({"kind": "saveAndStartNewIteration"}).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(new_iteration, range(10)))
+    assert set(statuses) <= {200, 409}
+    stored = emu.experiment("shop", "dev", "button-test")
+    assert stored is not None
+    assert stored["currentIteration"]["status"] == "running"
+    assert len(stored["previousIterations"]) == statuses.count(200)
+    assert all(p["status"] == "stopped" for p in stored["previousIterations"])
+
+
+def test_patch_losing_the_compare_and_swap_answers_409(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from launchdarkly_experiments.emulator import lifecycle
+
+    with httpx.Client(base_url=emu.url, headers=HEADERS) as c:
+        api = Api(c)
+        api.created()
+        original = lifecycle.apply_instructions
+
+        def racing(ctx: Any, doc: dict[str, Any], body: Any) -> dict[str, Any]:
+            result: dict[str, Any] = original(ctx, doc, body)
+            # another writer sneaks in between this request's read and its write
+            stored = emu.store.get("shop", "dev", "button-test")
+            assert stored is not None
+            emu.store.compare_and_swap(
+                "shop", "dev", "button-test", stored.version, {**stored.doc, "name": "Other"}
+            )
+            return result
+
+        monkeypatch.setattr(lifecycle, "apply_instructions", racing)
+        response = api.patch({"kind": "updateName", "value": "Mine"})
+        assert response.status_code == 409
+        assert response.json()["code"] == "optimistic_locking_error"
+        monkeypatch.undo()
+        assert api.get().json()["name"] == "Other"
