@@ -43,8 +43,16 @@ EXPERIMENT_FIELDS = (
     "dataSource",
     "holdoutId",
 )
-# Iteration fields LaunchDarkly lets a running iteration take in place: additions only.
-ADDITIVE_WHILE_RUNNING = ("metrics", "attributes")
+# LaunchDarkly's mutableFieldsByStatus for a running iteration: what changes in place, and how.
+# tests/protocol checks this table against the emulator's rendering of mutableFieldsByStatus.
+MUTABLE_WHILE_RUNNING: dict[str, tuple[str, ...]] = {
+    "name": ("update",),
+    "description": ("update", "remove"),
+    "tags": ("add", "remove", "update"),
+    "maintainerId": ("update",),
+    "metrics": ("add",),
+    "attributes": ("add",),
+}
 # A computed input that check adds when the change will start a new iteration, so that the preview
 # names the consequence. It is never stored in outputs, so it does not linger as a diff.
 ITERATION_CHANGE = "iterationChange"
@@ -232,41 +240,65 @@ def design_changes(old_iteration: dict[str, Any], new_iteration: dict[str, Any])
     return [k for k in keys if old_iteration.get(k) != new_iteration.get(k)]
 
 
+def running_blockers(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Fields whose change a running iteration cannot take in place (it needs a new iteration).
+
+    Follows LaunchDarkly's ``mutableFieldsByStatus`` for ``running`` (``MUTABLE_WHILE_RUNNING``):
+    a few experiment fields may change, metrics and attributes may only be appended to.
+    """
+    blockers = [
+        name
+        for name in EXPERIMENT_FIELDS
+        if old.get(name) != new.get(name) and name not in MUTABLE_WHILE_RUNNING
+    ]
+    old_it, new_it = old.get("iteration") or {}, new.get("iteration") or {}
+    for name in design_changes(old_it, new_it):
+        before, after = old_it.get(name) or [], new_it.get(name) or []
+        appended = "add" in MUTABLE_WHILE_RUNNING.get(name, ()) and after[: len(before)] == before
+        if not appended:
+            blockers.append(f"iteration.{name}")
+    return blockers
+
+
 def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """True when applying ``new`` over a running ``old`` needs a new iteration."""
+    """True when applying ``new`` over a running ``old`` starts a new iteration."""
     if old.get("state") != RunState.RUNNING.value:
         return False
     if new.get("state", RunState.DRAFT.value) != RunState.RUNNING.value:
         return False
-    old_it, new_it = old.get("iteration") or {}, new.get("iteration") or {}
-    return not _only_additions(old_it, new_it, design_changes(old_it, new_it))
+    return bool(running_blockers(old, new))
 
 
-def _only_additions(old_it: dict[str, Any], new_it: dict[str, Any], changed: list[str]) -> bool:
-    for name in changed:
-        if name not in ADDITIVE_WHILE_RUNNING:
-            return False
-        before, after = old_it.get(name) or [], new_it.get(name) or []
-        if after[: len(before)] != before:
-            return False
-    return True
-
-
-def running_change_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | None:
-    """Check-time rule: redesigning a running iteration needs an explicit opt-in."""
-    if not old or old.get("state") != RunState.RUNNING.value:
+def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | None:
+    """Check-time rules for changes to a running or stopped experiment."""
+    old_state = old.get("state", RunState.DRAFT.value) if old else RunState.DRAFT.value
+    new_state = new.get("state", RunState.DRAFT.value)
+    if old_state == new_state == RunState.STOPPED.value:
+        changed = design_changes(old.get("iteration") or {}, new.get("iteration") or {})
+        if changed:
+            return PlanError(
+                "iteration",
+                f"the iteration is stopped; changing {', '.join(changed)} designs a new "
+                "iteration: set state='draft' to prepare it or state='running' to start it",
+            )
+    if old_state != RunState.RUNNING.value:
         return None
-    old_it, new_it = old.get("iteration") or {}, new.get("iteration") or {}
-    changed = design_changes(old_it, new_it)
-    if not changed or _only_additions(old_it, new_it, changed):
+    if new_state == RunState.DRAFT.value:
+        return PlanError(
+            "state",
+            "a running iteration cannot go back to draft; declare state='stopped' with a "
+            "winning_treatment to end it",
+        )
+    blockers = running_blockers(old, new)
+    if not blockers:
         return None
-    fields = ", ".join(changed)
-    if new.get("state") == RunState.STOPPED.value:
+    fields = ", ".join(blockers)
+    if new_state == RunState.STOPPED.value:
         return PlanError(
             "iteration",
-            f"the iteration is running; stopping it and changing its design ({fields}) in one "
-            "update is not supported: stop it first (state='stopped'), then change the design "
-            "and set state='running' to start a new iteration",
+            f"the iteration is running; stopping it and changing {fields} in one update is not "
+            "supported: stop it first (state='stopped'), then make the change and set "
+            "state='running' to start a new iteration",
         )
     if new.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
         return PlanError(
@@ -352,26 +384,20 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
     design = _design_updates(old_it, new_it)
 
     status = live.status
-    if status == IterationStatus.RUNNING and design:
-        if _only_additions(old_it, new_it, list(design)):
-            additions = {
-                name: {"operation": "add", "value": new_it[name][len(old_it.get(name) or []) :]}
-                for name in design
-            }
-            fields = {**_field_updates(experiment_changes, desired), **additions}
-            return [{"kind": "updateExperimentFields", "value": fields}]
+    blockers = running_blockers(have, desired) if status == IterationStatus.RUNNING else []
+    if blockers:
         if want_state != RunState.RUNNING:
             raise PlanError(
                 "iteration",
-                "the running iteration's design cannot change unless it keeps running in a new "
-                "iteration (state='running', on_running_change='new_iteration') or is stopped "
-                "first",
+                f"the iteration is running; {', '.join(blockers)} cannot change unless it keeps "
+                "running in a new iteration (state='running', "
+                "on_running_change='new_iteration') or is stopped first",
             )
         if desired.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
             raise PlanError(
                 "iteration",
-                f"the iteration is running; changing {', '.join(design)} starts a new iteration "
-                "and resets results. Set on_running_change='new_iteration' to allow it",
+                f"the iteration is running; changing {', '.join(blockers)} starts a new "
+                "iteration and resets results. Set on_running_change='new_iteration' to allow it",
             )
         instruction: dict[str, Any] = {
             "kind": "saveAndStartNewIteration",
@@ -380,6 +406,13 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         if justification:
             instruction["changeJustification"] = justification
         return [instruction]
+    if status == IterationStatus.RUNNING and design:
+        # Only appends to metrics/attributes: the running iteration takes them in place.
+        additions = {
+            name: {"operation": "add", "value": new_it[name][len(old_it.get(name) or []) :]}
+            for name in design
+        }
+        design = additions
 
     if experiment_changes or design:
         if status == IterationStatus.STOPPED and design and want_state == RunState.STOPPED:

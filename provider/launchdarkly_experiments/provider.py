@@ -143,7 +143,7 @@ class ExperimentProvider(ResourceProvider):
                         "a new key to create it with the new type",
                     )
                 )
-            problem = plan.running_change_problem(old, inputs)
+            problem = plan.lifecycle_problem(old, inputs)
             if problem is not None:
                 failures.append(CheckFailure(problem.property, problem.message))
             elif plan.restarts_iteration(old, inputs):

@@ -262,3 +262,90 @@ def test_refresh_shows_iteration_started_in_the_ui(host: ProviderHost, emulator:
     assert host.diff(stack.id, "exp", olds=outputs, news=news).changes == "none"
     news, _ = host.check("exp", inputs, declaration())
     assert host.diff(stack.id, "exp", olds=outputs, news=news).changes == "some"
+
+
+def test_provider_running_rules_match_the_apis_mutable_fields_by_status(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    Stack(host).up(state="running")
+    answer = httpx.get(
+        f"{emulator.url}{ITEM}",
+        params={"expand": "mutableFieldsByStatus"},
+        headers={"Authorization": TOKEN},
+    )
+    running = answer.json()["mutableFieldsByStatus"]["running"]
+    assert {k: sorted(v) for k, v in running.items()} == {
+        k: sorted(v) for k, v in plan.MUTABLE_WHILE_RUNNING.items()
+    }
+
+
+def test_analysis_change_while_running_needs_a_new_iteration(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    stack = Stack(host)
+    stack.up(state="running")
+    _, failures = host.check(
+        "exp", stack.inputs, declaration(state="running", methodology="frequentist")
+    )
+    assert [f.property for f in failures] == ["iteration"]
+    assert "methodology" in failures[0].reason
+    _, failures = host.check("exp", stack.inputs, declaration(state="draft"))
+    assert [f.property for f in failures] == ["state"]
+    assert "cannot go back to draft" in failures[0].reason
+
+    emulator.clear_requests()
+    stack.up(state="running", methodology="frequentist", onRunningChange="new_iteration")
+    (instruction,) = emulator.requests()[0]["body"]["instructions"]
+    assert instruction["kind"] == "saveAndStartNewIteration"
+    assert instruction["value"]["methodology"] == {"operation": "update", "value": "frequentist"}
+    live = stored(emulator)
+    assert live["methodology"] == "frequentist"
+    assert live["currentIteration"]["status"] == "running"
+    assert len(live["previousIterations"]) == 1
+
+    # Renaming a running experiment is in place: no new iteration.
+    emulator.clear_requests()
+    stack.up(
+        state="running",
+        methodology="frequentist",
+        onRunningChange="new_iteration",
+        name="Renamed while running",
+    )
+    (instruction,) = emulator.requests()[0]["body"]["instructions"]
+    assert instruction["kind"] == "updateExperimentFields"
+    assert len(stored(emulator)["previousIterations"]) == 1
+
+
+def test_draft_to_stopped_starts_and_stops_in_one_patch(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    stack = Stack(host)
+    stack.up()
+    emulator.clear_requests()
+    outputs = stack.up(state="stopped", winningTreatment="Top")
+    assert instructions(emulator) == [["startIteration", "stopIteration"]]
+    assert outputs["currentIteration"]["winningTreatment"] == "Top"
+    assert stored(emulator)["currentIteration"]["status"] == "stopped"
+
+
+def test_redesign_after_stop_makes_a_new_draft_then_runs_it(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    stack = Stack(host)
+    stack.up(state="running")
+    stack.up(state="stopped", winningTreatment="Top")
+    _, failures = host.check(
+        "exp",
+        stack.inputs,
+        declaration(state="stopped", winningTreatment="Top", iteration=redesigned()),
+    )
+    assert [f.property for f in failures] == ["iteration"]
+    assert "state='draft'" in failures[0].reason
+    emulator.clear_requests()
+    outputs = stack.up(state="running", iteration=redesigned())
+    assert instructions(emulator) == [["updateExperimentFields"], ["startIteration"]]
+    live = stored(emulator)
+    assert live["currentIteration"]["hypothesis"] == "Bottom wins on mobile"
+    assert live["currentIteration"]["status"] == "running"
+    assert [i["status"] for i in live["previousIterations"]] == ["stopped"]
+    assert outputs["iteration"]["hypothesis"] == "Bottom wins on mobile"
