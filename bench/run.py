@@ -9,7 +9,6 @@ by side in this run.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import platform
@@ -31,54 +30,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "provider")]
 from bench.trivial_provider import TrivialProvider  # noqa: E402
 from launchdarkly_experiments.client import FULL_EXPAND, SEMANTIC_PATCH  # noqa: E402
 from launchdarkly_experiments.provider import ExperimentProvider  # noqa: E402
+from tests.support.declarations import declaration  # noqa: E402
 from tests.support.engine import ProviderHost  # noqa: E402
 
 TOKEN = "bench-token"
 PROJECT, ENV = "shop", "dev"
 COLLECTION = f"/api/v2/projects/{PROJECT}/environments/{ENV}/experiments"
-DECLARATION: dict[str, Any] = {
-    "projectKey": PROJECT,
-    "environmentKey": ENV,
-    "key": "bench",
-    "name": "Bench experiment",
-    "iteration": {
-        "hypothesis": "Bottom converts better",
-        "metrics": [{"key": "checkout-completed"}],
-        "primarySingleMetricKey": "checkout-completed",
-        "treatments": [
-            {
-                "name": "Top",
-                "baseline": True,
-                "allocationPercent": "50",
-                "parameters": [
-                    {
-                        "flagKey": "checkout-button",
-                        "variationId": "a1b2c3d4-0000-4000-8000-000000000001",
-                    }
-                ],
-            },
-            {
-                "name": "Bottom",
-                "allocationPercent": "50",
-                "parameters": [
-                    {
-                        "flagKey": "checkout-button",
-                        "variationId": "a1b2c3d4-0000-4000-8000-000000000002",
-                    }
-                ],
-            },
-        ],
-        "flags": {"checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}},
-    },
-}
-
-
-def declaration(**overrides: Any) -> dict[str, Any]:
-    data = copy.deepcopy(DECLARATION)
-    data.update(overrides)
-    return data
-
-
 # -- the emulator as a separate process -------------------------------------------------------
 
 

@@ -384,21 +384,13 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
     design = _design_updates(old_it, new_it)
 
     status = live.status
+    if status is not None:
+        # The same rules check applies, now against the live status rather than old inputs.
+        problem = lifecycle_problem({**have, "state": _STATUS_TO_STATE[status].value}, desired)
+        if problem is not None:
+            raise problem
     blockers = running_blockers(have, desired) if status == IterationStatus.RUNNING else []
-    if blockers:
-        if want_state != RunState.RUNNING:
-            raise PlanError(
-                "iteration",
-                f"the iteration is running; {', '.join(blockers)} cannot change unless it keeps "
-                "running in a new iteration (state='running', "
-                "on_running_change='new_iteration') or is stopped first",
-            )
-        if desired.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
-            raise PlanError(
-                "iteration",
-                f"the iteration is running; changing {', '.join(blockers)} starts a new "
-                "iteration and resets results. Set on_running_change='new_iteration' to allow it",
-            )
+    if blockers:  # lifecycle_problem passed: the user opted in to a new iteration
         instruction: dict[str, Any] = {
             "kind": "saveAndStartNewIteration",
             "value": {**_field_updates(experiment_changes, desired), **design},
@@ -415,11 +407,6 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         design = additions
 
     if experiment_changes or design:
-        if status == IterationStatus.STOPPED and design and want_state == RunState.STOPPED:
-            raise PlanError(
-                "iteration",
-                "the iteration is stopped; to run a new design set state='draft' or 'running'",
-            )
         instructions.append(
             {
                 "kind": "updateExperimentFields",
@@ -456,12 +443,6 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         if desired.get("winningReason"):
             stop["winningReason"] = desired["winningReason"]
         instructions.append(stop)
-    elif want_state == RunState.DRAFT and status == IterationStatus.RUNNING:
-        raise PlanError(
-            "state",
-            "a running iteration cannot go back to draft; declare state='stopped' with a "
-            "winning_treatment to end it",
-        )
     return instructions
 
 

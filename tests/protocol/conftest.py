@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -14,49 +12,6 @@ from launchdarkly_experiments.provider import ExperimentProvider
 from tests.support.engine import ProviderHost
 
 TOKEN = "api-protocol-test-token-7f3a"
-
-DECLARATION: dict[str, Any] = {
-    "projectKey": "shop",
-    "environmentKey": "dev",
-    "key": "checkout-button",
-    "name": "Checkout button placement",
-    "tags": ["checkout", "web"],
-    "iteration": {
-        "hypothesis": "A bottom button converts better",
-        "metrics": [{"key": "checkout-completed"}, {"key": "revenue-per-user"}],
-        "primarySingleMetricKey": "checkout-completed",
-        "treatments": [
-            {
-                "name": "Top",
-                "baseline": True,
-                "allocationPercent": "50",
-                "parameters": [
-                    {
-                        "flagKey": "checkout-button",
-                        "variationId": "a1b2c3d4-0000-4000-8000-000000000001",
-                    }
-                ],
-            },
-            {
-                "name": "Bottom",
-                "allocationPercent": "50",
-                "parameters": [
-                    {
-                        "flagKey": "checkout-button",
-                        "variationId": "a1b2c3d4-0000-4000-8000-000000000002",
-                    }
-                ],
-            },
-        ],
-        "flags": {"checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}},
-    },
-}
-
-
-def declaration(**overrides: Any) -> dict[str, Any]:
-    data = copy.deepcopy(DECLARATION)
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture(scope="module")

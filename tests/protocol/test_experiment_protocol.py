@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 
 from launchdarkly_experiments.emulator import Emulator
+from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 
-from .conftest import TOKEN, api_calls, declaration
+from .conftest import TOKEN, api_calls
 
 EXPERIMENTS = "/api/v2/projects/shop/environments/dev/experiments"
 

@@ -13,9 +13,10 @@ import httpx
 
 from launchdarkly_experiments import plan
 from launchdarkly_experiments.emulator import Emulator
+from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 
-from .conftest import TOKEN, api_calls, declaration
+from .conftest import TOKEN, api_calls
 
 ITEM = "/api/v2/projects/shop/environments/dev/experiments/checkout-button"
 COLLECTION = "/api/v2/projects/shop/environments/dev/experiments"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pulumi.output import Unknown
 
 from launchdarkly_experiments.provider import ExperimentProvider
-from tests.protocol.conftest import DECLARATION
+from tests.support.declarations import DECLARATION
 
 FIELDS = sorted(
     {

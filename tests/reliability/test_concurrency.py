@@ -8,7 +8,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
-from tests.protocol.conftest import declaration
+from tests.support.declarations import declaration
 
 TOKEN = "api-concurrency-token"
 

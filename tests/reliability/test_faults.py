@@ -17,7 +17,7 @@ from launchdarkly_experiments.client import RetryPolicy
 from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.errors import LaunchDarklyError
 from launchdarkly_experiments.provider import ExperimentProvider
-from tests.protocol.conftest import declaration
+from tests.support.declarations import declaration
 
 TOKEN = "api-reliability-token-91c2"
 COLLECTION = r"/api/v2/projects/shop/environments/dev/experiments$"

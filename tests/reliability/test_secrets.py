@@ -11,7 +11,7 @@ import pytest
 
 from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
-from tests.protocol.conftest import declaration
+from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 
 TOKEN = "api-grep-me-0d5c9e7a-token"
