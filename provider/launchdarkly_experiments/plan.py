@@ -260,8 +260,33 @@ def running_blockers(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return blockers
 
 
+def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[PlanError]:
+    """Check-time rules for changing an existing experiment (``old``) into ``new``.
+
+    A change of address is a replacement, a new experiment: none of these rules apply to it.
+    """
+    if any(old.get(k) != new.get(k) for k in REPLACE_FIELDS):
+        return []
+    problems = []
+    default_type = API_DEFAULTS["type"]
+    if old.get("type", default_type) != new.get("type", default_type):
+        problems.append(
+            PlanError(
+                "type",
+                "an experiment's type cannot change after creation; give the experiment a new "
+                "key to create it with the new type",
+            )
+        )
+    lifecycle = lifecycle_problem(old, new)
+    if lifecycle is not None:
+        problems.append(lifecycle)
+    return problems
+
+
 def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """True when applying ``new`` over a running ``old`` starts a new iteration."""
+    if any(old.get(k) != new.get(k) for k in REPLACE_FIELDS):
+        return False
     if old.get("state") != RunState.RUNNING.value:
         return False
     if new.get("state", RunState.DRAFT.value) != RunState.RUNNING.value:

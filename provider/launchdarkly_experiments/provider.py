@@ -133,20 +133,9 @@ class ExperimentProvider(ResourceProvider):
         old = {k: v for k, v in plan.declared_part(_olds).items() if v is not None}
         failures = []
         if old and not _has_unknown(old):
-            if old.get("type", "experiment") != inputs.get("type", "experiment") and all(
-                old.get(k) == inputs.get(k) for k in plan.REPLACE_FIELDS
-            ):
-                failures.append(
-                    CheckFailure(
-                        "type",
-                        "an experiment's type cannot change after creation; give the experiment "
-                        "a new key to create it with the new type",
-                    )
-                )
-            problem = plan.lifecycle_problem(old, inputs)
-            if problem is not None:
-                failures.append(CheckFailure(problem.property, problem.message))
-            elif plan.restarts_iteration(old, inputs):
+            refusals = plan.change_problems(old, inputs)
+            failures = [CheckFailure(r.property, r.message) for r in refusals]
+            if not refusals and plan.restarts_iteration(old, inputs):
                 inputs[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
         return CheckResult(inputs, failures)
 

@@ -223,3 +223,15 @@ def test_redesigning_a_running_iteration_needs_opt_in(
     added["iteration"]["metrics"].append({"key": "add-to-cart"})
     inputs = checked(provider, added, olds=running)
     assert plan.ITERATION_CHANGE not in inputs
+
+
+def test_lifecycle_rules_do_not_apply_to_a_replacement(
+    provider: ExperimentProvider, valid: dict[str, Any]
+) -> None:
+    running = checked(provider, {**valid, "state": "running"})
+    moved = copy.deepcopy(valid)
+    moved.update(key="checkout-button-v2", type="holdout")
+    moved["iteration"]["hypothesis"] = "A different idea"
+    inputs = checked(provider, moved, olds=running)  # no lifecycle or type refusal
+    assert plan.ITERATION_CHANGE not in inputs
+    assert provider.diff("id", running, inputs).replaces == ["key"]
