@@ -238,6 +238,12 @@ class ExperimentSpec(ExperimentBody):
     on_running_change: RunningChangePolicy = RunningChangePolicy.REFUSE
     adopt: bool = False
 
+    @field_validator("description")
+    @classmethod
+    def _empty_description_is_none(cls, description: str | None) -> str | None:
+        # LaunchDarkly does not distinguish an empty description from none.
+        return description or None
+
     @field_validator("tags")
     @classmethod
     def _tags_as_set(cls, tags: list[str] | None) -> list[str] | None:

@@ -76,6 +76,8 @@ class PlanError(Exception):
 
 # -- declared form ----------------------------------------------------------------------------
 
+_MISSING: Any = object()
+
 
 def declared(spec: ExperimentSpec) -> dict[str, Any]:
     """The canonical camelCase form of a declaration, API defaults dropped."""
@@ -99,9 +101,6 @@ def _drop_defaults(data: dict[str, Any]) -> dict[str, Any]:
         if out.get(key) == default:
             out.pop(key)
     return out
-
-
-_MISSING = object()
 
 
 def iteration_design(rep: IterationRep, hint: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -191,8 +190,6 @@ def declared_from_live(
         config = rep.analysis_config.model_dump(by_alias=True, exclude_none=True)
         if config:
             data["analysisConfig"] = config
-    elif "analysisConfig" in hint:
-        data["analysisConfig"] = hint["analysisConfig"]
     current = rep.current_iteration
     if current is not None:
         data["iteration"] = iteration_design(current, hint.get("iteration"))
@@ -360,14 +357,21 @@ class LiveView:
         )
 
 
+def _field_update(name: str, source: dict[str, Any], value: Any = _MISSING) -> dict[str, Any]:
+    """One ``updateExperimentFields`` entry that makes field ``name`` what ``source`` declares.
+
+    A field absent from the declared form is either at its API default (send the default: the
+    API refuses ``remove`` for such fields and for lists) or unset (``remove`` it).
+    """
+    if name in source:
+        return {"operation": "update", "value": source[name] if value is _MISSING else value}
+    if name in API_DEFAULTS:
+        return {"operation": "update", "value": API_DEFAULTS[name]}
+    return {"operation": "remove"}
+
+
 def _field_updates(names: list[str], source: dict[str, Any]) -> dict[str, Any]:
-    updates: dict[str, Any] = {}
-    for name in names:
-        if name in source:
-            updates[name] = {"operation": "update", "value": source[name]}
-        else:
-            updates[name] = {"operation": "remove"}
-    return updates
+    return {name: _field_update(name, source) for name in names}
 
 
 def _design_updates(old_it: dict[str, Any], new_it: dict[str, Any]) -> dict[str, Any]:
@@ -377,15 +381,7 @@ def _design_updates(old_it: dict[str, Any], new_it: dict[str, Any]) -> dict[str,
     # Values go out in the API's full form (e.g. every treatment states ``baseline``), not in
     # the declared form that drops defaults.
     wire = IterationSpec.model_validate(new_it).wire()
-    updates: dict[str, Any] = {}
-    for name in changed:
-        if name in new_it:
-            updates[name] = {"operation": "update", "value": wire[name]}
-        elif name in API_DEFAULTS:
-            updates[name] = {"operation": "update", "value": API_DEFAULTS[name]}
-        else:
-            updates[name] = {"operation": "remove"}
-    return updates
+    return {name: _field_update(name, new_it, wire.get(name)) for name in changed}
 
 
 def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str, Any]]:

@@ -284,12 +284,6 @@ def test_description_only_whitespace_variants_are_stable(host: ProviderHost) -> 
     assert stack.changes(decl(description="  padded  ")) == "none"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="description='' is sent to LaunchDarkly but dropped from the live form "
-    "(plan.declared_from_live `if rep.description`): _converge re-sends it 8 times and the "
-    "create fails, leaving an orphan experiment",
-)
 def test_empty_description_can_be_created_and_is_clean(
     host: ProviderHost, emulator: Emulator
 ) -> None:
@@ -299,10 +293,6 @@ def test_empty_description_can_be_created_and_is_clean(
     assert stack.changes(decl(description="")) == "none"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="updating description to '' loops like the create: the live form never holds ''",
-)
 def test_description_can_be_emptied_by_update(host: ProviderHost, emulator: Emulator) -> None:
     stack = Stack(host)
     stack.up(decl(description="Something"))
@@ -332,11 +322,6 @@ def test_removing_an_optional_experiment_field(
     assert stack.changes(without) == "none"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="removing every tag sends {'operation': 'remove'} without a value "
-    "(plan._field_updates), which LaunchDarkly refuses: tags can never be cleared",
-)
 @pytest.mark.parametrize("empty", [None, []], ids=["tags-omitted", "tags-empty-list"])
 def test_removing_all_tags(host: ProviderHost, emulator: Emulator, empty: Any) -> None:
     stack = Stack(host)
@@ -347,11 +332,6 @@ def test_removing_all_tags(host: ProviderHost, emulator: Emulator, empty: Any) -
     assert stack.changes(declaration) == "none"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="returning methodology/dataSource to the API default sends a 'remove' "
-    "(plan._field_updates ignores API_DEFAULTS), which LaunchDarkly only allows as 'update'",
-)
 @pytest.mark.parametrize("field", ["methodology", "dataSource"])
 def test_reverting_an_experiment_field_to_its_default(
     host: ProviderHost, emulator: Emulator, field: str
@@ -409,11 +389,6 @@ def test_switching_primary_metric_to_funnel_and_back(
 # -- refresh -----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refresh hides an analysisConfig removed outside Pulumi: plan.declared_from_live "
-    "falls back to the old outputs ('hint') when LaunchDarkly returns none",
-)
 def test_refresh_shows_analysis_config_removed_outside_pulumi(
     host: ProviderHost, emulator: Emulator
 ) -> None:
@@ -550,11 +525,6 @@ def test_recreate_after_destroy_with_a_different_design(
     assert second.changes(declaration) == "none"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="re-creating after destroy restores the archived experiment; dropping its tags "
-    "sends a value-less 'remove' (plan._field_updates) and the create fails",
-)
 def test_recreate_after_destroy_without_tags(host: ProviderHost, emulator: Emulator) -> None:
     first = Stack(host)
     first.up(decl())
