@@ -83,6 +83,10 @@ def declared(spec: ExperimentSpec) -> dict[str, Any]:
     """The canonical camelCase form of a declaration, API defaults dropped."""
     # exclude_defaults: isGroup=False, baseline=False, state="draft"... are never a difference.
     data = spec.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True, mode="json")
+    if data.get("state") != RunState.STOPPED.value:
+        # A winner belongs to a stopped iteration; kept while running it would never match.
+        data.pop("winningTreatment", None)
+        data.pop("winningReason", None)
     return _drop_defaults(data)
 
 
@@ -295,13 +299,27 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
     """Check-time rules for changes to a running or stopped experiment."""
     old_state = old.get("state", RunState.DRAFT.value) if old else RunState.DRAFT.value
     new_state = new.get("state", RunState.DRAFT.value)
-    if old_state == new_state == RunState.STOPPED.value:
+    if old_state == RunState.STOPPED.value:
         changed = design_changes(old.get("iteration") or {}, new.get("iteration") or {})
-        if changed:
+        if new_state == RunState.STOPPED.value and changed:
             return PlanError(
                 "iteration",
                 f"the iteration is stopped; changing {', '.join(changed)} designs a new "
                 "iteration: set state='draft' to prepare it or state='running' to start it",
+            )
+        if new_state == RunState.STOPPED.value and any(
+            old.get(k) != new.get(k) for k in ("winningTreatment", "winningReason")
+        ):
+            return PlanError(
+                "winningTreatment",
+                "the winner of a stopped iteration cannot change: set state='running' to start "
+                "a new iteration, then stop it with the new winning_treatment and winning_reason",
+            )
+        if new_state == RunState.DRAFT.value and not changed:
+            return PlanError(
+                "state",
+                "a stopped iteration cannot go back to draft as it is: change the iteration "
+                "design to prepare a new draft iteration, or set state='running' to start one",
             )
     if old_state != RunState.RUNNING.value:
         return None

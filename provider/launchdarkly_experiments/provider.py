@@ -161,12 +161,34 @@ class ExperimentProvider(ResourceProvider):
         spec = ExperimentSpec.model_validate(plan.declared_part(props))
         desired = plan.declared(spec)
         where = _address(spec.project_key, spec.environment_key, spec.key)
+        project, env, key = spec.project_key, spec.environment_key, spec.key
         with _operation("create", where):
-            rep = self._create_or_take_over(spec, desired)
-            rep = self._converge(spec.project_key, spec.environment_key, spec.key, rep, desired)
-            return CreateResult(where, self._outputs(rep, spec.project_key, desired))
+            rep, adopted = self._create_or_take_over(spec, desired)
+            try:
+                rep = self._converge(project, env, key, rep, desired)
+            except (LaunchDarklyError, plan.PlanError) as exc:
+                # Pulumi records nothing for a failed create: archive what this create made or
+                # restored, so the next `pulumi up` restores it and tries again (no orphan).
+                if not adopted and self._archive_quietly(project, env, key):
+                    exc.add_note(
+                        "The experiment was archived again; the next `pulumi up` restores it "
+                        "and retries."
+                    )
+                raise
+            return CreateResult(where, self._outputs(rep, project, desired))
 
-    def _create_or_take_over(self, spec: ExperimentSpec, desired: dict[str, Any]) -> ExperimentRep:
+    def _archive_quietly(self, project: str, env: str, key: str) -> bool:
+        try:
+            self.client().patch_experiment(project, env, key, [{"kind": "archiveExperiment"}])
+        except LaunchDarklyError as exc:
+            logger.warning("could not archive %s after a failed create: %s", key, exc)
+            return False
+        return True
+
+    def _create_or_take_over(
+        self, spec: ExperimentSpec, desired: dict[str, Any]
+    ) -> tuple[ExperimentRep, bool]:
+        """POST the experiment, or find the one to continue with; True when adopted."""
         client = self.client()
         project, env, key = spec.project_key, spec.environment_key, spec.key
         body = spec.body().wire()
@@ -174,7 +196,7 @@ class ExperimentProvider(ResourceProvider):
         uncertain = False
         while True:
             try:
-                return client.create_experiment(project, env, body)
+                return client.create_experiment(project, env, body), False
             except OutcomeUnknown as exc:
                 # The POST may have landed: look before sending it again.
                 logger.warning("create of %s had an unknown outcome (%s); checking", key, exc)
@@ -185,15 +207,17 @@ class ExperimentProvider(ResourceProvider):
                     window.wait(exc)
                     continue
                 if _matches_sent(existing, project, desired):
-                    return existing
+                    return existing, False
                 raise self._exists_error(existing, project, env, key) from None
             except ConflictError:
                 existing = client.get_experiment(project, env, key)
                 if existing.archived:
                     logger.warning("%s exists archived; restoring it", key)
-                    return existing  # _converge restores it and applies the declaration
-                if spec.adopt or (uncertain and _matches_sent(existing, project, desired)):
-                    return existing
+                    return existing, False  # _converge restores it and applies the declaration
+                if uncertain and _matches_sent(existing, project, desired):
+                    return existing, False  # our own earlier POST landed after all
+                if spec.adopt:
+                    return existing, True
                 raise self._exists_error(existing, project, env, key) from None
 
     @staticmethod
@@ -255,7 +279,8 @@ class ExperimentProvider(ResourceProvider):
         """PATCH step by step until the experiment matches ``desired``; returns the last answer.
 
         Starts from ``rep`` (fresh) or ``live`` (from state, possibly stale). Conflicts and unknown
-        outcomes re-read and re-plan, so nothing is applied twice.
+        outcomes re-read and re-plan, so nothing is applied twice. A failure after some steps
+        landed says which, so the user knows to refresh.
         """
         client = self.client()
         window = client.retry_window()
@@ -263,39 +288,47 @@ class ExperimentProvider(ResourceProvider):
         if rep is not None:
             live = plan.LiveView.from_rep(rep, project, desired)
         assert live is not None
-        steps = 0
-        while True:
-            try:
-                instructions = plan.next_instructions(live, desired)
-            except plan.PlanError:
-                if fresh:
-                    raise
-                # Decided on state that may be stale: decide again on a fresh read.
-                rep, live, fresh = self._reread(project, env, key, desired)
-                continue
-            if not instructions:
-                break
-            if steps == MAX_PATCH_STEPS:
-                raise LaunchDarklyError(
-                    f"experiment {key!r} did not reach the declared state after "
-                    f"{MAX_PATCH_STEPS} updates; run `pulumi refresh` and try again"
+        applied: list[str] = []
+        try:
+            while True:
+                try:
+                    instructions = plan.next_instructions(live, desired)
+                except plan.PlanError:
+                    if fresh:
+                        raise
+                    # Decided on state that may be stale: decide again on a fresh read.
+                    rep, live, fresh = self._reread(project, env, key, desired)
+                    continue
+                if not instructions:
+                    break
+                if len(applied) >= MAX_PATCH_STEPS:
+                    raise LaunchDarklyError(
+                        f"experiment {key!r} did not reach the declared state after "
+                        f"{MAX_PATCH_STEPS} instructions; run `pulumi refresh` and try again"
+                    )
+                try:
+                    rep = client.patch_experiment(project, env, key, instructions)
+                except (OutcomeUnknown, ConflictError) as exc:
+                    # Applied or not? Conflicted? Re-read and re-plan: nothing is applied twice.
+                    window.wait(exc)
+                    rep, live, fresh = self._reread(project, env, key, desired)
+                    continue
+                except InvalidRequestError:
+                    if fresh:
+                        raise
+                    rep, live, fresh = self._reread(project, env, key, desired)
+                    if plan.next_instructions(live, desired) == instructions:
+                        raise  # refused on fresh state too: LaunchDarkly's message stands
+                    continue
+                applied.extend(i["kind"] for i in instructions)
+                live, fresh = plan.LiveView.from_rep(rep, project, desired), True
+        except (LaunchDarklyError, plan.PlanError) as exc:
+            if applied:
+                exc.add_note(
+                    f"Already applied in LaunchDarkly before this failure: {', '.join(applied)}. "
+                    "Run `pulumi refresh` to record it in the stack's state."
                 )
-            try:
-                rep = client.patch_experiment(project, env, key, instructions)
-            except (OutcomeUnknown, ConflictError) as exc:
-                # Applied or not? Conflicted? Re-read and re-plan: nothing is applied twice.
-                window.wait(exc)
-                rep, live, fresh = self._reread(project, env, key, desired)
-                continue
-            except InvalidRequestError:
-                if fresh:
-                    raise
-                rep, live, fresh = self._reread(project, env, key, desired)
-                if plan.next_instructions(live, desired) == instructions:
-                    raise  # refused on fresh state too: LaunchDarkly's message stands
-                continue
-            steps += 1
-            live, fresh = plan.LiveView.from_rep(rep, project, desired), True
+            raise
         if rep is None or _needs_full_read(rep):
             rep = client.get_experiment(project, env, key)
         return rep
@@ -312,18 +345,21 @@ class ExperimentProvider(ResourceProvider):
         project, env, key = _split_id(_id, _props)
         with _operation("delete", _address(project, env, key)):
             client = self.client()
-            for _ in range(3):
+            window = client.retry_window()
+            while True:
                 try:
                     client.patch_experiment(project, env, key, [{"kind": "archiveExperiment"}])
                     return
                 except NotFoundError:
                     return  # already gone: nothing to archive
-                except OutcomeUnknown:
+                except OutcomeUnknown as exc:
+                    # Only report success once the archive is confirmed: Pulumi then forgets it.
                     try:
                         if client.get_experiment(project, env, key, expand="").archived:
                             return
                     except NotFoundError:
                         return
+                    window.wait(exc)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -456,9 +492,14 @@ def _operation(operation: str, where: str) -> Iterator[None]:
     """Name the operation and experiment in every error, and drop deep tracebacks."""
     try:
         yield
-    except APIError as exc:
-        raise exc.with_context(f"{operation} experiment {where}") from None
-    except plan.PlanError as exc:
-        raise LaunchDarklyError(f"{operation} experiment {where}: {exc}") from None
-    except LaunchDarklyError as exc:
-        raise type(exc)(f"{operation} experiment {where}: {exc}") from None
+    except (LaunchDarklyError, plan.PlanError) as exc:
+        error: Exception
+        if isinstance(exc, APIError):
+            error = exc.with_context(f"{operation} experiment {where}")
+        elif isinstance(exc, plan.PlanError):
+            error = LaunchDarklyError(f"{operation} experiment {where}: {exc}")
+        else:
+            error = type(exc)(f"{operation} experiment {where}: {exc}")
+        for note in getattr(exc, "__notes__", ()):
+            error.add_note(note)
+        raise error from None
