@@ -33,6 +33,21 @@ from .models import (
 
 REPLACE_FIELDS = ADDRESS_FIELDS
 STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
+# Inputs the change rules (type, lifecycle, new iteration) read: preview can apply them only when
+# none of these is unknown.
+CHANGE_RULE_FIELDS = (
+    *ADDRESS_FIELDS,
+    "type",
+    "state",
+    "iteration",
+    "winningTreatment",
+    "winningReason",
+    "onRunningChange",
+    "methodology",
+    "analysisConfig",
+    "dataSource",
+    "holdoutId",
+)
 EXPERIMENT_FIELDS = (
     "name",
     "description",

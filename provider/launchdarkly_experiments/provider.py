@@ -116,13 +116,7 @@ class ExperimentProvider(ResourceProvider):
         props.pop(plan.ITERATION_CHANGE, None)
 
         if _has_unknown(props):
-            # Preview with values not known yet: report only what is wrong for sure.
-            failures = [
-                CheckFailure(prop, reason)
-                for prop, reason in validation_problems(props)
-                if not _depends_on_unknown(props, prop)
-            ]
-            return CheckResult(props, failures)
+            return self._check_with_unknowns(_olds, props)
 
         problems = validation_problems(props)
         if problems:
@@ -138,6 +132,28 @@ class ExperimentProvider(ResourceProvider):
             if not refusals and plan.restarts_iteration(old, inputs):
                 inputs[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
         return CheckResult(inputs, failures)
+
+    def _check_with_unknowns(self, olds: dict[str, Any], props: dict[str, Any]) -> CheckResult:
+        """Preview with values not known yet: report only what is wrong whatever they become."""
+        problems = validation_problems(props)
+        stand_in = _with_stand_ins(props)
+        if stand_in is not None:
+            # Unknown leaves replaced by values of the right type: the rules across fields run.
+            problems = stand_in.cross_field_problems()
+        failures = [
+            CheckFailure(prop, reason)
+            for prop, reason in problems
+            if not _depends_on_unknown(props, prop)
+        ]
+        old = {k: v for k, v in plan.declared_part(olds).items() if v is not None}
+        rule_inputs = {k: props.get(k) for k in plan.CHANGE_RULE_FIELDS}
+        if stand_in is not None and old and not _has_unknown(old) and not _has_unknown(rule_inputs):
+            new = plan.declared(stand_in)
+            refusals = plan.change_problems(old, new)
+            failures += [CheckFailure(r.property, r.message) for r in refusals]
+            if not refusals and plan.restarts_iteration(old, new):
+                props[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
+        return CheckResult(props, failures)
 
     # -- diff -------------------------------------------------------------------------------
 
@@ -409,6 +425,75 @@ def _describe_error(error: Any) -> tuple[str, str]:
     elif message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return path or "(resource)", message
+
+
+_STAND_INS: dict[str, Any] = {
+    "int_type": 1,
+    "int_parsing": 1,
+    "int_from_float": 1,
+    "bool_type": False,
+    "bool_parsing": False,
+    "list_type": [],
+    "value_error": "0",  # numeric strings (allocations, thresholds)
+}
+
+
+def _with_stand_ins(props: dict[str, Any]) -> ExperimentSpec | None:
+    """Validate ``props`` with each unknown leaf replaced by a value of the type it needs.
+
+    Returns None when no such replacement validates (e.g. a whole object is unknown); the
+    caller then reports only per-field problems.
+    """
+    candidate = _replace_unknowns(props, "unknown")
+    for _ in range(4):
+        try:
+            return ExperimentSpec.model_validate(candidate)
+        except ValidationError as exc:
+            errors = exc.errors()
+        progressed = False
+        for error in errors:
+            loc = tuple(error.get("loc", ()))
+            if not _is_unknown(_at(props, loc)):
+                return None  # a real problem: no stand-in can hide it
+            kind = error.get("type", "")
+            if kind in ("enum", "literal_error"):
+                expected = str((error.get("ctx") or {}).get("expected", ""))
+                value: Any = expected.split("'")[1] if "'" in expected else None
+            else:
+                value = _STAND_INS.get(kind)
+            if value is None:
+                return None
+            _set_at(candidate, loc, value)
+            progressed = True
+        if not progressed:
+            return None
+    return None
+
+
+def _replace_unknowns(value: Any, stand_in: Any) -> Any:
+    if _is_unknown(value):
+        return stand_in
+    if isinstance(value, dict):
+        return {k: _replace_unknowns(v, stand_in) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_unknowns(v, stand_in) for v in value]
+    return value
+
+
+def _at(node: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_dict or in_list):
+            return None
+        node = node[part]
+    return node
+
+
+def _set_at(node: Any, loc: tuple[Any, ...], value: Any) -> None:
+    for part in loc[:-1]:
+        node = node[part]
+    node[loc[-1]] = value
 
 
 def _strip_engine_keys(props: Mapping[str, Any]) -> dict[str, Any]:

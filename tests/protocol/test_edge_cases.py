@@ -2,7 +2,7 @@
 
 Each scenario drives the host the way the engine does (check, diff, create/update, read) and then
 asks the question a user would: does LaunchDarkly hold what I declared, and is the next preview
-clean? Tests marked ``xfail(strict=True)`` document provider bugs (see the reason).
+clean? Each test that once failed here pinned a provider bug that is now fixed.
 """
 
 from __future__ import annotations
@@ -801,12 +801,6 @@ def test_unknown_elsewhere_still_reports_field_problems(host: ProviderHost) -> N
     assert [f.property for f in failures] == ["methodology"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with any unknown value, check skips every cross-field rule: "
-    "provider.validation_problems returns pydantic's field errors (the unknown itself) and "
-    "never reaches cross_field_problems, so preview passes and `up` fails",
-)
 def test_unknown_elsewhere_still_reports_cross_field_problems(host: ProviderHost) -> None:
     _, failures = host.check(
         "exp", {}, decl(description=UNKNOWN, iteration=iteration(primarySingleMetricKey=None))
@@ -814,11 +808,6 @@ def test_unknown_elsewhere_still_reports_cross_field_problems(host: ProviderHost
     assert [f.property for f in failures] == ["iteration.primarySingleMetricKey"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with any unknown value, check returns before plan.change_problems: a redesign of a "
-    "running iteration without on_running_change passes preview and fails only in `up`",
-)
 def test_unknown_description_does_not_hide_running_redesign_refusal(host: ProviderHost) -> None:
     stack = Stack(host)
     stack.up(decl(state="running"))
