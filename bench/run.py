@@ -338,7 +338,7 @@ def main() -> None:
             requests_per_operation(emulator, host)
             overhead(emulator, host, args.rounds)
             sizes(emulator, host)
-        startup(emulator, 3)
+        startup(emulator, 5)
         rows = [scale(emulator, args.scale, None), scale(emulator, args.scale, args.limit)]
         table(
             "Scale: preview (Check+Diff) and up (Check+Create), 8 engine workers",

@@ -1,0 +1,25 @@
+"""The emulator ships LaunchDarkly's spec: it must be the project's API contract, unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "provider" / "launchdarkly_experiments" / "emulator" / "openapi.json"
+CONTRACT = ROOT.parent / "shared" / "launchdarkly-experiments-openapi.json"
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason="the shared API contract is not beside the clone")
+def test_shipped_spec_is_the_shared_contract() -> None:
+    assert json.loads(SHIPPED.read_text()) == json.loads(CONTRACT.read_text())
+
+
+def test_shipped_spec_covers_the_experiments_endpoints() -> None:
+    spec = json.loads(SHIPPED.read_text())
+    base = "/api/v2/projects/{projectKey}/environments/{environmentKey}/experiments"
+    assert {"get", "post"} <= set(spec["paths"][base])
+    assert {"get", "patch"} <= set(spec["paths"][base + "/{experimentKey}"])
+    assert "ExperimentPost" in spec["components"]["schemas"]
