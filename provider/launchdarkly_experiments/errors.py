@@ -78,17 +78,6 @@ class APIError(LaunchDarklyError):
             context=context,
         )
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments need help to survive pickling (e.g. across processes).
-        return (_rebuild_api_error, (type(self), self.__dict__.copy()))
-
-
-def _rebuild_api_error(cls: type[APIError], state: dict[str, object]) -> APIError:
-    error = cls.__new__(cls)
-    error.__dict__.update(state)
-    Exception.__init__(error, error._describe())
-    return error
-
 
 class InvalidRequestError(APIError):
     """400: LaunchDarkly refused the request body or instruction."""

@@ -214,15 +214,6 @@ class ExperimentBody(InputModel):
     type: ExperimentType | None = None
 
 
-# Inputs that only steer the provider and never reach LaunchDarkly's create body.
-LIFECYCLE_FIELDS = (
-    "state",
-    "winningTreatment",
-    "winningReason",
-    "changeJustification",
-    "onRunningChange",
-    "adopt",
-)
 ADDRESS_FIELDS = ("projectKey", "environmentKey", "key")
 
 
