@@ -16,13 +16,8 @@ import pytest
 
 from launchdarkly_experiments.emulator import Emulator
 from tests.support.declarations import DECLARATION
-from tests.support.engine import (
-    UNKNOWN,
-    DiffOutcome,
-    ProviderCallError,
-    ProviderHost,
-    normalize_numbers,
-)
+from tests.support.engine import UNKNOWN, ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.stack import Stack
 
 from .conftest import TOKEN, api_calls
 
@@ -125,60 +120,6 @@ def mab_declaration(**overrides: Any) -> dict[str, Any]:
         reallocationFrequencyMillis=3_600_000,
     )
     return decl(**{"key": "pricing-bandit", "type": "mab", "iteration": it, **overrides})
-
-
-class Stack:
-    """One resource's state as the engine keeps it between operations."""
-
-    def __init__(self, host: ProviderHost, name: str = "exp") -> None:
-        self.host, self.name = host, name
-        self.id = ""
-        self.inputs: dict[str, Any] = {}
-        self.outputs: dict[str, Any] = {}
-
-    def preview(self, declaration: dict[str, Any]) -> tuple[dict[str, Any], DiffOutcome | None]:
-        news, failures = self.host.check(self.name, self.inputs, declaration)
-        assert failures == [], failures
-        if not self.id:
-            return news, None
-        outcome = self.host.diff(
-            self.id, self.name, olds=self.outputs, news=news, old_inputs=self.inputs
-        )
-        return news, outcome
-
-    def changes(self, declaration: dict[str, Any]) -> str:
-        _, outcome = self.preview(declaration)
-        assert outcome is not None
-        return outcome.changes
-
-    def up(self, declaration: dict[str, Any]) -> dict[str, Any]:
-        news, outcome = self.preview(declaration)
-        if outcome is None:
-            self.id, outputs = self.host.create(self.name, news)
-        else:
-            assert outcome.replaces == []
-            if outcome.changes == "none":
-                return self.outputs
-            outputs = self.host.update(
-                self.id, self.name, olds=self.outputs, news=news, old_inputs=self.inputs
-            )
-        self.inputs, self.outputs = news, normalize_numbers(outputs)
-        return self.outputs
-
-    def refresh(self) -> bool:
-        """``pulumi refresh``: False when the provider reports the experiment gone."""
-        id_, outputs, inputs = self.host.read(
-            self.id, self.name, outputs=self.outputs, inputs=self.inputs
-        )
-        if not id_:
-            return False
-        assert inputs is not None
-        self.outputs, self.inputs = normalize_numbers(outputs), normalize_numbers(inputs)
-        return True
-
-    def destroy(self) -> None:
-        self.host.delete(self.id, self.name, outputs=self.outputs, old_inputs=self.inputs)
-        self.id, self.inputs, self.outputs = "", {}, {}
 
 
 def stored(emulator: Emulator, key: str = "checkout-button") -> dict[str, Any]:
@@ -627,20 +568,6 @@ def test_running_to_draft_is_refused_at_preview(host: ProviderHost, emulator: Em
     assert api_calls(emulator) == []
 
 
-def test_running_to_draft_on_stale_state_is_a_clear_error(
-    host: ProviderHost, emulator: Emulator
-) -> None:
-    """State says draft (nobody refreshed) but the iteration was started in the UI."""
-    stack = Stack(host)
-    stack.up(decl())
-    external_patch(emulator, [{"kind": "startIteration"}])
-    details = failure_of(lambda: stack.up(decl(name="Renamed")))
-    assert "update experiment shop/dev/checkout-button" in details
-    assert "cannot go back to draft" in details
-    assert TOKEN not in details
-    assert stored(emulator)["currentIteration"]["status"] == "running"
-
-
 def test_refused_update_on_stale_state_says_what_already_landed(
     host: ProviderHost, emulator: Emulator
 ) -> None:
@@ -650,7 +577,10 @@ def test_refused_update_on_stale_state_says_what_already_landed(
     stack.up(decl())
     external_patch(emulator, [{"kind": "startIteration"}])
     message = failure_of(lambda: stack.up(decl(name="Renamed")))
+    assert "update experiment shop/dev/checkout-button" in message
     assert "cannot go back to draft" in message
+    assert TOKEN not in message
+    assert stored(emulator)["currentIteration"]["status"] == "running"
     assert "Already applied in LaunchDarkly before this failure: updateExperimentFields" in message
     assert "pulumi refresh" in message
     assert stack.refresh()

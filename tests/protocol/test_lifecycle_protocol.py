@@ -14,40 +14,13 @@ import httpx
 from launchdarkly_experiments import plan
 from launchdarkly_experiments.emulator import Emulator
 from tests.support.declarations import declaration
-from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.engine import ProviderCallError, ProviderHost
+from tests.support.stack import Stack
 
 from .conftest import TOKEN, api_calls
 
 ITEM = "/api/v2/projects/shop/environments/dev/experiments/checkout-button"
 COLLECTION = "/api/v2/projects/shop/environments/dev/experiments"
-
-
-class Stack:
-    """One resource's state as the engine keeps it between operations."""
-
-    def __init__(self, host: ProviderHost, name: str = "exp") -> None:
-        self.host, self.name = host, name
-        self.id = ""
-        self.inputs: dict[str, Any] = {}
-        self.outputs: dict[str, Any] = {}
-
-    def up(self, **overrides: Any) -> dict[str, Any]:
-        news, failures = self.host.check(self.name, self.inputs, declaration(**overrides))
-        assert failures == [], failures
-        if not self.id:
-            self.id, outputs = self.host.create(self.name, news)
-        else:
-            outcome = self.host.diff(
-                self.id, self.name, olds=self.outputs, news=news, old_inputs=self.inputs
-            )
-            assert outcome.replaces == []
-            if outcome.changes == "none":
-                return self.outputs
-            outputs = self.host.update(
-                self.id, self.name, olds=self.outputs, news=news, old_inputs=self.inputs
-            )
-        self.inputs, self.outputs = news, normalize_numbers(outputs)
-        return self.outputs
 
 
 def instructions(emulator: Emulator) -> list[list[str]]:
@@ -66,11 +39,11 @@ def stored(emulator: Emulator) -> dict[str, Any]:
 
 def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emulator) -> None:
     stack = Stack(host)
-    stack.up()
+    stack.up(declaration())
     first_iteration = stack.outputs["currentIteration"]["id"]
 
     emulator.clear_requests()
-    outputs = stack.up(state="running", changeJustification="Ready to learn")
+    outputs = stack.up(declaration(state="running", changeJustification="Ready to learn"))
     assert api_calls(emulator) == [("PATCH", ITEM)]
     assert instructions(emulator) == [["startIteration"]]
     assert stored(emulator)["currentIteration"]["status"] == "running"
@@ -79,7 +52,9 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
     assert outputs["state"] == "running"
 
     emulator.clear_requests()
-    outputs = stack.up(state="stopped", winningTreatment="Bottom", winningReason="Clear win")
+    outputs = stack.up(
+        declaration(state="stopped", winningTreatment="Bottom", winningReason="Clear win")
+    )
     assert api_calls(emulator) == [("PATCH", ITEM)]
     (stop,) = emulator.requests()[0]["body"]["instructions"]
     bottom_id = stack.outputs["currentIteration"]["treatmentIds"]["Bottom"]
@@ -96,11 +71,11 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
 
     # Unchanged declaration: nothing to do, no HTTP.
     emulator.clear_requests()
-    stack.up(state="stopped", winningTreatment="Bottom", winningReason="Clear win")
+    stack.up(declaration(state="stopped", winningTreatment="Bottom", winningReason="Clear win"))
     assert api_calls(emulator) == []
 
     emulator.clear_requests()
-    outputs = stack.up(state="running")
+    outputs = stack.up(declaration(state="running"))
     assert instructions(emulator) == [["startIteration"]]
     assert api_calls(emulator) == [("PATCH", ITEM)]
     current = stored(emulator)["currentIteration"]
@@ -112,7 +87,7 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
 
 
 def test_create_running_makes_post_then_start(host: ProviderHost, emulator: Emulator) -> None:
-    outputs = Stack(host).up(state="running")
+    outputs = Stack(host).up(declaration(state="running"))
     assert api_calls(emulator) == [("POST", COLLECTION), ("PATCH", ITEM)]
     assert instructions(emulator) == [["startIteration"]]
     assert outputs["currentIteration"]["status"] == "running"
@@ -128,7 +103,7 @@ def test_redesign_while_running_is_refused_without_opt_in(
     host: ProviderHost, emulator: Emulator
 ) -> None:
     stack = Stack(host)
-    stack.up(state="running")
+    stack.up(declaration(state="running"))
     emulator.clear_requests()
     _, failures = host.check(
         "exp", stack.inputs, declaration(state="running", iteration=redesigned())
@@ -144,7 +119,7 @@ def test_redesign_while_running_with_opt_in_starts_a_new_iteration(
     host: ProviderHost, emulator: Emulator
 ) -> None:
     stack = Stack(host)
-    stack.up(state="running")
+    stack.up(declaration(state="running"))
     old_iteration = stack.outputs["currentIteration"]["id"]
     overrides = {
         "state": "running",
@@ -158,7 +133,7 @@ def test_redesign_while_running_with_opt_in_starts_a_new_iteration(
     assert host.diff(stack.id, "exp", olds=stack.outputs, news=news).changes == "some"
 
     emulator.clear_requests()
-    outputs = stack.up(**overrides)
+    outputs = stack.up(declaration(**overrides))
     assert api_calls(emulator) == [("PATCH", ITEM)]
     (instruction,) = emulator.requests()[0]["body"]["instructions"]
     assert instruction["kind"] == "saveAndStartNewIteration"
@@ -178,11 +153,11 @@ def test_redesign_while_running_with_opt_in_starts_a_new_iteration(
 
 def test_adding_a_metric_while_running_is_in_place(host: ProviderHost, emulator: Emulator) -> None:
     stack = Stack(host)
-    stack.up(state="running")
+    stack.up(declaration(state="running"))
     iteration = redesigned("A bottom button converts better")
     iteration["metrics"].append({"key": "add-to-cart"})
     emulator.clear_requests()
-    stack.up(state="running", iteration=iteration)
+    stack.up(declaration(state="running", iteration=iteration))
     (instruction,) = emulator.requests()[0]["body"]["instructions"]
     assert instruction["kind"] == "updateExperimentFields"
     assert instruction["value"]["metrics"] == {
@@ -198,12 +173,12 @@ def test_destroy_then_create_again_restores_the_archived_experiment(
     host: ProviderHost, emulator: Emulator
 ) -> None:
     first = Stack(host)
-    first.up()
+    first.up(declaration())
     host.delete(first.id, "exp", outputs=first.outputs, old_inputs=first.inputs)
     assert stored(emulator).get("archivedDate")
 
     emulator.clear_requests()
-    outputs = Stack(host).up(name="Second life", state="running")
+    outputs = Stack(host).up(declaration(name="Second life", state="running"))
     assert [m for m, _ in api_calls(emulator)] == ["POST", "GET", "PATCH"]
     assert instructions(emulator) == [
         ["restoreExperiment", "updateExperimentFields", "startIteration"],
@@ -229,7 +204,7 @@ def test_adopt_takes_over_an_existing_experiment(host: ProviderHost, emulator: E
 
     emulator.clear_requests()
     try:
-        Stack(host).up()
+        Stack(host).up(declaration())
     except ProviderCallError as exc:
         assert "adopt=True" in exc.details
     else:  # pragma: no cover
@@ -237,7 +212,7 @@ def test_adopt_takes_over_an_existing_experiment(host: ProviderHost, emulator: E
     assert stored(emulator)["name"] == "Made by hand"
 
     emulator.clear_requests()
-    outputs = Stack(host).up(adopt=True)
+    outputs = Stack(host).up(declaration(adopt=True))
     assert [m for m, _ in api_calls(emulator)] == ["POST", "GET", "PATCH"]
     assert instructions(emulator) == [["updateExperimentFields"]]
     assert stored(emulator)["name"] == "Checkout button placement"
@@ -247,7 +222,7 @@ def test_adopt_takes_over_an_existing_experiment(host: ProviderHost, emulator: E
 
 def test_refresh_shows_iteration_started_in_the_ui(host: ProviderHost, emulator: Emulator) -> None:
     stack = Stack(host)
-    stack.up()
+    stack.up(declaration())
     httpx.patch(
         f"{emulator.url}{ITEM}",
         headers={
@@ -268,7 +243,7 @@ def test_refresh_shows_iteration_started_in_the_ui(host: ProviderHost, emulator:
 def test_provider_running_rules_match_the_apis_mutable_fields_by_status(
     host: ProviderHost, emulator: Emulator
 ) -> None:
-    Stack(host).up(state="running")
+    Stack(host).up(declaration(state="running"))
     answer = httpx.get(
         f"{emulator.url}{ITEM}",
         params={"expand": "mutableFieldsByStatus"},
@@ -284,7 +259,7 @@ def test_analysis_change_while_running_needs_a_new_iteration(
     host: ProviderHost, emulator: Emulator
 ) -> None:
     stack = Stack(host)
-    stack.up(state="running")
+    stack.up(declaration(state="running"))
     _, failures = host.check(
         "exp", stack.inputs, declaration(state="running", methodology="frequentist")
     )
@@ -295,7 +270,9 @@ def test_analysis_change_while_running_needs_a_new_iteration(
     assert "cannot go back to draft" in failures[0].reason
 
     emulator.clear_requests()
-    stack.up(state="running", methodology="frequentist", onRunningChange="new_iteration")
+    stack.up(
+        declaration(state="running", methodology="frequentist", onRunningChange="new_iteration")
+    )
     (instruction,) = emulator.requests()[0]["body"]["instructions"]
     assert instruction["kind"] == "saveAndStartNewIteration"
     assert instruction["value"]["methodology"] == {"operation": "update", "value": "frequentist"}
@@ -307,10 +284,12 @@ def test_analysis_change_while_running_needs_a_new_iteration(
     # Renaming a running experiment is in place: no new iteration.
     emulator.clear_requests()
     stack.up(
-        state="running",
-        methodology="frequentist",
-        onRunningChange="new_iteration",
-        name="Renamed while running",
+        declaration(
+            state="running",
+            methodology="frequentist",
+            onRunningChange="new_iteration",
+            name="Renamed while running",
+        )
     )
     (instruction,) = emulator.requests()[0]["body"]["instructions"]
     assert instruction["kind"] == "updateExperimentFields"
@@ -321,9 +300,9 @@ def test_draft_to_stopped_starts_and_stops_in_one_patch(
     host: ProviderHost, emulator: Emulator
 ) -> None:
     stack = Stack(host)
-    stack.up()
+    stack.up(declaration())
     emulator.clear_requests()
-    outputs = stack.up(state="stopped", winningTreatment="Top")
+    outputs = stack.up(declaration(state="stopped", winningTreatment="Top"))
     assert instructions(emulator) == [["startIteration", "stopIteration"]]
     assert outputs["currentIteration"]["winningTreatment"] == "Top"
     assert stored(emulator)["currentIteration"]["status"] == "stopped"
@@ -333,8 +312,8 @@ def test_redesign_after_stop_makes_a_new_draft_then_runs_it(
     host: ProviderHost, emulator: Emulator
 ) -> None:
     stack = Stack(host)
-    stack.up(state="running")
-    stack.up(state="stopped", winningTreatment="Top")
+    stack.up(declaration(state="running"))
+    stack.up(declaration(state="stopped", winningTreatment="Top"))
     _, failures = host.check(
         "exp",
         stack.inputs,
@@ -343,7 +322,7 @@ def test_redesign_after_stop_makes_a_new_draft_then_runs_it(
     assert [f.property for f in failures] == ["iteration"]
     assert "state='draft'" in failures[0].reason
     emulator.clear_requests()
-    outputs = stack.up(state="running", iteration=redesigned())
+    outputs = stack.up(declaration(state="running", iteration=redesigned()))
     assert instructions(emulator) == [["updateExperimentFields"], ["startIteration"]]
     live = stored(emulator)
     assert live["currentIteration"]["hypothesis"] == "Bottom wins on mobile"
