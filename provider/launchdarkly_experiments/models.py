@@ -10,6 +10,7 @@ Field rules live here and only here: per-field rules as pydantic constraints, cr
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -453,3 +455,36 @@ class ExperimentRep(ResponseModel):
     @property
     def archived(self) -> bool:
         return self.archived_date is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation results as (property path, message), the form Pulumi's CheckFailure takes
+
+
+def validation_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every problem with a declaration as (property path, message); empty when valid."""
+    try:
+        spec = ExperimentSpec.model_validate(dict(props))
+    except ValidationError as exc:
+        return [_describe_error(error) for error in exc.errors()]
+    return spec.cross_field_problems()
+
+
+def _describe_error(error: Any) -> tuple[str, str]:
+    loc = error.get("loc", ())
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    kind = error.get("type", "")
+    message = str(error.get("msg", "invalid"))
+    if kind == "extra_forbidden":
+        name = loc[-1] if loc else "?"
+        message = f"unknown property {name!r}; check the spelling against the resource reference"
+    elif kind == "missing":
+        message = "required"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return path or "(resource)", message

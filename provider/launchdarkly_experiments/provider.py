@@ -27,9 +27,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
-from pulumi.runtime import rpc
-from pydantic import ValidationError
 
 from . import plan
 from .client import LaunchDarklyClient, OutcomeUnknown, RetryPolicy
@@ -41,7 +38,8 @@ from .errors import (
     LaunchDarklyError,
     NotFoundError,
 )
-from .models import ExperimentRep, ExperimentSpec, IterationStatus
+from .models import ExperimentRep, ExperimentSpec, IterationStatus, validation_problems
+from .unknowns import depends_on_unknown, has_unknown, with_stand_ins
 
 logger = logging.getLogger("launchdarkly_experiments.provider")
 
@@ -115,7 +113,7 @@ class ExperimentProvider(ResourceProvider):
                 props[name] = default
         props.pop(plan.ITERATION_CHANGE, None)
 
-        if _has_unknown(props):
+        if has_unknown(props):
             return self._check_with_unknowns(_olds, props)
 
         problems = validation_problems(props)
@@ -126,7 +124,7 @@ class ExperimentProvider(ResourceProvider):
         inputs = plan.declared(spec)
         old = {k: v for k, v in plan.declared_part(_olds).items() if v is not None}
         failures = []
-        if old and not _has_unknown(old):
+        if old and not has_unknown(old):
             refusals = plan.change_problems(old, inputs)
             failures = [CheckFailure(r.property, r.message) for r in refusals]
             if not refusals and plan.restarts_iteration(old, inputs):
@@ -136,18 +134,18 @@ class ExperimentProvider(ResourceProvider):
     def _check_with_unknowns(self, olds: dict[str, Any], props: dict[str, Any]) -> CheckResult:
         """Preview with values not known yet: report only what is wrong whatever they become."""
         problems = validation_problems(props)
-        stand_in = _with_stand_ins(props)
+        stand_in = with_stand_ins(props)
         if stand_in is not None:
             # Unknown leaves replaced by values of the right type: the rules across fields run.
             problems = stand_in.cross_field_problems()
         failures = [
             CheckFailure(prop, reason)
             for prop, reason in problems
-            if not _depends_on_unknown(props, prop)
+            if not depends_on_unknown(props, prop)
         ]
         old = {k: v for k, v in plan.declared_part(olds).items() if v is not None}
         rule_inputs = {k: props.get(k) for k in plan.CHANGE_RULE_FIELDS}
-        if stand_in is not None and old and not _has_unknown(old) and not _has_unknown(rule_inputs):
+        if stand_in is not None and old and not has_unknown(old) and not has_unknown(rule_inputs):
             new = plan.declared(stand_in)
             refusals = plan.change_problems(old, new)
             failures += [CheckFailure(r.property, r.message) for r in refusals]
@@ -398,139 +396,8 @@ def _log_to_stderr(level: str) -> None:
         package_logger.addHandler(handler)
 
 
-def validation_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every problem with a declaration as (property path, message); empty when valid."""
-    try:
-        spec = ExperimentSpec.model_validate(dict(props))
-    except ValidationError as exc:
-        return [_describe_error(error) for error in exc.errors()]
-    return spec.cross_field_problems()
-
-
-def _describe_error(error: Any) -> tuple[str, str]:
-    loc = error.get("loc", ())
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    kind = error.get("type", "")
-    message = str(error.get("msg", "invalid"))
-    if kind == "extra_forbidden":
-        name = loc[-1] if loc else "?"
-        message = f"unknown property {name!r}; check the spelling against the resource reference"
-    elif kind == "missing":
-        message = "required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return path or "(resource)", message
-
-
-_STAND_INS: dict[str, Any] = {
-    "int_type": 1,
-    "int_parsing": 1,
-    "int_from_float": 1,
-    "bool_type": False,
-    "bool_parsing": False,
-    "list_type": [],
-    "value_error": "0",  # numeric strings (allocations, thresholds)
-}
-
-
-def _with_stand_ins(props: dict[str, Any]) -> ExperimentSpec | None:
-    """Validate ``props`` with each unknown leaf replaced by a value of the type it needs.
-
-    Returns None when no such replacement validates (e.g. a whole object is unknown); the
-    caller then reports only per-field problems.
-    """
-    candidate = _replace_unknowns(props, "unknown")
-    for _ in range(4):
-        try:
-            return ExperimentSpec.model_validate(candidate)
-        except ValidationError as exc:
-            errors = exc.errors()
-        progressed = False
-        for error in errors:
-            loc = tuple(error.get("loc", ()))
-            if not _is_unknown(_at(props, loc)):
-                return None  # a real problem: no stand-in can hide it
-            kind = error.get("type", "")
-            if kind in ("enum", "literal_error"):
-                expected = str((error.get("ctx") or {}).get("expected", ""))
-                value: Any = expected.split("'")[1] if "'" in expected else None
-            else:
-                value = _STAND_INS.get(kind)
-            if value is None:
-                return None
-            _set_at(candidate, loc, value)
-            progressed = True
-        if not progressed:
-            return None
-    return None
-
-
-def _replace_unknowns(value: Any, stand_in: Any) -> Any:
-    if _is_unknown(value):
-        return stand_in
-    if isinstance(value, dict):
-        return {k: _replace_unknowns(v, stand_in) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_unknowns(v, stand_in) for v in value]
-    return value
-
-
-def _at(node: Any, loc: tuple[Any, ...]) -> Any:
-    for part in loc:
-        in_dict = isinstance(node, dict) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
-        if not (in_dict or in_list):
-            return None
-        node = node[part]
-    return node
-
-
-def _set_at(node: Any, loc: tuple[Any, ...], value: Any) -> None:
-    for part in loc[:-1]:
-        node = node[part]
-    node[loc[-1]] = value
-
-
 def _strip_engine_keys(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if not k.startswith("__")}
-
-
-def _is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
-
-
-def _has_unknown(value: Any) -> bool:
-    if _is_unknown(value):
-        return True
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return False
-
-
-def _depends_on_unknown(props: Mapping[str, Any], path: str) -> bool:
-    """True when a problem at ``path`` may only be due to a value unknown at preview."""
-    node: Any = props
-    for part in path.replace("[", ".").replace("]", "").split("."):
-        if _is_unknown(node):
-            return True
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            break
-    if _has_unknown(node):
-        return True
-    # Rules across the iteration (and the winner, a treatment name) read the whole iteration.
-    spans_iteration = path.startswith("iteration") or path in ("winningTreatment", "state")
-    return spans_iteration and _has_unknown(props.get("iteration"))
 
 
 def _address(project: str, env: str, key: str) -> str:
