@@ -120,16 +120,8 @@ class ExperimentProvider(ResourceProvider):
         if problems:
             return CheckResult(props, [CheckFailure(p, r) for p, r in problems])
 
-        spec = ExperimentSpec.model_validate(props)
-        inputs = plan.declared(spec)
-        old = {k: v for k, v in plan.declared_part(_olds).items() if v is not None}
-        failures = []
-        if old and not has_unknown(old):
-            refusals = plan.change_problems(old, inputs)
-            failures = [CheckFailure(r.property, r.message) for r in refusals]
-            if not refusals and plan.restarts_iteration(old, inputs):
-                inputs[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
-        return CheckResult(inputs, failures)
+        inputs = plan.declared(ExperimentSpec.model_validate(props))
+        return CheckResult(inputs, _change_failures(_olds, inputs, inputs))
 
     def _check_with_unknowns(self, olds: dict[str, Any], props: dict[str, Any]) -> CheckResult:
         """Preview with values not known yet: report only what is wrong whatever they become."""
@@ -143,14 +135,9 @@ class ExperimentProvider(ResourceProvider):
             for prop, reason in problems
             if not depends_on_unknown(props, prop)
         ]
-        old = {k: v for k, v in plan.declared_part(olds).items() if v is not None}
         rule_inputs = {k: props.get(k) for k in plan.CHANGE_RULE_FIELDS}
-        if stand_in is not None and old and not has_unknown(old) and not has_unknown(rule_inputs):
-            new = plan.declared(stand_in)
-            refusals = plan.change_problems(old, new)
-            failures += [CheckFailure(r.property, r.message) for r in refusals]
-            if not refusals and plan.restarts_iteration(old, new):
-                props[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
+        if stand_in is not None and not has_unknown(rule_inputs):
+            failures += _change_failures(olds, plan.declared(stand_in), props)
         return CheckResult(props, failures)
 
     # -- diff -------------------------------------------------------------------------------
@@ -174,8 +161,8 @@ class ExperimentProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = ExperimentSpec.model_validate(plan.declared_part(props))
         desired = plan.declared(spec)
-        where = _address(spec.project_key, spec.environment_key, spec.key)
         project, env, key = spec.project_key, spec.environment_key, spec.key
+        where = _address(project, env, key)
         with _operation("create", where):
             rep, adopted = self._create_or_take_over(spec, desired)
             try:
@@ -396,8 +383,20 @@ def _log_to_stderr(level: str) -> None:
         package_logger.addHandler(handler)
 
 
-def _strip_engine_keys(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if not k.startswith("__")}
+def _change_failures(
+    olds: Mapping[str, Any], new: dict[str, Any], inputs: dict[str, Any]
+) -> list[CheckFailure]:
+    """The change rules (type, lifecycle) between old inputs and ``new``, as check failures.
+
+    When the change starts a new iteration, ``inputs`` gets the notice the preview shows.
+    """
+    old = {k: v for k, v in plan.declared_part(dict(olds)).items() if v is not None}
+    if not old or has_unknown(old):
+        return []
+    refusals = plan.change_problems(old, new)
+    if not refusals and plan.restarts_iteration(old, new):
+        inputs[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
+    return [CheckFailure(r.property, r.message) for r in refusals]
 
 
 def _address(project: str, env: str, key: str) -> str:
