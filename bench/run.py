@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "provider")]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from bench.trivial_provider import TrivialProvider  # noqa: E402
 from launchdarkly_experiments.client import FULL_EXPAND, SEMANTIC_PATCH  # noqa: E402
@@ -44,13 +44,13 @@ class EmulatorProcess:
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                *("-m", "launchdarkly_experiments.emulator"),
+                *("-m", "ld_emulator"),
                 *("--port", "0", "--in-memory", "--token", TOKEN),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT / "provider")},
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()

@@ -23,7 +23,7 @@ echo "==> ruff check"
 "$VENV/bin/ruff" check .
 echo "==> ruff format --check"
 "$VENV/bin/ruff" format --check .
-echo "==> mypy provider/launchdarkly_experiments"
-"$VENV/bin/mypy" provider/launchdarkly_experiments
+echo "==> mypy src/launchdarkly_experiments src/ld_emulator"
+"$VENV/bin/mypy" src/launchdarkly_experiments src/ld_emulator
 echo "==> pytest"
 "$VENV/bin/python" -m pytest "$@"

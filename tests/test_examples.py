@@ -26,8 +26,8 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 

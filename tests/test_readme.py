@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pulumi.dynamic import Config, ConfigureRequest
 
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 from tests.test_examples import run_program
 
 ROOT = Path(__file__).resolve().parent.parent

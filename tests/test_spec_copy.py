@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "provider" / "launchdarkly_experiments" / "emulator" / "openapi.json"
+SHIPPED = ROOT / "src" / "ld_emulator" / "openapi.json"
 CONTRACT = ROOT.parent / "shared" / "launchdarkly-experiments-openapi.json"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator, spec
+from ld_emulator import Emulator, spec
 
 TOKEN = "dev-token"
 RO_TOKEN = "ro-token"

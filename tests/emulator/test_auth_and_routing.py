@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 
 from .conftest import EXPERIMENTS, RO_TOKEN, TOKEN, Api, assert_error, assert_schema, experiment
 

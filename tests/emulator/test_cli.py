@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator.cli import parse_rate_limit
+from ld_emulator.cli import parse_rate_limit
 
 from .conftest import EXPERIMENTS, experiment
 
 
 def _spawn(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], list[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "launchdarkly_experiments.emulator", *args],
+        [sys.executable, "-m", "ld_emulator", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 
 from .conftest import EXPERIMENTS, HEADERS, TOKEN, Api, assert_error, assert_schema, experiment
 

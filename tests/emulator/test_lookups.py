@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 
 from .conftest import (
     HEADERS,

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 
 from .conftest import (
     EXPERIMENTS,

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator, Store
+from ld_emulator import Emulator, Store
 
 from .conftest import EXPERIMENTS, HEADERS, SEMANTIC, Api, assert_schema, experiment
 
@@ -162,7 +162,7 @@ def test_concurrent_lifecycle_patches_keep_a_consistent_state(emu: Emulator) -> 
 def test_patch_losing_the_compare_and_swap_answers_409(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from launchdarkly_experiments.emulator import lifecycle
+    from ld_emulator import lifecycle
 
     with httpx.Client(base_url=emu.url, headers=HEADERS) as c:
         api = Api(c)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 from tests.support.engine import ProviderHost
 
 TOKEN = "api-protocol-test-token-7f3a"

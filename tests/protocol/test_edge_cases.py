@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 from tests.support.declarations import DECLARATION
 from tests.support.engine import UNKNOWN, ProviderCallError, ProviderHost, normalize_numbers
 from tests.support.stack import Stack

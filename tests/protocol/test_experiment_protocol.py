@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from launchdarkly_experiments import plan
-from launchdarkly_experiments.emulator import Emulator
+from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 from tests.support.stack import Stack

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 

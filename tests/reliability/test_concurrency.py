@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pulumi.dynamic import Config, ConfigureRequest
 
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 from tests.support.declarations import declaration
 
 TOKEN = "api-concurrency-token"

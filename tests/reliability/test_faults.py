@@ -14,9 +14,9 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from launchdarkly_experiments.client import RetryPolicy
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.errors import LaunchDarklyError
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 from tests.support.declarations import declaration
 
 TOKEN = "api-reliability-token-91c2"

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from launchdarkly_experiments.emulator import Emulator
 from launchdarkly_experiments.provider import ExperimentProvider
+from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 

@@ -227,7 +227,7 @@ def normalize_numbers(obj: Any) -> Any:
 
 
 def _pythonpath(extra: str | None) -> str:
-    entries = [str(REPO_ROOT / "provider"), str(REPO_ROOT)]
+    entries = [str(REPO_ROOT / "src"), str(REPO_ROOT)]
     if extra:
         entries.extend(part for part in extra.split(os.pathsep) if part)
     unique: list[str] = []

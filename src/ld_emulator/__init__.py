@@ -2,13 +2,13 @@
 
 Usage from Python::
 
-    from launchdarkly_experiments.emulator import Emulator
+    from ld_emulator import Emulator
 
     with Emulator(port=0, tokens=("dev-token",)) as emu:
         ...  # point a client at emu.url with "Authorization: dev-token"
         emu.faults.fail_next(1, status=503)
 
-From a shell: ``ld-emulator --port 8765`` (or ``python -m launchdarkly_experiments.emulator``).
+From a shell: ``ld-emulator --port 8765`` (or ``python -m ld_emulator``).
 See ``docs/emulator.md`` for what is emulated and how.
 """
 

@@ -3,7 +3,7 @@ and rendering in the spec's ``Experiment``/``IterationRep`` shapes.
 
 Everything here is pure: functions take a :class:`Context` (fixtures + where + clock) and an
 experiment document (a plain dict), and either return a new document or raise
-:class:`~launchdarkly_experiments.emulator.store.ApiError`. The HTTP layer does persistence.
+:class:`~ld_emulator.store.ApiError`. The HTTP layer does persistence.
 
 Internal document shape (never sent over the wire as-is)::
 
