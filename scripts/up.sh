@@ -6,9 +6,12 @@
 # 1. creates .venv if missing and installs the project into it (pip install -e .);
 # 2. starts ld-emulator on 127.0.0.1:8765 (data in .ld-emulator.db, token dev-token) unless one
 #    already answers GET /_emulator/health, and waits until it is healthy;
-# 3. with the Pulumi CLI on PATH: uses a local state backend (.pulumi-state/), selects or
-#    creates the dev stack, runs `pulumi up --yes --stack dev` and lists the experiments the
-#    emulator now holds. Without the CLI: says what was done and how to install it, exit code 3.
+# 3. the Pulumi CLI: the one on PATH (a user's machine), else the real CLI built from its Go
+#    modules into .tools/bin by scripts/install-pulumi.sh (about 5 minutes the first time, seconds
+#    after), else it says what was done and how to install it, exit code 3;
+# 4. uses a local state backend (.pulumi-state/), runs `pulumi up --yes --stack dev` (through the
+#    Automation API when no Python language host is installed: scripts/pulumi_inline.py) and
+#    lists the experiments the emulator now holds.
 #
 # Environment: PORT (default 8765), PYTHON (default python3), PULUMI_CONFIG_PASSPHRASE (default
 # empty: the dev stack holds no secrets).
@@ -77,22 +80,41 @@ export LAUNCHDARKLY_ACCESS_TOKEN="$TOKEN"
 export LAUNCHDARKLY_API_HOST="$URL"
 STOP_HINT="kill ${EMULATOR_PID:-<its PID>}"
 
-# -- 3. pulumi up ---------------------------------------------------------------------------
-if ! command -v pulumi >/dev/null 2>&1; then
+# -- 3. the Pulumi CLI ----------------------------------------------------------------------
+# A user's own `pulumi` wins; otherwise build the real CLI from its Go modules (.tools/bin).
+if command -v pulumi >/dev/null 2>&1; then
+    PULUMI="$(command -v pulumi)"
+    say "using the Pulumi CLI on PATH: $PULUMI ($("$PULUMI" version))"
+elif command -v go >/dev/null 2>&1; then
+    say "no Pulumi CLI on PATH; building it from Go modules (scripts/install-pulumi.sh)"
+    bash "$ROOT/scripts/install-pulumi.sh"
+    PULUMI="$ROOT/.tools/bin/pulumi"
+    export PATH="$ROOT/.tools/bin:$PATH"
+    # Keep the CLI's own files inside the project and away from the internet.
+    export PULUMI_HOME="${PULUMI_HOME:-$ROOT/.tools/pulumi-home}"
+    export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+else
     cat >&2 <<EOF
 
-The Pulumi CLI is not installed, so the dev stack was not deployed.
+The Pulumi CLI is not installed and Go is not available to build it, so the dev stack was not
+deployed.
 
 Done so far:
   - virtualenv .venv with the project installed (pip install -e .)
   - LaunchDarkly emulator running at $URL${EMULATOR_PID:+ with PID $EMULATOR_PID}
     (token: $TOKEN, data: .ld-emulator.db, log: .ld-emulator.log); stop it with: $STOP_HINT
 
-Install the Pulumi CLI, then run scripts/up.sh again:
+Install the Pulumi CLI (or Go 1.24+, from which this script builds it), then run
+scripts/up.sh again:
   curl -fsSL https://get.pulumi.com | sh
   (or see https://www.pulumi.com/docs/install/)
 EOF
     exit 3
+fi
+LANGUAGE_HOST=""
+if command -v pulumi-language-python >/dev/null 2>&1 ||
+    [ -x "$(dirname "$PULUMI")/pulumi-language-python" ]; then
+    LANGUAGE_HOST=yes
 fi
 
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
@@ -101,9 +123,19 @@ mkdir -p "$ROOT/.pulumi-state"
 # default backend for other projects.
 export PULUMI_BACKEND_URL="file://$ROOT/.pulumi-state"
 say "using the local state backend $PULUMI_BACKEND_URL"
-pulumi stack select dev --create
-say "pulumi up --yes --stack dev"
-pulumi up --yes --stack dev
+
+# -- 4. pulumi up ---------------------------------------------------------------------------
+if [ -n "$LANGUAGE_HOST" ]; then
+    "$PULUMI" stack select dev --create
+    say "pulumi up --yes --stack dev"
+    "$PULUMI" up --yes --stack dev
+else
+    # No Python language host (the Go module proxy does not serve it): the same `pulumi up`
+    # through the Automation API, which runs __main__.py in-process and drives the real CLI.
+    say "pulumi up --yes --stack dev, as an Automation API inline program (no Python language host)"
+    PULUMI_CLI="$PULUMI" "$VENV/bin/python" "$ROOT/scripts/pulumi_inline.py" --cwd "$ROOT" \
+        --stack dev up --yes
+fi
 
 say "experiments in shop/dev on the emulator:"
 "$VENV/bin/python" - "$URL" "$TOKEN" <<'PY'
