@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -72,11 +74,16 @@ class ExperimentProvider(ResourceProvider):
             value = req.config.get(setting.config_key)
             if value is not None:
                 config[setting.config_key] = str(value)
-        settings = resolve_settings(config, os.environ)
+        try:
+            settings = resolve_settings(config, os.environ)
+        except LaunchDarklyError:
+            _one_line_errors("warning")
+            raise
         with self._lock:
             self._settings = settings
             self._client = None
         _log_to_stderr(settings.log_level)
+        _one_line_errors(settings.log_level)
 
     @property
     def settings(self) -> Settings:
@@ -383,6 +390,22 @@ def _log_to_stderr(level: str) -> None:
         package_logger.addHandler(handler)
 
 
+def _one_line_errors(level: str) -> None:
+    """Show the user our error messages, not Python frames.
+
+    The dynamic-provider host reports a failed call as ``traceback.format_exc()`` and the engine
+    prints it verbatim. Our errors name the operation, the experiment and what to do, so frames
+    are noise: with ``sys.tracebacklimit = 0`` the host prints only ``Type: message``. This runs
+    in configure, which only the provider host calls (never the user's program process); at the
+    debug log level tracebacks stay whole, and ``_operation`` logs unexpected ones in full.
+    """
+    if level == "debug":
+        if hasattr(sys, "tracebacklimit"):
+            del sys.tracebacklimit
+    else:
+        sys.tracebacklimit = 0
+
+
 def _change_failures(
     olds: Mapping[str, Any], new: dict[str, Any], inputs: dict[str, Any]
 ) -> list[CheckFailure]:
@@ -454,3 +477,9 @@ def _operation(operation: str, where: str) -> Iterator[None]:
         for note in getattr(exc, "__notes__", ()):
             error.add_note(note)
         raise error from None
+    except Exception as exc:
+        # A bug, not a LaunchDarkly answer: keep its frames on stderr (the engine shows it)
+        # whatever sys.tracebacklimit says, then let the host report it.
+        frames = "".join(traceback.format_exception(exc, limit=64))
+        logger.error("unexpected error in %s of experiment %s:\n%s", operation, where, frames)
+        raise

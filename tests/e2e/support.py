@@ -130,7 +130,9 @@ class E2EProject:
             timeout=600,
         )
         run = Run(done.stdout, done.stderr, done.returncode)
-        self.transcript.append(f"$ pulumi {' '.join(args)}\n{run.output}")
+        # The transcript holds what the CLI printed; a secret typed on the command line is not.
+        shown = args[: args.index("--secret") + 2] if "--secret" in args else args
+        self.transcript.append(f"$ pulumi {' '.join(shown)}\n{run.output}")
         if check:
             assert done.returncode == 0, f"pulumi {' '.join(args)} failed:\n{run.output}"
         return run
