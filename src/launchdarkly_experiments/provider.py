@@ -395,15 +395,23 @@ def _one_line_errors(level: str) -> None:
 
     The dynamic-provider host reports a failed call as ``traceback.format_exc()`` and the engine
     prints it verbatim. Our errors name the operation, the experiment and what to do, so frames
-    are noise: with ``sys.tracebacklimit = 0`` the host prints only ``Type: message``. This runs
-    in configure, which only the provider host calls (never the user's program process); at the
-    debug log level tracebacks stay whole, and ``_operation`` logs unexpected ones in full.
+    are noise: with ``sys.tracebacklimit = 0`` the host prints only ``Type: message``. The limit is
+    process-wide and the SDK's resource registration reads the stack, so it is set only inside
+    the provider host (``python -m pulumi.dynamic``), which registers no resources. At the debug
+    log level tracebacks stay whole, and ``_operation`` logs unexpected ones in full.
     """
+    if not _in_provider_host():
+        return  # e.g. a test calling configure in-process: leave that process alone
     if level == "debug":
         if hasattr(sys, "tracebacklimit"):
             del sys.tracebacklimit
     else:
         sys.tracebacklimit = 0
+
+
+def _in_provider_host() -> bool:
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(main_spec, "name", None) == "pulumi.dynamic.__main__"
 
 
 def _change_failures(
