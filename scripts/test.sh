@@ -3,7 +3,10 @@
 #
 #   scripts/test.sh [pytest arguments...]
 #
-# Creates .venv if missing and installs the project with its dev extras first.
+# Creates .venv if missing and installs the project with its dev extras first. With Go on the
+# machine it also builds the real Pulumi CLI (scripts/install-pulumi.sh: about 5 minutes the
+# first time, a second after) so that tests/e2e runs real `pulumi` commands; without Go those
+# tests skip, unless E2E_REQUIRED=1 (CI), which makes a missing CLI a failure.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +21,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 echo "==> pip install -e .[dev]"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
+
+if command -v go >/dev/null 2>&1; then
+    echo "==> scripts/install-pulumi.sh"
+    bash "$ROOT/scripts/install-pulumi.sh"
+elif [ "${E2E_REQUIRED:-}" = "1" ]; then
+    echo "E2E_REQUIRED=1 but Go is not installed: the real Pulumi CLI cannot be built" >&2
+    exit 1
+fi
 
 echo "==> ruff check"
 "$VENV/bin/ruff" check .

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pulumi
+import yaml
 
 from ld_emulator import Emulator
 from tests.e2e.support import TOKEN, E2EProject, api_writes, declare_experiment
@@ -164,11 +164,9 @@ def test_target_updates_only_the_targeted_experiment(root: E2EProject) -> None:
 def test_two_stacks_in_one_backend_each_manage_their_environment(
     tmp_path: Path, root: E2EProject
 ) -> None:
-    staging = root.directory / "Pulumi.staging.yaml"
-    if not staging.exists():
-        shutil.copy2(root.directory / "Pulumi.dev.yaml", staging)
-        text = staging.read_text().replace("environmentKey: dev", "environmentKey: staging")
-        staging.write_text(text)
+    # The repository's Pulumi.staging.yaml: same project, environment "staging".
+    staging = yaml.safe_load((root.directory / "Pulumi.staging.yaml").read_text())["config"]
+    assert staging["launchdarkly:environmentKey"] == "staging"
     root.init_stack("staging")
 
     root.up("dev")
