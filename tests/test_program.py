@@ -47,7 +47,7 @@ def mocks(monkeypatch: pytest.MonkeyPatch) -> RecordingMocks:
     return recording
 
 
-def make_experiment(**overrides: Any) -> ld.Experiment:
+def make_experiment(resource_name: str = "checkout-button", **overrides: Any) -> ld.Experiment:
     args: dict[str, Any] = {
         "project_key": "shop",
         "environment_key": "dev",
@@ -75,7 +75,7 @@ def make_experiment(**overrides: Any) -> ld.Experiment:
         ),
     }
     args.update(overrides)
-    return ld.Experiment("checkout-button", **args)
+    return ld.Experiment(resource_name, **args)
 
 
 @pulumi.runtime.test
@@ -140,3 +140,21 @@ def test_args_object_and_keywords_are_exclusive(mocks: RecordingMocks) -> None:
         )
     with pytest.raises(TypeError, match="'x'"):
         ld.Experiment("x", name="missing key and iteration")
+
+
+@pulumi.runtime.test
+def test_a_program_declares_more_experiments_than_the_sdks_serializer_survives(
+    mocks: RecordingMocks,
+) -> Any:
+    """pulumi.dynamic.Resource serializes its provider on each construction, and the SDK's
+    serializer wraps pickle deeper on every call: about 980 calls in, RecursionError. The
+    Experiment serializes its stateless provider once, so 1,100 declare fine."""
+    experiments = [make_experiment(f"exp-{i}", key=f"exp-{i}") for i in range(1100)]
+
+    def check(keys: list[str]) -> None:
+        assert keys == ["exp-1097", "exp-1098", "exp-1099"]
+        assert len(mocks.registered) == 1100
+        blobs = {str(args.inputs["__provider"]) for args in mocks.registered}
+        assert len(blobs) == 1
+
+    return pulumi.Output.all(*(e.key for e in experiments[-3:])).apply(check)

@@ -6,11 +6,14 @@ camelCase, the names of LaunchDarkly's API. Outputs come back as snake_case attr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import Any
 
 import pulumi
+from pulumi import CustomResource
 from pulumi.dynamic import Resource
+from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pydantic.alias_generators import to_camel, to_snake
 
 from .plan import OUTPUT_ONLY_FIELDS
@@ -18,6 +21,12 @@ from .provider import ExperimentProvider
 
 # One provider instance for every resource: it pickles to the same small blob each time.
 _PROVIDER = ExperimentProvider()
+
+
+@functools.cache
+def _serialized_provider() -> str:
+    blob: str = serialize_provider(_PROVIDER)
+    return blob
 
 
 class _Args:
@@ -194,7 +203,16 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
         props: dict[str, Any] = {
             to_snake(name): wire.get(name) for name in (*_INPUT_NAMES, *OUTPUT_ONLY_FIELDS)
         }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+        # What dynamic.Resource.__init__ does, with the provider serialized once per process:
+        # the SDK's serialize_provider wraps pickle's _batch_setitems again on every call and
+        # never unwraps it, so past about 980 dynamic resources in one program every further
+        # call fails with RecursionError. Our provider pickles by reference to the same blob
+        # each time (it holds no state), so one serialization serves every resource, and the
+        # blob stays a secret as the SDK makes it.
+        props[PROVIDER_KEY] = pulumi.Output.secret(_serialized_provider())
+        CustomResource.__init__(
+            self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
+        )
 
     def translate_output_property(self, prop: str) -> str:
         return to_snake(prop) if prop in _CAMEL_NAMES else prop
