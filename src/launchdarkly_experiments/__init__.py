@@ -6,12 +6,14 @@ tree (``errors``). Everything else is internal and may change.
 
 from .errors import (
     APIError,
+    ChangeRefused,
     ConfigurationError,
     ConflictError,
     ForbiddenError,
     InvalidRequestError,
     LaunchDarklyError,
     NotFoundError,
+    OutcomeUnknown,
     RateLimitedError,
     RetryBudgetExceeded,
     ServerError,
@@ -41,6 +43,7 @@ from .resource import (
 __all__ = [
     "APIError",
     "AnalysisConfigArgs",
+    "ChangeRefused",
     "ConfigurationError",
     "ConflictError",
     "CorrectionMethod",
@@ -57,6 +60,7 @@ __all__ = [
     "Methodology",
     "MetricArgs",
     "NotFoundError",
+    "OutcomeUnknown",
     "RateLimitedError",
     "RetryBudgetExceeded",
     "RunState",

@@ -30,6 +30,7 @@ import httpx
 
 from .errors import (
     APIError,
+    OutcomeUnknown,
     RetryBudgetExceeded,
     TransportError,
     error_class_for,
@@ -47,10 +48,6 @@ _MIN_BACKOFF = 0.2
 _MAX_BACKOFF = 10.0
 
 logger = logging.getLogger("launchdarkly_experiments.http")
-
-
-class OutcomeUnknown(TransportError):
-    """A write may or may not have been applied (timeout, dropped connection, 5xx)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ChangeRefused
 from .models import (
     ADDRESS_FIELDS,
     API_DEFAULTS,
@@ -78,15 +79,6 @@ _STATUS_TO_STATE = {
     IterationStatus.RUNNING: RunState.RUNNING,
     IterationStatus.STOPPED: RunState.STOPPED,
 }
-
-
-class PlanError(Exception):
-    """The declared change cannot be made; the message says what to do instead."""
-
-    def __init__(self, prop: str, message: str) -> None:
-        self.property = prop
-        self.message = message
-        super().__init__(f"{prop}: {message}")
 
 
 # -- declared form ----------------------------------------------------------------------------
@@ -276,7 +268,7 @@ def running_blockers(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return blockers
 
 
-def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[PlanError]:
+def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[ChangeRefused]:
     """Check-time rules for changing an existing experiment (``old``) into ``new``.
 
     A change of address is a replacement, a new experiment: none of these rules apply to it.
@@ -287,7 +279,7 @@ def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[PlanError]
     default_type = API_DEFAULTS["type"]
     if old.get("type", default_type) != new.get("type", default_type):
         problems.append(
-            PlanError(
+            ChangeRefused(
                 "type",
                 "an experiment's type cannot change after creation; give the experiment a new "
                 "key to create it with the new type",
@@ -310,14 +302,14 @@ def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return bool(running_blockers(old, new))
 
 
-def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | None:
+def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> ChangeRefused | None:
     """Check-time rules for changes to a running or stopped experiment."""
     old_state = old.get("state", RunState.DRAFT.value) if old else RunState.DRAFT.value
     new_state = new.get("state", RunState.DRAFT.value)
     if old_state == RunState.STOPPED.value:
         changed = design_changes(old.get("iteration") or {}, new.get("iteration") or {})
         if new_state == RunState.STOPPED.value and changed:
-            return PlanError(
+            return ChangeRefused(
                 "iteration",
                 f"the iteration is stopped; changing {', '.join(changed)} designs a new "
                 "iteration: set state='draft' to prepare it or state='running' to start it",
@@ -325,13 +317,13 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
         if new_state == RunState.STOPPED.value and any(
             old.get(k) != new.get(k) for k in ("winningTreatment", "winningReason")
         ):
-            return PlanError(
+            return ChangeRefused(
                 "winningTreatment",
                 "the winner of a stopped iteration cannot change: set state='running' to start "
                 "a new iteration, then stop it with the new winning_treatment and winning_reason",
             )
         if new_state == RunState.DRAFT.value and not changed:
-            return PlanError(
+            return ChangeRefused(
                 "state",
                 "a stopped iteration cannot go back to draft as it is: change the iteration "
                 "design to prepare a new draft iteration, or set state='running' to start one",
@@ -339,7 +331,7 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
     if old_state != RunState.RUNNING.value:
         return None
     if new_state == RunState.DRAFT.value:
-        return PlanError(
+        return ChangeRefused(
             "state",
             "a running iteration cannot go back to draft; declare state='stopped' with a "
             "winning_treatment to end it",
@@ -349,14 +341,14 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
         return None
     fields = ", ".join(blockers)
     if new_state == RunState.STOPPED.value:
-        return PlanError(
+        return ChangeRefused(
             "iteration",
             f"the iteration is running; stopping it and changing {fields} in one update is not "
             "supported: stop it first (state='stopped'), then make the change and set "
             "state='running' to start a new iteration",
         )
     if new.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
-        return PlanError(
+        return ChangeRefused(
             "iteration",
             f"the iteration is running; changing {fields} starts a new iteration and resets "
             "the results collected so far. Set on_running_change='new_iteration' to allow it, "
@@ -421,7 +413,7 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
     """The instructions of the next PATCH that moves ``live`` towards ``desired``.
 
     Called again on the PATCH's answer until it returns nothing, so each call only needs to take
-    one safe step. Raises ``PlanError`` for a change LaunchDarkly cannot make.
+    one safe step. Raises ``ChangeRefused`` for a change LaunchDarkly cannot make.
     """
     have = live.declared
     want_state = RunState(desired.get("state", RunState.DRAFT.value))
@@ -486,7 +478,7 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         winner_name = desired.get("winningTreatment")
         winner_id = live.treatment_ids.get(winner_name or "")
         if not winner_id:
-            raise PlanError(
+            raise ChangeRefused(
                 "winningTreatment",
                 f"{winner_name!r} is not a treatment of the current iteration "
                 f"({sorted(live.treatment_ids)})",

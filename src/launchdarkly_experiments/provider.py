@@ -29,14 +29,16 @@ from pulumi.dynamic import (
 )
 
 from . import plan
-from .client import LaunchDarklyClient, OutcomeUnknown, RetryPolicy
+from .client import LaunchDarklyClient, RetryPolicy
 from .config import SETTINGS, Settings, resolve_settings
 from .errors import (
     APIError,
+    ChangeRefused,
     ConflictError,
     InvalidRequestError,
     LaunchDarklyError,
     NotFoundError,
+    OutcomeUnknown,
 )
 from .models import ExperimentRep, ExperimentSpec, IterationStatus, validation_problems
 from .unknowns import depends_on_unknown, has_unknown, with_stand_ins
@@ -167,7 +169,7 @@ class ExperimentProvider(ResourceProvider):
             rep, adopted = self._create_or_take_over(spec, desired)
             try:
                 rep = self._converge(project, env, key, rep, desired)
-            except (LaunchDarklyError, plan.PlanError) as exc:
+            except LaunchDarklyError as exc:
                 # Pulumi records nothing for a failed create: archive what this create made or
                 # restored, so the next `pulumi up` restores it and tries again (no orphan).
                 if not adopted and self._archive_quietly(project, env, key):
@@ -294,7 +296,7 @@ class ExperimentProvider(ResourceProvider):
             while True:
                 try:
                     instructions = plan.next_instructions(live, desired)
-                except plan.PlanError:
+                except ChangeRefused:
                     if fresh:
                         raise
                     # Decided on state that may be stale: decide again on a fresh read.
@@ -323,7 +325,7 @@ class ExperimentProvider(ResourceProvider):
                     continue
                 applied.extend(i["kind"] for i in instructions)
                 live, fresh = plan.LiveView.from_rep(rep, project, desired), True
-        except (LaunchDarklyError, plan.PlanError) as exc:
+        except LaunchDarklyError as exc:
             if applied:
                 exc.add_note(
                     f"Already applied in LaunchDarkly before this failure: {', '.join(applied)}. "
@@ -443,11 +445,11 @@ def _operation(operation: str, where: str) -> Iterator[None]:
     """Name the operation and experiment in every error, and drop deep tracebacks."""
     try:
         yield
-    except (LaunchDarklyError, plan.PlanError) as exc:
+    except LaunchDarklyError as exc:
         error: Exception
         if isinstance(exc, APIError):
             error = exc.with_context(f"{operation} experiment {where}")
-        elif isinstance(exc, plan.PlanError):
+        elif isinstance(exc, ChangeRefused):
             error = LaunchDarklyError(f"{operation} experiment {where}: {exc}")
         else:
             error = type(exc)(f"{operation} experiment {where}: {exc}")

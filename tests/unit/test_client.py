@@ -13,7 +13,6 @@ import pytest
 from launchdarkly_experiments.client import (
     SEMANTIC_PATCH,
     LaunchDarklyClient,
-    OutcomeUnknown,
     RetryPolicy,
     redact_headers,
 )
@@ -22,6 +21,7 @@ from launchdarkly_experiments.errors import (
     ConflictError,
     InvalidRequestError,
     NotFoundError,
+    OutcomeUnknown,
     RetryBudgetExceeded,
     ServerError,
     TransportError,
