@@ -29,7 +29,6 @@ from pulumi.dynamic import (
 )
 
 from . import plan
-from .client import LaunchDarklyClient, RetryPolicy
 from .config import SETTINGS, Settings, resolve_settings
 from .errors import (
     APIError,
@@ -40,6 +39,7 @@ from .errors import (
     NotFoundError,
     OutcomeUnknown,
 )
+from .http.client import LaunchDarklyClient, RetryPolicy
 from .models import ExperimentRep, ExperimentSpec, IterationStatus, validation_problems
 from .unknowns import depends_on_unknown, has_unknown, with_stand_ins
 
@@ -86,6 +86,15 @@ class ExperimentProvider(ResourceProvider):
             if self._settings is None:
                 self._settings = resolve_settings({}, os.environ)
             return self._settings
+
+    def use_client(self, client: LaunchDarklyClient) -> None:
+        """Serve every call with ``client`` rather than one built from the settings.
+
+        For tests and embedding (a client with a mock transport or short retry waits). Like the
+        built one, it lives in this process only: the pickled provider never carries it.
+        """
+        with self._lock:
+            self._client = client
 
     def client(self) -> LaunchDarklyClient:
         """The shared client, built on first use (a missing token fails here, not at preview)."""

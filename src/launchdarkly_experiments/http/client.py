@@ -1,8 +1,10 @@
 """The one HTTP client for LaunchDarkly's experiments API.
 
 It owns authentication headers, timeouts, the client-side concurrency limit, retries with backoff
-and jitter, and the mapping of error answers onto ``errors.APIError``. Tests plug an
-``httpx.BaseTransport`` in through ``transport=``; everything else goes over real HTTP.
+and jitter, and the mapping of error answers onto ``errors.APIError``. What it does not own is
+injected: ``transport=`` (an ``httpx.BaseTransport``, e.g. ``httpx.MockTransport``), ``retry=``
+(deadline and backoff bounds), ``sleep=`` and ``clock=`` (how retries wait and measure the
+deadline) and ``wall_clock=`` (epoch seconds, to turn ``X-Ratelimit-Reset`` into a wait).
 
 Retry policy (also stated in the README):
 
@@ -28,14 +30,14 @@ from urllib.parse import quote
 
 import httpx
 
-from .errors import (
+from ..errors import (
     APIError,
     OutcomeUnknown,
     RetryBudgetExceeded,
     TransportError,
     error_class_for,
 )
-from .models import ExperimentRep
+from ..models import ExperimentRep
 
 API_VERSION = "20240415"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
@@ -116,11 +118,13 @@ class LaunchDarklyClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._token = access_token
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
+        self._wall_clock = wall_clock
         self._slots = threading.BoundedSemaphore(max(1, int(max_concurrent_requests)))
         self._http = httpx.Client(
             base_url=api_host,
@@ -227,7 +231,7 @@ class LaunchDarklyClient:
                 if not idempotent and response.status_code != 429:
                     raise OutcomeUnknown(str(error)) from error
                 failure = error
-                server_wait = _server_wait(response)
+                server_wait = _server_wait(response, self._wall_clock())
             window.wait(failure, server_wait)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> APIError:
@@ -251,8 +255,9 @@ def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _server_wait(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait, from Retry-After or X-Ratelimit-Reset."""
+def _server_wait(response: httpx.Response, now: float) -> float | None:
+    """Seconds the server asked us to wait, from Retry-After or X-Ratelimit-Reset (``now``: epoch
+    seconds)."""
     retry_after = response.headers.get("Retry-After")
     if retry_after:
         try:
@@ -263,7 +268,7 @@ def _server_wait(response: httpx.Response) -> float | None:
     if reset:
         try:
             # Epoch milliseconds; a clock skew can make it look past: wait its absolute distance.
-            return abs(int(reset) / 1000.0 - time.time())
+            return abs(int(reset) / 1000.0 - now)
         except ValueError:
             pass
     return None
