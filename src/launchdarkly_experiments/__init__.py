@@ -4,6 +4,15 @@ Public surface: ``Experiment`` and its argument classes, the enums users may pas
 tree (``errors``). Everything else is internal and may change.
 """
 
+from .core.models import (
+    CorrectionMethod,
+    CorrectionScope,
+    DataSource,
+    ExperimentType,
+    Methodology,
+    RunningChangePolicy,
+    RunState,
+)
 from .errors import (
     APIError,
     ChangeRefused,
@@ -19,15 +28,6 @@ from .errors import (
     ServerError,
     TransportError,
     UnauthorizedError,
-)
-from .models import (
-    CorrectionMethod,
-    CorrectionScope,
-    DataSource,
-    ExperimentType,
-    Methodology,
-    RunningChangePolicy,
-    RunState,
 )
 from .resource import (
     AnalysisConfigArgs,

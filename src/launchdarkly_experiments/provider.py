@@ -28,8 +28,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import plan
 from .config import SETTINGS, Settings, resolve_settings
+from .core import plan, state
+from .core.models import ExperimentRep, ExperimentSpec, validation_problems
 from .errors import (
     APIError,
     ChangeRefused,
@@ -40,7 +41,6 @@ from .errors import (
     OutcomeUnknown,
 )
 from .http.client import LaunchDarklyClient, RetryPolicy
-from .models import ExperimentRep, ExperimentSpec, IterationStatus, validation_problems
 from .unknowns import depends_on_unknown, has_unknown, with_stand_ins
 
 logger = logging.getLogger("launchdarkly_experiments.provider")
@@ -114,7 +114,7 @@ class ExperimentProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Unset inputs arrive as None; computed outputs are seeded as None by the resource class.
-        props = {k: v for k, v in plan.declared_part(news).items() if v is not None}
+        props = {k: v for k, v in state.declared_part(news).items() if v is not None}
         settings = self.settings
         for name, default in (
             ("projectKey", settings.project_key),
@@ -122,7 +122,7 @@ class ExperimentProvider(ResourceProvider):
         ):
             if props.get(name) is None and default:
                 props[name] = default
-        props.pop(plan.ITERATION_CHANGE, None)
+        props.pop(state.ITERATION_CHANGE, None)
 
         if has_unknown(props):
             return self._check_with_unknowns(_olds, props)
@@ -131,7 +131,7 @@ class ExperimentProvider(ResourceProvider):
         if problems:
             return CheckResult(props, [CheckFailure(p, r) for p, r in problems])
 
-        inputs = plan.declared(ExperimentSpec.model_validate(props))
+        inputs = state.declared(ExperimentSpec.model_validate(props))
         return CheckResult(inputs, _change_failures(_olds, inputs, inputs))
 
     def _check_with_unknowns(self, olds: dict[str, Any], props: dict[str, Any]) -> CheckResult:
@@ -148,16 +148,16 @@ class ExperimentProvider(ResourceProvider):
         ]
         rule_inputs = {k: props.get(k) for k in plan.CHANGE_RULE_FIELDS}
         if stand_in is not None and not has_unknown(rule_inputs):
-            failures += _change_failures(olds, plan.declared(stand_in), props)
+            failures += _change_failures(olds, state.declared(stand_in), props)
         return CheckResult(props, failures)
 
     # -- diff -------------------------------------------------------------------------------
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        old = plan.declared_part(_olds)
-        new = plan.declared_part(_news)
-        if _news.get(plan.ITERATION_CHANGE):
-            new[plan.ITERATION_CHANGE] = _news[plan.ITERATION_CHANGE]
+        old = state.declared_part(_olds)
+        new = state.declared_part(_news)
+        if _news.get(state.ITERATION_CHANGE):
+            new[state.ITERATION_CHANGE] = _news[state.ITERATION_CHANGE]
         difference = plan.diff(old, new)
         # A replacement creates the new experiment first, then archives the old one: the address
         # differs, so both can exist, and nothing is lost if the create fails.
@@ -170,8 +170,8 @@ class ExperimentProvider(ResourceProvider):
     # -- create -----------------------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        spec = ExperimentSpec.model_validate(plan.declared_part(props))
-        desired = plan.declared(spec)
+        spec = ExperimentSpec.model_validate(state.declared_part(props))
+        desired = state.declared(spec)
         project, env, key = spec.project_key, spec.environment_key, spec.key
         where = _address(project, env, key)
         with _operation("create", where):
@@ -251,7 +251,7 @@ class ExperimentProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         project, env, key = _split_id(id_, props)
         where = _address(project, env, key)
-        hint = plan.declared_part(props)
+        hint = state.declared_part(props)
         with _operation("read", where):
             try:
                 rep = self.client().get_experiment(project, env, key)
@@ -260,21 +260,21 @@ class ExperimentProvider(ResourceProvider):
             if rep.archived:
                 # Archived is what destroy leaves behind: for Pulumi the experiment is gone.
                 return ReadResult(None, {})
-            live = plan.declared_from_live(rep, project, hint)
-            return ReadResult(where, plan.outputs(rep, live), live)
+            live = state.declared_from_live(rep, project, hint)
+            return ReadResult(where, state.outputs(rep, live), live)
 
     # -- update -----------------------------------------------------------------------------
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        spec = ExperimentSpec.model_validate(plan.declared_part(_news))
-        desired = plan.declared(spec)
+        spec = ExperimentSpec.model_validate(state.declared_part(_news))
+        desired = state.declared(spec)
         project, env, key = spec.project_key, spec.environment_key, spec.key
         with _operation("update", _address(project, env, key)):
-            live = _live_from_outputs(_olds)
+            live = state.live_from_outputs(_olds)
             rep = self._converge(project, env, key, None, desired, live=live)
             if rep is None:
                 # Nothing to send (steering inputs only): keep what LaunchDarkly last said.
-                outs = {k: v for k, v in _olds.items() if k in plan.OUTPUT_ONLY_FIELDS}
+                outs = {k: v for k, v in _olds.items() if k in state.OUTPUT_ONLY_FIELDS}
                 return UpdateResult({**desired, **outs})
             return UpdateResult(self._outputs(rep, project, desired))
 
@@ -286,7 +286,7 @@ class ExperimentProvider(ResourceProvider):
         rep: ExperimentRep | None,
         desired: dict[str, Any],
         *,
-        live: plan.LiveView | None = None,
+        live: state.LiveView | None = None,
     ) -> ExperimentRep:
         """PATCH step by step until the experiment matches ``desired``; returns the last answer.
 
@@ -298,7 +298,7 @@ class ExperimentProvider(ResourceProvider):
         window = client.retry_window()
         fresh = rep is not None
         if rep is not None:
-            live = plan.LiveView.from_rep(rep, project, desired)
+            live = state.live_from_rep(rep, project, desired)
         assert live is not None
         applied: list[str] = []
         try:
@@ -333,7 +333,7 @@ class ExperimentProvider(ResourceProvider):
                         raise  # refused on fresh state too: LaunchDarkly's message stands
                     continue
                 applied.extend(i["kind"] for i in instructions)
-                live, fresh = plan.LiveView.from_rep(rep, project, desired), True
+                live, fresh = state.live_from_rep(rep, project, desired), True
         except LaunchDarklyError as exc:
             if applied:
                 exc.add_note(
@@ -347,9 +347,9 @@ class ExperimentProvider(ResourceProvider):
 
     def _reread(
         self, project: str, env: str, key: str, desired: dict[str, Any]
-    ) -> tuple[ExperimentRep, plan.LiveView, bool]:
+    ) -> tuple[ExperimentRep, state.LiveView, bool]:
         rep = self.client().get_experiment(project, env, key)
-        return rep, plan.LiveView.from_rep(rep, project, desired), True
+        return rep, state.live_from_rep(rep, project, desired), True
 
     # -- delete -----------------------------------------------------------------------------
 
@@ -377,7 +377,7 @@ class ExperimentProvider(ResourceProvider):
 
     @staticmethod
     def _outputs(rep: ExperimentRep, project: str, desired: dict[str, Any]) -> dict[str, Any]:
-        return plan.outputs(rep, plan.declared_from_live(rep, project, desired))
+        return state.outputs(rep, state.declared_from_live(rep, project, desired))
 
 
 # -- module helpers ---------------------------------------------------------------------------
@@ -401,12 +401,12 @@ def _change_failures(
 
     When the change starts a new iteration, ``inputs`` gets the notice the preview shows.
     """
-    old = {k: v for k, v in plan.declared_part(dict(olds)).items() if v is not None}
+    old = {k: v for k, v in state.declared_part(dict(olds)).items() if v is not None}
     if not old or has_unknown(old):
         return []
     refusals = plan.change_problems(old, new)
     if not refusals and plan.restarts_iteration(old, new):
-        inputs[plan.ITERATION_CHANGE] = plan.NEW_ITERATION_NOTICE
+        inputs[state.ITERATION_CHANGE] = state.NEW_ITERATION_NOTICE
     return [CheckFailure(r.property, r.message) for r in refusals]
 
 
@@ -426,20 +426,9 @@ def _split_id(id_: str, props: Mapping[str, Any]) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def _live_from_outputs(outputs: Mapping[str, Any]) -> plan.LiveView:
-    current = outputs.get("currentIteration") or {}
-    status = current.get("status")
-    return plan.LiveView(
-        declared=plan.declared_part(dict(outputs)),
-        status=IterationStatus(status) if status else None,
-        treatment_ids=dict(current.get("treatmentIds") or {}),
-        archived=outputs.get("archivedDate") is not None,
-    )
-
-
 def _matches_sent(existing: ExperimentRep, project: str, desired: Mapping[str, Any]) -> bool:
     """Is ``existing`` the experiment our own earlier POST created (same body)?"""
-    live = plan.declared_from_live(existing, project, dict(desired))
+    live = state.declared_from_live(existing, project, dict(desired))
     keys = ("name", "description", "iteration", "tags", "methodology", "dataSource", "type")
     return not existing.archived and all(live.get(k) == desired.get(k) for k in keys)
 

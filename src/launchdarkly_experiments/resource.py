@@ -13,7 +13,7 @@ import pulumi
 from pulumi.dynamic import Resource
 from pydantic.alias_generators import to_camel, to_snake
 
-from .plan import OUTPUT_ONLY_FIELDS
+from .core.state import OUTPUT_ONLY_FIELDS
 from .provider import ExperimentProvider
 
 # One provider instance for every resource: it pickles to the same small blob each time.

@@ -14,7 +14,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import ValidationError
 
-from .models import ExperimentSpec
+from .core.models import ExperimentSpec
 
 _STAND_INS: dict[str, Any] = {
     "int_type": 1,

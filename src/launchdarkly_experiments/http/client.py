@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ..core.models import ExperimentRep
 from ..errors import (
     APIError,
     OutcomeUnknown,
@@ -37,7 +38,6 @@ from ..errors import (
     TransportError,
     error_class_for,
 )
-from ..models import ExperimentRep
 
 API_VERSION = "20240415"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"

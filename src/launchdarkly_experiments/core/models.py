@@ -3,14 +3,17 @@
 Python attributes are snake_case; the wire (API bodies and Pulumi state) is camelCase. Input models
 forbid unknown fields; response models ignore them (LaunchDarkly adds fields over time).
 
-Field rules live here and only here: per-field rules as pydantic constraints, cross-field rules in
-``ExperimentSpec.cross_field_problems`` with one precise message per rule.
+Per-field rules live here and only here, as pydantic constraints and annotated types (so a field
+validates the same alone as inside its model: ``input_field``). Rules across fields are in
+``rules``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
@@ -21,8 +24,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
-    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -72,6 +75,13 @@ class RunState(StrEnum):
     STOPPED = "stopped"
 
 
+RUN_STATE_OF_STATUS = {
+    IterationStatus.NOT_STARTED: RunState.DRAFT,
+    IterationStatus.RUNNING: RunState.RUNNING,
+    IterationStatus.STOPPED: RunState.STOPPED,
+}
+
+
 class RunningChangePolicy(StrEnum):
     """What to do when the iteration design changes while an iteration is running."""
 
@@ -102,6 +112,20 @@ def _check_key(value: str) -> str:
 
 Key = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_check_key)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _sorted_set(tags: list[str] | None) -> list[str] | None:
+    # LaunchDarkly treats tags as a set: order and repeats carry no meaning.
+    return sorted(set(tags)) if tags is not None else None
+
+
+def _empty_is_none(description: str | None) -> str | None:
+    # LaunchDarkly does not distinguish an empty description from none.
+    return description or None
+
+
+TagSet = Annotated[list[NonEmpty] | None, AfterValidator(_sorted_set)]
+Description = Annotated[str | None, AfterValidator(_empty_is_none)]
 
 
 def _percent(value: Any) -> str:
@@ -206,17 +230,20 @@ class ExperimentBody(InputModel):
     key: Key
     name: NonEmpty
     iteration: IterationSpec
-    description: str | None = None
+    description: Description = None
     maintainer_id: NonEmpty | None = None
     holdout_id: NonEmpty | None = None
-    tags: list[NonEmpty] | None = None
+    tags: TagSet = None
     methodology: Methodology | None = None
     analysis_config: AnalysisConfig | None = None
     data_source: DataSource | None = None
     type: ExperimentType | None = None
 
 
+# The experiment's address: part of its URL, so a change is a new experiment.
 ADDRESS_FIELDS = ("projectKey", "environmentKey", "key")
+# Inputs that steer how a change is made; never a change by themselves.
+STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
 
 
 class ExperimentSpec(ExperimentBody):
@@ -230,18 +257,6 @@ class ExperimentSpec(ExperimentBody):
     change_justification: NonEmpty | None = None
     on_running_change: RunningChangePolicy = RunningChangePolicy.REFUSE
     adopt: bool = False
-
-    @field_validator("description")
-    @classmethod
-    def _empty_description_is_none(cls, description: str | None) -> str | None:
-        # LaunchDarkly does not distinguish an empty description from none.
-        return description or None
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_as_set(cls, tags: list[str] | None) -> list[str] | None:
-        # LaunchDarkly treats tags as a set: order and repeats carry no meaning.
-        return sorted(set(tags)) if tags is not None else None
 
     def body(self) -> ExperimentBody:
         """The ``ExperimentPost`` body for this declaration."""
@@ -359,6 +374,55 @@ class ExperimentSpec(ExperimentBody):
                 )
             )
         return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# One input field at a time (for declarations that are only partly known at preview)
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One field of ``ExperimentSpec`` at a camelCase path such as ``iteration.treatments``."""
+
+    path: str
+    python_names: tuple[str, ...]  # the same path in attribute names (inputs may use them)
+    adapter: TypeAdapter[Any]
+    default: Any
+
+
+@functools.cache
+def input_field(path: str) -> InputField:
+    """The field at ``path``: validates (and dumps) a value exactly as its model would."""
+    model: type[BaseModel] = ExperimentSpec
+    python_path: list[str] = []
+    names = path.split(".")
+    for depth, alias in enumerate(names):
+        by_alias = {info.alias or name: name for name, info in model.model_fields.items()}
+        if alias not in by_alias:
+            raise KeyError(f"no input field {path!r}")
+        name = by_alias[alias]
+        python_path.append(name)
+        info = model.model_fields[name]
+        if depth == len(names) - 1:
+            annotated: Any = (
+                Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            )
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            return InputField(path, tuple(python_path), TypeAdapter(annotated), default)
+        nested = _model_in(info.annotation)
+        if nested is None:
+            raise KeyError(f"no input field {path!r}: {alias!r} holds no fields")
+        model = nested
+    raise KeyError(f"no input field {path!r}")
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds directly or as ``Model | None``."""
+    candidates = getattr(annotation, "__args__", None) or (annotation,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
