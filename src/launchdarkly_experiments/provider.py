@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 
 from .config import SETTINGS, Settings, resolve_settings
 from .core import plan, state
-from .core.models import ExperimentRep, ExperimentSpec, validation_problems
+from .core.models import ExperimentRep, ExperimentSpec
 from .errors import (
     APIError,
     ChangeRefused,
@@ -41,7 +41,7 @@ from .errors import (
     OutcomeUnknown,
 )
 from .http.client import LaunchDarklyClient, RetryPolicy
-from .unknowns import depends_on_unknown, has_unknown, with_stand_ins
+from .unknowns import is_unknown
 
 logger = logging.getLogger("launchdarkly_experiments.provider")
 
@@ -122,34 +122,8 @@ class ExperimentProvider(ResourceProvider):
         ):
             if props.get(name) is None and default:
                 props[name] = default
-        props.pop(state.ITERATION_CHANGE, None)
-
-        if has_unknown(props):
-            return self._check_with_unknowns(_olds, props)
-
-        problems = validation_problems(props)
-        if problems:
-            return CheckResult(props, [CheckFailure(p, r) for p, r in problems])
-
-        inputs = state.declared(ExperimentSpec.model_validate(props))
-        return CheckResult(inputs, _change_failures(_olds, inputs, inputs))
-
-    def _check_with_unknowns(self, olds: dict[str, Any], props: dict[str, Any]) -> CheckResult:
-        """Preview with values not known yet: report only what is wrong whatever they become."""
-        problems = validation_problems(props)
-        stand_in = with_stand_ins(props)
-        if stand_in is not None:
-            # Unknown leaves replaced by values of the right type: the rules across fields run.
-            problems = stand_in.cross_field_problems()
-        failures = [
-            CheckFailure(prop, reason)
-            for prop, reason in problems
-            if not depends_on_unknown(props, prop)
-        ]
-        rule_inputs = {k: props.get(k) for k in plan.CHANGE_RULE_FIELDS}
-        if stand_in is not None and not has_unknown(rule_inputs):
-            failures += _change_failures(olds, state.declared(stand_in), props)
-        return CheckResult(props, failures)
+        checked = plan.check(state.declared_part(_olds), props, is_unknown)
+        return CheckResult(checked.inputs, [CheckFailure(p, m) for p, m in checked.problems])
 
     # -- diff -------------------------------------------------------------------------------
 
@@ -392,22 +366,6 @@ def _log_to_stderr(level: str) -> None:
         handler.setFormatter(logging.Formatter("launchdarkly: %(levelname)s %(message)s"))
         handler._launchdarkly = True  # type: ignore[attr-defined]
         package_logger.addHandler(handler)
-
-
-def _change_failures(
-    olds: Mapping[str, Any], new: dict[str, Any], inputs: dict[str, Any]
-) -> list[CheckFailure]:
-    """The change rules (type, lifecycle) between old inputs and ``new``, as check failures.
-
-    When the change starts a new iteration, ``inputs`` gets the notice the preview shows.
-    """
-    old = {k: v for k, v in state.declared_part(dict(olds)).items() if v is not None}
-    if not old or has_unknown(old):
-        return []
-    refusals = plan.change_problems(old, new)
-    if not refusals and plan.restarts_iteration(old, new):
-        inputs[state.ITERATION_CHANGE] = state.NEW_ITERATION_NOTICE
-    return [CheckFailure(r.property, r.message) for r in refusals]
 
 
 def _address(project: str, env: str, key: str) -> str:

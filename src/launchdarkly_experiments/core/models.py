@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -25,7 +24,6 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
-    ValidationError,
 )
 from pydantic.alias_generators import to_camel
 
@@ -264,117 +262,6 @@ class ExperimentSpec(ExperimentBody):
             {k: v for k, v in self.model_dump().items() if k in ExperimentBody.model_fields}
         )
 
-    def cross_field_problems(self) -> list[tuple[str, str]]:
-        """Rules that span fields: (property path, message) per broken rule."""
-        problems: list[tuple[str, str]] = []
-        it = self.iteration
-        treatments = it.treatments
-
-        baselines = [t.name for t in treatments if t.baseline]
-        if len(baselines) != 1:
-            problems.append(
-                (
-                    "iteration.treatments",
-                    "exactly one treatment must have baseline=True, found "
-                    f"{len(baselines)}" + (f" ({', '.join(baselines)})" if baselines else ""),
-                )
-            )
-        total = sum((Decimal(t.allocation_percent) for t in treatments), Decimal(0))
-        if total > 100:
-            problems.append(
-                (
-                    "iteration.treatments",
-                    f"allocation percentages total {format(total.normalize(), 'f')}; "
-                    "they must total no more than 100",
-                )
-            )
-        names = [t.name for t in treatments]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            problems.append(
-                ("iteration.treatments", f"treatment names must be unique; repeated: {repeated}")
-            )
-        for i, treatment in enumerate(treatments):
-            for j, parameter in enumerate(treatment.parameters):
-                if parameter.flag_key not in it.flags:
-                    problems.append(
-                        (
-                            f"iteration.treatments[{i}].parameters[{j}].flagKey",
-                            f"flag {parameter.flag_key!r} is not in iteration.flags "
-                            f"(declared: {sorted(it.flags)})",
-                        )
-                    )
-
-        metric_keys = {m.key: m.is_group for m in it.metrics}
-        single, funnel = it.primary_single_metric_key, it.primary_funnel_key
-        if (single is None) == (funnel is None):
-            problems.append(
-                (
-                    "iteration.primarySingleMetricKey",
-                    "set exactly one of primarySingleMetricKey (a metric) or primaryFunnelKey "
-                    "(a funnel metric group)",
-                )
-            )
-        elif single is not None and metric_keys.get(single) is not False:
-            problems.append(
-                (
-                    "iteration.primarySingleMetricKey",
-                    f"{single!r} must also be listed in iteration.metrics as a metric "
-                    "(isGroup false)",
-                )
-            )
-        elif funnel is not None and metric_keys.get(funnel) is not True:
-            problems.append(
-                (
-                    "iteration.primaryFunnelKey",
-                    f"{funnel!r} must also be listed in iteration.metrics with isGroup true",
-                )
-            )
-
-        is_mab = self.type == ExperimentType.MAB.value
-        if it.reallocation_frequency_millis is not None and not is_mab:
-            problems.append(
-                (
-                    "iteration.reallocationFrequencyMillis",
-                    "only allowed when type is 'mab' (multi-armed bandit)",
-                )
-            )
-        if is_mab and it.reallocation_frequency_millis is None:
-            problems.append(
-                (
-                    "iteration.reallocationFrequencyMillis",
-                    "required when type is 'mab': how often, in milliseconds, traffic is "
-                    "reallocated",
-                )
-            )
-
-        if self.state == RunState.STOPPED.value and self.winning_treatment is None:
-            problems.append(
-                (
-                    "winningTreatment",
-                    "required when state is 'stopped': the name of the winning treatment "
-                    f"(one of {names})",
-                )
-            )
-        if self.winning_treatment is not None and self.winning_treatment not in names:
-            problems.append(
-                (
-                    "winningTreatment",
-                    f"{self.winning_treatment!r} is not a treatment name; use one of {names}",
-                )
-            )
-        if self.state == RunState.RUNNING.value and not any(
-            Decimal(t.allocation_percent) > 0 for t in treatments
-        ):
-            problems.append(
-                (
-                    "iteration.treatments",
-                    "state 'running' needs at least one treatment with a non-zero "
-                    "allocationPercent",
-                )
-            )
-        return problems
-
 
 # ---------------------------------------------------------------------------------------------
 # One input field at a time (for declarations that are only partly known at preview)
@@ -519,36 +406,3 @@ class ExperimentRep(ResponseModel):
     @property
     def archived(self) -> bool:
         return self.archived_date is not None
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation results as (property path, message), the form Pulumi's CheckFailure takes
-
-
-def validation_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every problem with a declaration as (property path, message); empty when valid."""
-    try:
-        spec = ExperimentSpec.model_validate(dict(props))
-    except ValidationError as exc:
-        return [_describe_error(error) for error in exc.errors()]
-    return spec.cross_field_problems()
-
-
-def _describe_error(error: Any) -> tuple[str, str]:
-    loc = error.get("loc", ())
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    kind = error.get("type", "")
-    message = str(error.get("msg", "invalid"))
-    if kind == "extra_forbidden":
-        name = loc[-1] if loc else "?"
-        message = f"unknown property {name!r}; check the spelling against the resource reference"
-    elif kind == "missing":
-        message = "required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return path or "(resource)", message

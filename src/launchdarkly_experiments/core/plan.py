@@ -16,6 +16,7 @@ comparison.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,18 @@ from .models import (
     RunningChangePolicy,
     RunState,
 )
-from .state import LiveView
+from .rules import Declaration, IsUnknown, Problem, holds_unknown, nothing_is_unknown
+from .state import (
+    ITERATION_CHANGE,
+    NEW_ITERATION_NOTICE,
+    LiveView,
+    declared,
+    declared_fields,
+)
 
 REPLACE_FIELDS = ADDRESS_FIELDS
-# Inputs the change rules (type, lifecycle, new iteration) read: preview can apply them only when
-# none of these is unknown.
+# Inputs the change rules (type, lifecycle, new iteration) read: at preview they run only when none
+# of these is unknown.
 CHANGE_RULE_FIELDS = (
     *ADDRESS_FIELDS,
     "type",
@@ -202,6 +210,46 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> ChangeRefused
             "or stop the experiment first (state='stopped' with a winning_treatment)",
         )
     return None
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``check`` answers: the inputs to store (canonical when known) and every problem."""
+
+    inputs: dict[str, Any]
+    problems: list[Problem]
+
+
+def check(
+    old_inputs: Mapping[str, Any],
+    props: Mapping[str, Any],
+    is_unknown: IsUnknown = nothing_is_unknown,
+) -> Checked:
+    """Validate a declaration, then the change from ``old_inputs`` (empty on create) to it.
+
+    ``props`` are the raw inputs; values for which ``is_unknown`` holds are not known yet (a
+    preview): rules that read them are skipped, and the inputs stay as given. Otherwise the
+    inputs are the declared form, plus ``iterationChange`` when the change starts a new
+    iteration.
+    """
+    declaration = Declaration(props, is_unknown)
+    problems = declaration.problems()
+    if problems:
+        return Checked(dict(props), problems)
+    inputs = dict(props) if declaration.spec is None else declared(declaration.spec)
+    old = {k: v for k, v in old_inputs.items() if v is not None}
+    if not old or holds_unknown(old, is_unknown):
+        return Checked(inputs, [])
+    if any(declaration.unknown(f) or declaration.invalid(f) for f in CHANGE_RULE_FIELDS):
+        return Checked(inputs, [])
+    new = declared_fields({name: declaration.value(name) for name in CHANGE_RULE_FIELDS})
+    refusals = change_problems(old, new)
+    if not refusals and restarts_iteration(old, new):
+        inputs[ITERATION_CHANGE] = NEW_ITERATION_NOTICE
+    return Checked(inputs, [Problem(r.property, r.message) for r in refusals])
 
 
 # -- update plan ------------------------------------------------------------------------------
