@@ -13,6 +13,16 @@ from .core.models import (
     RunningChangePolicy,
     RunState,
 )
+from .dynamic.resource import (
+    AnalysisConfigArgs,
+    Experiment,
+    ExperimentArgs,
+    FlagArgs,
+    IterationArgs,
+    MetricArgs,
+    TreatmentArgs,
+    TreatmentParameterArgs,
+)
 from .errors import (
     APIError,
     ChangeRefused,
@@ -28,16 +38,6 @@ from .errors import (
     ServerError,
     TransportError,
     UnauthorizedError,
-)
-from .resource import (
-    AnalysisConfigArgs,
-    Experiment,
-    ExperimentArgs,
-    FlagArgs,
-    IterationArgs,
-    MetricArgs,
-    TreatmentArgs,
-    TreatmentParameterArgs,
 )
 
 __all__ = [
