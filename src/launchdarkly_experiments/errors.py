@@ -23,7 +23,7 @@ written for the person running ``pulumi up``: they name the operation and the ex
 
 ``check`` reports a ``ChangeRefused`` as a failure on its ``property``; raised during an update
 (the live state refuses the change), it reaches the user as a ``LaunchDarklyError`` naming the
-operation and the experiment. The provider catches ``OutcomeUnknown``, reads the experiment back
+operation and the experiment. The reconciler catches ``OutcomeUnknown``, reads the experiment back
 and decides again (see the README's "Reliability").
 
 No other module defines an exception class (tests/unit/test_public_surface.py checks it).

@@ -1,4 +1,5 @@
-"""Pure decisions, no I/O: what differs, what replaces, and which instructions reach a state.
+"""Pure decisions, no I/O: is a declaration and its change acceptable (``check``), what differs,
+what replaces, and which instructions reach a state.
 
 Replace-vs-update rules (one place, also in the README's resource reference):
 

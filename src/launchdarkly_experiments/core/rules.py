@@ -8,11 +8,12 @@ one precise ``Problem`` per thing it finds wrong.
 At preview some inputs may not be known yet (outputs of resources not created yet). The caller
 says which values those are with ``is_unknown`` (the core knows nothing of Pulumi's markers):
 
-* a field problem is dropped when it lies at, under or around an unknown value;
+* a field problem is dropped when it lies at or under an unknown value, or is about a value that
+  holds one;
 * a rule is skipped when one of the inputs it reads holds an unknown value, or a field problem.
 
 So a preview reports every problem that stays a problem whatever the unknown values turn out to
-be, and none that might vanish. As before, rules across fields run once every field is valid.
+be, and none that might vanish. Rules across fields run only once no field has a problem.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class RetryPolicy:
 class RetryWindow:
     """Waits between attempts of one operation, all within one deadline.
 
-    The client uses one per request; the provider uses one per operation to space out re-reads
+    The client uses one per request; the reconciler uses one per operation to space out re-reads
     after an unknown outcome.
     """
 
