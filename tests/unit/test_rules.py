@@ -110,3 +110,16 @@ def test_declared_fields_agrees_with_declared(overrides: dict[str, Any]) -> None
     fields = ("tags", "description", "adopt", *plan.CHANGE_RULE_FIELDS)
     part = state.declared_fields({name: checked.value(name) for name in fields})
     assert part == {k: v for k, v in whole.items() if k in fields}
+
+
+def test_an_unknown_marker_that_passes_validation_is_still_unknown() -> None:
+    marker = "<not known yet>"  # Pulumi's own marker is a string too
+
+    def is_marker(value: Any) -> bool:
+        return value == marker
+
+    props = declaration(name=marker, tags=["web", "checkout"])
+    checked = rules.Declaration(props, is_marker)
+    assert checked.field_problems == [] and checked.spec is None
+    # Inputs stay as given (not canonical) until every value is known.
+    assert plan.check({}, props, is_marker).inputs == props

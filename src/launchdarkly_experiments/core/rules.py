@@ -64,15 +64,22 @@ class Declaration:
     def __init__(self, props: Mapping[str, Any], is_unknown: IsUnknown = nothing_is_unknown):
         self.props = dict(props)
         self.is_unknown = is_unknown
+        self.has_unknown = holds_unknown(self.props, is_unknown)
         self.spec: ExperimentSpec | None = None
         self.field_problems: list[Problem] = []
+        self._values: dict[str, Any] = {}
         try:
-            self.spec = ExperimentSpec.model_validate(self.props)
+            spec = ExperimentSpec.model_validate(self.props)
         except ValidationError as exc:
             self.field_problems = [_describe(error) for error in exc.errors()]
+        else:
+            # An unknown value can pass validation (the SDK's marker is a string): not a spec.
+            self.spec = None if self.has_unknown else spec
 
     def unknown(self, path: str) -> bool:
         """True when the value at ``path`` is, holds or lies under an unknown value."""
+        if not self.has_unknown:
+            return False
         node: Any = self.props
         for part in _parts(path):
             if self.is_unknown(node):
@@ -94,6 +101,11 @@ class Declaration:
 
         Only for a known and valid value (see ``unknown`` and ``invalid``).
         """
+        if path not in self._values:
+            self._values[path] = self._validated(path)
+        return self._values[path]
+
+    def _validated(self, path: str) -> Any:
         field = input_field(path)
         node: Any = self.props
         for alias, name in zip(path.split("."), field.python_names, strict=True):
