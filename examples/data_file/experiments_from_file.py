@@ -45,7 +45,7 @@ import yaml
 from pydantic.alias_generators import to_snake
 
 from launchdarkly_experiments import Experiment, ExperimentArgs
-from launchdarkly_experiments import resource as _resource
+from launchdarkly_experiments.dynamic import resource as _resource
 
 __all__ = ["declare_experiments", "load_experiment_args"]
 

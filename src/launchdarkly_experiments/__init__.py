@@ -4,21 +4,7 @@ Public surface: ``Experiment`` and its argument classes, the enums users may pas
 tree (``errors``). Everything else is internal and may change.
 """
 
-from .errors import (
-    APIError,
-    ConfigurationError,
-    ConflictError,
-    ForbiddenError,
-    InvalidRequestError,
-    LaunchDarklyError,
-    NotFoundError,
-    RateLimitedError,
-    RetryBudgetExceeded,
-    ServerError,
-    TransportError,
-    UnauthorizedError,
-)
-from .models import (
+from .core.models import (
     CorrectionMethod,
     CorrectionScope,
     DataSource,
@@ -27,7 +13,7 @@ from .models import (
     RunningChangePolicy,
     RunState,
 )
-from .resource import (
+from .dynamic.resource import (
     AnalysisConfigArgs,
     Experiment,
     ExperimentArgs,
@@ -37,10 +23,27 @@ from .resource import (
     TreatmentArgs,
     TreatmentParameterArgs,
 )
+from .errors import (
+    APIError,
+    ChangeRefused,
+    ConfigurationError,
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    LaunchDarklyError,
+    NotFoundError,
+    OutcomeUnknown,
+    RateLimitedError,
+    RetryBudgetExceeded,
+    ServerError,
+    TransportError,
+    UnauthorizedError,
+)
 
 __all__ = [
     "APIError",
     "AnalysisConfigArgs",
+    "ChangeRefused",
     "ConfigurationError",
     "ConflictError",
     "CorrectionMethod",
@@ -57,6 +60,7 @@ __all__ = [
     "Methodology",
     "MetricArgs",
     "NotFoundError",
+    "OutcomeUnknown",
     "RateLimitedError",
     "RetryBudgetExceeded",
     "RunState",

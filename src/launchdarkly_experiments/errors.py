@@ -4,7 +4,9 @@
 
     LaunchDarklyError                   base class; never carries the access token
     ├── ConfigurationError              settings are missing or invalid (no token, bad host, ...)
+    ├── ChangeRefused                   a declared change cannot be made (``property``, ``message``)
     ├── TransportError                  no usable HTTP answer: connect/read failure, timeout
+    │   ├── OutcomeUnknown              a write may or may not have landed (timeout, cut off, 5xx)
     │   └── RetryBudgetExceeded         transient failures outlasted the retry deadline
     └── APIError                        LaunchDarkly answered with a non-2xx status
         ├── InvalidRequestError         400  the body or instruction was refused
@@ -18,6 +20,13 @@
 ``APIError`` keeps LaunchDarkly's error body (``code`` and ``message``), the HTTP status and
 the request that failed (method and path only: never headers, so never the token). Messages are
 written for the person running ``pulumi up``: they name the operation and the experiment.
+
+``check`` reports a ``ChangeRefused`` as a failure on its ``property``; raised during an update
+(the live state refuses the change), it reaches the user as a ``LaunchDarklyError`` naming the
+operation and the experiment. The reconciler catches ``OutcomeUnknown``, reads the experiment back
+and decides again (see the README's "Reliability").
+
+No other module defines an exception class (tests/unit/test_public_surface.py checks it).
 """
 
 from __future__ import annotations
@@ -31,8 +40,21 @@ class ConfigurationError(LaunchDarklyError):
     """A required setting is missing or invalid."""
 
 
+class ChangeRefused(LaunchDarklyError):
+    """The declared change cannot be made; the message says what to do instead."""
+
+    def __init__(self, prop: str, message: str) -> None:
+        self.property = prop
+        self.message = message
+        super().__init__(f"{prop}: {message}")
+
+
 class TransportError(LaunchDarklyError):
     """The request got no usable HTTP answer (connection failure, timeout, dropped socket)."""
+
+
+class OutcomeUnknown(TransportError):
+    """A write may or may not have been applied (timeout, dropped connection, 5xx)."""
 
 
 class RetryBudgetExceeded(TransportError):

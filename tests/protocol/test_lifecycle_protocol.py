@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from launchdarkly_experiments import plan
+from launchdarkly_experiments.core import plan, state
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
@@ -129,7 +129,7 @@ def test_redesign_while_running_with_opt_in_starts_a_new_iteration(
     }
     news, failures = host.check("exp", stack.inputs, declaration(**overrides))
     assert failures == []
-    assert news[plan.ITERATION_CHANGE] == plan.NEW_ITERATION_NOTICE, "the preview names it"
+    assert news[state.ITERATION_CHANGE] == state.NEW_ITERATION_NOTICE, "the preview names it"
     assert host.diff(stack.id, "exp", olds=stack.outputs, news=news).changes == "some"
 
     emulator.clear_requests()
@@ -144,10 +144,10 @@ def test_redesign_while_running_with_opt_in_starts_a_new_iteration(
     assert live["currentIteration"]["hypothesis"] == "Bottom wins on mobile"
     assert live["currentIteration"]["_id"] != old_iteration
     assert [i["_id"] for i in live["previousIterations"]] == [old_iteration]
-    assert plan.ITERATION_CHANGE not in outputs
+    assert state.ITERATION_CHANGE not in outputs
     # The next preview is clean: the notice does not linger.
     news, _ = host.check("exp", stack.inputs, declaration(**overrides))
-    assert plan.ITERATION_CHANGE not in news
+    assert state.ITERATION_CHANGE not in news
     assert host.diff(stack.id, "exp", olds=stack.outputs, news=news).changes == "none"
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from launchdarkly_experiments.client import RetryPolicy
 from launchdarkly_experiments.errors import LaunchDarklyError
+from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
@@ -51,8 +51,14 @@ def make_provider(emulator: Emulator, *, deadline: str = "20") -> ExperimentProv
         )
     )
     # Short backoff keeps the suite fast; server-given waits (Retry-After) still apply.
-    provider.client()._retry = RetryPolicy(
-        deadline=float(deadline), min_backoff=0.02, max_backoff=0.1
+    settings = provider.settings
+    provider.use_client(
+        LaunchDarklyClient(
+            settings.require_token(),
+            settings.api_host,
+            timeout=settings.request_timeout,
+            retry=RetryPolicy(deadline=settings.retry_deadline, min_backoff=0.02, max_backoff=0.1),
+        )
     )
     return provider
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from launchdarkly_experiments import plan
+from launchdarkly_experiments.core import state
 from launchdarkly_experiments.provider import ExperimentProvider
 
 
@@ -214,7 +214,7 @@ def test_redesigning_a_running_iteration_needs_opt_in(
     assert "hypothesis" in result.failures[0].reason
 
     opted = checked(provider, {**redesigned, "onRunningChange": "new_iteration"}, olds=running)
-    assert opted[plan.ITERATION_CHANGE] == plan.NEW_ITERATION_NOTICE
+    assert opted[state.ITERATION_CHANGE] == state.NEW_ITERATION_NOTICE
     assert provider.diff("id", running, opted).changes is True
 
     # Adding a metric is allowed in place while running: no new iteration.
@@ -222,7 +222,7 @@ def test_redesigning_a_running_iteration_needs_opt_in(
     added["state"] = "running"
     added["iteration"]["metrics"].append({"key": "add-to-cart"})
     inputs = checked(provider, added, olds=running)
-    assert plan.ITERATION_CHANGE not in inputs
+    assert state.ITERATION_CHANGE not in inputs
 
 
 def test_lifecycle_rules_do_not_apply_to_a_replacement(
@@ -233,5 +233,5 @@ def test_lifecycle_rules_do_not_apply_to_a_replacement(
     moved.update(key="checkout-button-v2", type="holdout")
     moved["iteration"]["hypothesis"] = "A different idea"
     inputs = checked(provider, moved, olds=running)  # no lifecycle or type refusal
-    assert plan.ITERATION_CHANGE not in inputs
+    assert state.ITERATION_CHANGE not in inputs
     assert provider.diff("id", running, inputs).replaces == ["key"]

@@ -10,21 +10,21 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from launchdarkly_experiments.client import (
-    SEMANTIC_PATCH,
-    LaunchDarklyClient,
-    OutcomeUnknown,
-    RetryPolicy,
-    redact_headers,
-)
 from launchdarkly_experiments.errors import (
     APIError,
     ConflictError,
     InvalidRequestError,
     NotFoundError,
+    OutcomeUnknown,
     RetryBudgetExceeded,
     ServerError,
     TransportError,
+)
+from launchdarkly_experiments.http.client import (
+    SEMANTIC_PATCH,
+    LaunchDarklyClient,
+    RetryPolicy,
+    redact_headers,
 )
 
 TOKEN = "api-0123456789-secret-token"
@@ -37,6 +37,9 @@ EXPERIMENT = {
     "environmentKey": "dev",
     "_links": {"self": {"href": "/x"}},
 }
+
+
+EPOCH = 1_800_000_000.0  # the fake wall clock's "now", in seconds
 
 
 def make_client(
@@ -61,6 +64,7 @@ def make_client(
         retry=RetryPolicy(deadline=deadline),
         sleep=sleep,
         clock=lambda: now[0],
+        wall_clock=lambda: EPOCH + now[0],
     )
     return client, sleeps, seen
 
@@ -136,7 +140,7 @@ def test_get_retries_5xx_and_429_honouring_retry_after() -> None:
 
 
 def test_ratelimit_reset_header_in_epoch_millis_is_honoured() -> None:
-    reset = int((time.time() + 3) * 1000)
+    reset = int((EPOCH + 3) * 1000)
     client, sleeps, _ = make_client(
         answers(
             error(429, "rate_limited", "slow", **{"X-Ratelimit-Reset": str(reset)}),
@@ -144,7 +148,7 @@ def test_ratelimit_reset_header_in_epoch_millis_is_honoured() -> None:
         )
     )
     client.get_experiment("shop", "dev", "exp")
-    assert 2.0 <= sleeps[0] <= 3.6
+    assert 3.0 <= sleeps[0] <= 3.5, "three seconds to the reset, plus a little jitter"
 
 
 def test_post_is_retried_on_429_but_not_on_5xx() -> None:

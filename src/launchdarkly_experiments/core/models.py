@@ -3,14 +3,16 @@
 Python attributes are snake_case; the wire (API bodies and Pulumi state) is camelCase. Input models
 forbid unknown fields; response models ignore them (LaunchDarkly adds fields over time).
 
-Field rules live here and only here: per-field rules as pydantic constraints, cross-field rules in
-``ExperimentSpec.cross_field_problems`` with one precise message per rule.
+Per-field rules live here and only here, as pydantic constraints and annotated types (so a field
+validates the same alone as inside its model: ``input_field``). Rules across fields are in
+``rules``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
@@ -21,8 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
-    field_validator,
+    TypeAdapter,
 )
 from pydantic.alias_generators import to_camel
 
@@ -72,6 +73,13 @@ class RunState(StrEnum):
     STOPPED = "stopped"
 
 
+RUN_STATE_OF_STATUS = {
+    IterationStatus.NOT_STARTED: RunState.DRAFT,
+    IterationStatus.RUNNING: RunState.RUNNING,
+    IterationStatus.STOPPED: RunState.STOPPED,
+}
+
+
 class RunningChangePolicy(StrEnum):
     """What to do when the iteration design changes while an iteration is running."""
 
@@ -102,6 +110,20 @@ def _check_key(value: str) -> str:
 
 Key = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_check_key)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _sorted_set(tags: list[str] | None) -> list[str] | None:
+    # LaunchDarkly treats tags as a set: order and repeats carry no meaning.
+    return sorted(set(tags)) if tags is not None else None
+
+
+def _empty_is_none(description: str | None) -> str | None:
+    # LaunchDarkly does not distinguish an empty description from none.
+    return description or None
+
+
+TagSet = Annotated[list[NonEmpty] | None, AfterValidator(_sorted_set)]
+Description = Annotated[str | None, AfterValidator(_empty_is_none)]
 
 
 def _percent(value: Any) -> str:
@@ -206,17 +228,20 @@ class ExperimentBody(InputModel):
     key: Key
     name: NonEmpty
     iteration: IterationSpec
-    description: str | None = None
+    description: Description = None
     maintainer_id: NonEmpty | None = None
     holdout_id: NonEmpty | None = None
-    tags: list[NonEmpty] | None = None
+    tags: TagSet = None
     methodology: Methodology | None = None
     analysis_config: AnalysisConfig | None = None
     data_source: DataSource | None = None
     type: ExperimentType | None = None
 
 
+# The experiment's address: part of its URL, so a change is a new experiment.
 ADDRESS_FIELDS = ("projectKey", "environmentKey", "key")
+# Inputs that steer how a change is made; never a change by themselves.
+STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
 
 
 class ExperimentSpec(ExperimentBody):
@@ -231,134 +256,60 @@ class ExperimentSpec(ExperimentBody):
     on_running_change: RunningChangePolicy = RunningChangePolicy.REFUSE
     adopt: bool = False
 
-    @field_validator("description")
-    @classmethod
-    def _empty_description_is_none(cls, description: str | None) -> str | None:
-        # LaunchDarkly does not distinguish an empty description from none.
-        return description or None
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_as_set(cls, tags: list[str] | None) -> list[str] | None:
-        # LaunchDarkly treats tags as a set: order and repeats carry no meaning.
-        return sorted(set(tags)) if tags is not None else None
-
     def body(self) -> ExperimentBody:
         """The ``ExperimentPost`` body for this declaration."""
         return ExperimentBody.model_validate(
             {k: v for k, v in self.model_dump().items() if k in ExperimentBody.model_fields}
         )
 
-    def cross_field_problems(self) -> list[tuple[str, str]]:
-        """Rules that span fields: (property path, message) per broken rule."""
-        problems: list[tuple[str, str]] = []
-        it = self.iteration
-        treatments = it.treatments
 
-        baselines = [t.name for t in treatments if t.baseline]
-        if len(baselines) != 1:
-            problems.append(
-                (
-                    "iteration.treatments",
-                    "exactly one treatment must have baseline=True, found "
-                    f"{len(baselines)}" + (f" ({', '.join(baselines)})" if baselines else ""),
-                )
-            )
-        total = sum((Decimal(t.allocation_percent) for t in treatments), Decimal(0))
-        if total > 100:
-            problems.append(
-                (
-                    "iteration.treatments",
-                    f"allocation percentages total {format(total.normalize(), 'f')}; "
-                    "they must total no more than 100",
-                )
-            )
-        names = [t.name for t in treatments]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            problems.append(
-                ("iteration.treatments", f"treatment names must be unique; repeated: {repeated}")
-            )
-        for i, treatment in enumerate(treatments):
-            for j, parameter in enumerate(treatment.parameters):
-                if parameter.flag_key not in it.flags:
-                    problems.append(
-                        (
-                            f"iteration.treatments[{i}].parameters[{j}].flagKey",
-                            f"flag {parameter.flag_key!r} is not in iteration.flags "
-                            f"(declared: {sorted(it.flags)})",
-                        )
-                    )
+# ---------------------------------------------------------------------------------------------
+# One input field at a time (for declarations that are only partly known at preview)
 
-        metric_keys = {m.key: m.is_group for m in it.metrics}
-        single, funnel = it.primary_single_metric_key, it.primary_funnel_key
-        if (single is None) == (funnel is None):
-            problems.append(
-                (
-                    "iteration.primarySingleMetricKey",
-                    "set exactly one of primarySingleMetricKey (a metric) or primaryFunnelKey "
-                    "(a funnel metric group)",
-                )
-            )
-        elif single is not None and metric_keys.get(single) is not False:
-            problems.append(
-                (
-                    "iteration.primarySingleMetricKey",
-                    f"{single!r} must also be listed in iteration.metrics as a metric "
-                    "(isGroup false)",
-                )
-            )
-        elif funnel is not None and metric_keys.get(funnel) is not True:
-            problems.append(
-                (
-                    "iteration.primaryFunnelKey",
-                    f"{funnel!r} must also be listed in iteration.metrics with isGroup true",
-                )
-            )
 
-        is_mab = self.type == ExperimentType.MAB.value
-        if it.reallocation_frequency_millis is not None and not is_mab:
-            problems.append(
-                (
-                    "iteration.reallocationFrequencyMillis",
-                    "only allowed when type is 'mab' (multi-armed bandit)",
-                )
-            )
-        if is_mab and it.reallocation_frequency_millis is None:
-            problems.append(
-                (
-                    "iteration.reallocationFrequencyMillis",
-                    "required when type is 'mab': how often, in milliseconds, traffic is "
-                    "reallocated",
-                )
-            )
+@dataclass(frozen=True)
+class InputField:
+    """One field of ``ExperimentSpec`` at a camelCase path such as ``iteration.treatments``."""
 
-        if self.state == RunState.STOPPED.value and self.winning_treatment is None:
-            problems.append(
-                (
-                    "winningTreatment",
-                    "required when state is 'stopped': the name of the winning treatment "
-                    f"(one of {names})",
-                )
+    path: str
+    python_names: tuple[str, ...]  # the same path in attribute names (inputs may use them)
+    adapter: TypeAdapter[Any]
+    default: Any
+
+
+@functools.cache
+def input_field(path: str) -> InputField:
+    """The field at ``path``: validates (and dumps) a value exactly as its model would."""
+    model: type[BaseModel] = ExperimentSpec
+    python_path: list[str] = []
+    names = path.split(".")
+    for depth, alias in enumerate(names):
+        by_alias = {info.alias or name: name for name, info in model.model_fields.items()}
+        if alias not in by_alias:
+            raise KeyError(f"no input field {path!r}")
+        name = by_alias[alias]
+        python_path.append(name)
+        info = model.model_fields[name]
+        if depth == len(names) - 1:
+            annotated: Any = (
+                Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
             )
-        if self.winning_treatment is not None and self.winning_treatment not in names:
-            problems.append(
-                (
-                    "winningTreatment",
-                    f"{self.winning_treatment!r} is not a treatment name; use one of {names}",
-                )
-            )
-        if self.state == RunState.RUNNING.value and not any(
-            Decimal(t.allocation_percent) > 0 for t in treatments
-        ):
-            problems.append(
-                (
-                    "iteration.treatments",
-                    "state 'running' needs at least one treatment with a non-zero "
-                    "allocationPercent",
-                )
-            )
-        return problems
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            return InputField(path, tuple(python_path), TypeAdapter(annotated), default)
+        nested = _model_in(info.annotation)
+        if nested is None:
+            raise KeyError(f"no input field {path!r}: {alias!r} holds no fields")
+        model = nested
+    raise KeyError(f"no input field {path!r}")
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds directly or as ``Model | None``."""
+    candidates = getattr(annotation, "__args__", None) or (annotation,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,36 +406,3 @@ class ExperimentRep(ResponseModel):
     @property
     def archived(self) -> bool:
         return self.archived_date is not None
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation results as (property path, message), the form Pulumi's CheckFailure takes
-
-
-def validation_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every problem with a declaration as (property path, message); empty when valid."""
-    try:
-        spec = ExperimentSpec.model_validate(dict(props))
-    except ValidationError as exc:
-        return [_describe_error(error) for error in exc.errors()]
-    return spec.cross_field_problems()
-
-
-def _describe_error(error: Any) -> tuple[str, str]:
-    loc = error.get("loc", ())
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    kind = error.get("type", "")
-    message = str(error.get("msg", "invalid"))
-    if kind == "extra_forbidden":
-        name = loc[-1] if loc else "?"
-        message = f"unknown property {name!r}; check the spelling against the resource reference"
-    elif kind == "missing":
-        message = "required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return path or "(resource)", message

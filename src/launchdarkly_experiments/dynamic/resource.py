@@ -1,7 +1,8 @@
 """The Pulumi-facing side: typed argument classes and the ``Experiment`` resource.
 
 Inputs are written in Python as snake_case and sent to the provider (and kept in state) as
-camelCase, the names of LaunchDarkly's API. Outputs come back as snake_case attributes.
+camelCase, the names of LaunchDarkly's API. Outputs come back as snake_case attributes. Which
+names are translated comes from the state's shape (``core.state.PROPERTY_NAMES``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pulumi.dynamic import Resource
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pydantic.alias_generators import to_camel, to_snake
 
-from .plan import OUTPUT_ONLY_FIELDS
-from .provider import ExperimentProvider
+from ..core.state import OUTPUT_ONLY_FIELDS, PROPERTY_NAMES
+from ..provider import ExperimentProvider
 
 # One provider instance for every resource: it pickles to the same small blob each time.
 _PROVIDER = ExperimentProvider()
@@ -214,36 +215,13 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
             self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
         )
 
+    # Only our own property names are translated; user data such as flag keys or treatment
+    # names inside maps is left alone.
     def translate_output_property(self, prop: str) -> str:
-        return to_snake(prop) if prop in _CAMEL_NAMES else prop
+        return to_snake(prop) if prop in PROPERTY_NAMES else prop
 
     def translate_input_property(self, prop: str) -> str:
-        return to_camel(prop) if prop in _SNAKE_NAMES else prop
+        return to_camel(prop) if prop in _SNAKE_PROPERTY_NAMES else prop
 
 
-# Only our own property names are translated; user data such as flag keys or treatment names
-# inside maps is left alone.
-_CAMEL_NAMES = frozenset(
-    {
-        *_INPUT_NAMES,
-        *OUTPUT_ONLY_FIELDS,
-        *(
-            to_camel(f.name)
-            for cls in (
-                IterationArgs,
-                TreatmentArgs,
-                FlagArgs,
-                TreatmentParameterArgs,
-                MetricArgs,
-                AnalysisConfigArgs,
-            )
-            for f in fields(cls)
-        ),
-        "treatmentIds",
-        "winningTreatmentId",
-        "createdAt",
-        "startedAt",
-        "endedAt",
-    }
-)
-_SNAKE_NAMES = frozenset(to_snake(name) for name in _CAMEL_NAMES)
+_SNAKE_PROPERTY_NAMES = frozenset(to_snake(name) for name in PROPERTY_NAMES)

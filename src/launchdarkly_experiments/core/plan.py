@@ -1,4 +1,5 @@
-"""Pure decisions, no I/O: what differs, what replaces, and which instructions reach a state.
+"""Pure decisions, no I/O: is a declaration and its change acceptable (``check``), what differs,
+what replaces, and which instructions reach a state.
 
 Replace-vs-update rules (one place, also in the README's resource reference):
 
@@ -9,32 +10,40 @@ Replace-vs-update rules (one place, also in the README's resource reference):
 * ``adopt``, ``changeJustification`` and ``onRunningChange`` steer how a change is made and are
   never a change by themselves.
 
-"Declared form" is the camelCase dict of a user's inputs with API defaults dropped and tags sorted;
-the provider keeps the live experiment in the same form in its outputs, so a diff is a plain
-comparison and refresh shows drift field by field.
+Everything here compares *declared forms* (``state``): the camelCase dicts of a declaration, of
+stored outputs and of a live experiment, which have one shape so that a diff is a plain
+comparison.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from ..errors import ChangeRefused
 from .models import (
     ADDRESS_FIELDS,
     API_DEFAULTS,
-    ExperimentRep,
-    ExperimentSpec,
-    IterationRep,
+    RUN_STATE_OF_STATUS,
+    STEERING_FIELDS,
     IterationSpec,
     IterationStatus,
     RunningChangePolicy,
     RunState,
 )
+from .rules import Declaration, IsUnknown, Problem, holds_unknown, nothing_is_unknown
+from .state import (
+    ITERATION_CHANGE,
+    NEW_ITERATION_NOTICE,
+    LiveView,
+    declared,
+    declared_fields,
+)
 
 REPLACE_FIELDS = ADDRESS_FIELDS
-STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
-# Inputs the change rules (type, lifecycle, new iteration) read: preview can apply them only when
-# none of these is unknown.
+# Inputs the change rules (type, lifecycle, new iteration) read: at preview they run only when none
+# of these is unknown.
 CHANGE_RULE_FIELDS = (
     *ADDRESS_FIELDS,
     "type",
@@ -68,167 +77,6 @@ MUTABLE_WHILE_RUNNING: dict[str, tuple[str, ...]] = {
     "metrics": ("add",),
     "attributes": ("add",),
 }
-# A computed input that check adds when the change will start a new iteration, so that the preview
-# names the consequence. It is never stored in outputs, so it does not linger as a diff.
-ITERATION_CHANGE = "iterationChange"
-NEW_ITERATION_NOTICE = "starts a new iteration: the running iteration stops and results reset"
-
-_STATUS_TO_STATE = {
-    IterationStatus.NOT_STARTED: RunState.DRAFT,
-    IterationStatus.RUNNING: RunState.RUNNING,
-    IterationStatus.STOPPED: RunState.STOPPED,
-}
-
-
-class PlanError(Exception):
-    """The declared change cannot be made; the message says what to do instead."""
-
-    def __init__(self, prop: str, message: str) -> None:
-        self.property = prop
-        self.message = message
-        super().__init__(f"{prop}: {message}")
-
-
-# -- declared form ----------------------------------------------------------------------------
-
-_MISSING: Any = object()
-
-
-def declared(spec: ExperimentSpec) -> dict[str, Any]:
-    """The canonical camelCase form of a declaration, API defaults dropped."""
-    # exclude_defaults: isGroup=False, baseline=False, state="draft"... are never a difference.
-    data = spec.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True, mode="json")
-    if data.get("state") != RunState.STOPPED.value:
-        # A winner belongs to a stopped iteration; kept while running it would never match.
-        data.pop("winningTreatment", None)
-        data.pop("winningReason", None)
-    return _drop_defaults(data)
-
-
-def _drop_defaults(data: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in data.items() if API_DEFAULTS.get(k, _MISSING) != v}
-    iteration = out.get("iteration")
-    if isinstance(iteration, dict):
-        out["iteration"] = {
-            k: v for k, v in iteration.items() if API_DEFAULTS.get(k, _MISSING) != v
-        }
-    for key, default in (
-        ("state", RunState.DRAFT.value),
-        ("onRunningChange", RunningChangePolicy.REFUSE.value),
-        ("adopt", False),
-    ):
-        if out.get(key) == default:
-            out.pop(key)
-    return out
-
-
-def iteration_design(rep: IterationRep, hint: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Rebuild an ``IterationInput`` (declared form) from a live iteration.
-
-    ``hint`` is the previously declared iteration: fields LaunchDarkly fills in by itself (such as
-    ``notInExperimentVariationId``) are kept only where the user declared them.
-    """
-    hint = hint or {}
-    hinted_flags = hint.get("flags") or {}
-    design: dict[str, Any] = {"hypothesis": rep.hypothesis}
-    design["metrics"] = [
-        {"key": m.key, **({"isGroup": True} if m.is_group else {})} for m in rep.metrics or []
-    ]
-    treatments = []
-    for t in rep.treatments or []:
-        item: dict[str, Any] = {
-            "name": t.name,
-            "allocationPercent": t.allocation_percent,
-            "parameters": [
-                {"flagKey": p.flag_key, "variationId": p.variation_id} for p in t.parameters or []
-            ],
-        }
-        if t.baseline:
-            item["baseline"] = True
-        treatments.append(item)
-    design["treatments"] = treatments
-    flags: dict[str, Any] = {}
-    for flag_key, flag in (rep.flags or {}).items():
-        entry: dict[str, Any] = {
-            "ruleId": flag.targeting_rule or "fallthrough",
-            "flagConfigVersion": flag.flag_config_version or 0,
-        }
-        declared_nie = (hinted_flags.get(flag_key) or {}).get("notInExperimentVariationId")
-        if flag.not_in_experiment_variation_id and declared_nie is not None:
-            entry["notInExperimentVariationId"] = flag.not_in_experiment_variation_id
-        flags[flag_key] = entry
-    design["flags"] = flags
-    if rep.primary_single_metric is not None:
-        design["primarySingleMetricKey"] = rep.primary_single_metric.key
-    if rep.primary_funnel is not None:
-        design["primaryFunnelKey"] = rep.primary_funnel.key
-    if rep.randomization_unit is not None:
-        design["randomizationUnit"] = rep.randomization_unit
-    if rep.can_reshuffle_traffic is not None:
-        design["canReshuffleTraffic"] = rep.can_reshuffle_traffic
-    if rep.reallocation_frequency_millis is not None:
-        design["reallocationFrequencyMillis"] = rep.reallocation_frequency_millis
-    covariate = (rep.covariate_info or {}).get("id")
-    if covariate:
-        design["covariateId"] = covariate
-    if rep.attributes:
-        design["attributes"] = list(rep.attributes)
-    return {k: v for k, v in design.items() if API_DEFAULTS.get(k, _MISSING) != v}
-
-
-def declared_from_live(
-    rep: ExperimentRep, project_key: str, hint: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The live experiment in declared form: what the user would have to write to get it.
-
-    ``hint`` is the previous declared form; steering fields are carried over from it.
-    """
-    hint = hint or {}
-    data: dict[str, Any] = {
-        "projectKey": project_key,
-        "environmentKey": rep.environment_key,
-        "key": rep.key,
-        "name": rep.name,
-    }
-    if rep.description:
-        data["description"] = rep.description
-    if "maintainerId" in hint:
-        data["maintainerId"] = rep.maintainer_id
-    if rep.holdout_id:
-        data["holdoutId"] = rep.holdout_id
-    if rep.tags:
-        data["tags"] = sorted(set(rep.tags))
-    for name, value in (
-        ("methodology", rep.methodology),
-        ("dataSource", rep.data_source),
-        ("type", rep.type),
-    ):
-        if value is not None:
-            data[name] = value
-    if rep.analysis_config is not None:
-        config = rep.analysis_config.model_dump(by_alias=True, exclude_none=True)
-        if config:
-            data["analysisConfig"] = config
-    current = rep.current_iteration
-    if current is not None:
-        data["iteration"] = iteration_design(current, hint.get("iteration"))
-        state = _STATUS_TO_STATE[current.status]
-        data["state"] = state.value
-        if current.winning_treatment_id:
-            by_id = {t.id: t.name for t in current.treatments or []}
-            winner = by_id.get(current.winning_treatment_id)
-            if winner:
-                data["winningTreatment"] = winner
-        if current.winning_reason:
-            data["winningReason"] = current.winning_reason
-    elif "iteration" in hint:
-        data["iteration"] = hint["iteration"]
-    for name in STEERING_FIELDS:
-        if name in hint:
-            data[name] = hint[name]
-    return _drop_defaults(data)
-
-
 # -- diff -------------------------------------------------------------------------------------
 
 
@@ -276,7 +124,7 @@ def running_blockers(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return blockers
 
 
-def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[PlanError]:
+def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[ChangeRefused]:
     """Check-time rules for changing an existing experiment (``old``) into ``new``.
 
     A change of address is a replacement, a new experiment: none of these rules apply to it.
@@ -287,7 +135,7 @@ def change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[PlanError]
     default_type = API_DEFAULTS["type"]
     if old.get("type", default_type) != new.get("type", default_type):
         problems.append(
-            PlanError(
+            ChangeRefused(
                 "type",
                 "an experiment's type cannot change after creation; give the experiment a new "
                 "key to create it with the new type",
@@ -310,14 +158,14 @@ def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return bool(running_blockers(old, new))
 
 
-def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | None:
+def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> ChangeRefused | None:
     """Check-time rules for changes to a running or stopped experiment."""
     old_state = old.get("state", RunState.DRAFT.value) if old else RunState.DRAFT.value
     new_state = new.get("state", RunState.DRAFT.value)
     if old_state == RunState.STOPPED.value:
         changed = design_changes(old.get("iteration") or {}, new.get("iteration") or {})
         if new_state == RunState.STOPPED.value and changed:
-            return PlanError(
+            return ChangeRefused(
                 "iteration",
                 f"the iteration is stopped; changing {', '.join(changed)} designs a new "
                 "iteration: set state='draft' to prepare it or state='running' to start it",
@@ -325,13 +173,13 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
         if new_state == RunState.STOPPED.value and any(
             old.get(k) != new.get(k) for k in ("winningTreatment", "winningReason")
         ):
-            return PlanError(
+            return ChangeRefused(
                 "winningTreatment",
                 "the winner of a stopped iteration cannot change: set state='running' to start "
                 "a new iteration, then stop it with the new winning_treatment and winning_reason",
             )
         if new_state == RunState.DRAFT.value and not changed:
-            return PlanError(
+            return ChangeRefused(
                 "state",
                 "a stopped iteration cannot go back to draft as it is: change the iteration "
                 "design to prepare a new draft iteration, or set state='running' to start one",
@@ -339,7 +187,7 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
     if old_state != RunState.RUNNING.value:
         return None
     if new_state == RunState.DRAFT.value:
-        return PlanError(
+        return ChangeRefused(
             "state",
             "a running iteration cannot go back to draft; declare state='stopped' with a "
             "winning_treatment to end it",
@@ -349,14 +197,14 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
         return None
     fields = ", ".join(blockers)
     if new_state == RunState.STOPPED.value:
-        return PlanError(
+        return ChangeRefused(
             "iteration",
             f"the iteration is running; stopping it and changing {fields} in one update is not "
             "supported: stop it first (state='stopped'), then make the change and set "
             "state='running' to start a new iteration",
         )
     if new.get("onRunningChange") != RunningChangePolicy.NEW_ITERATION.value:
-        return PlanError(
+        return ChangeRefused(
             "iteration",
             f"the iteration is running; changing {fields} starts a new iteration and resets "
             "the results collected so far. Set on_running_change='new_iteration' to allow it, "
@@ -365,29 +213,49 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> PlanError | N
     return None
 
 
+# -- check ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``check`` answers: the inputs to store (canonical when known) and every problem."""
+
+    inputs: dict[str, Any]
+    problems: list[Problem]
+
+
+def check(
+    old_inputs: Mapping[str, Any],
+    props: Mapping[str, Any],
+    is_unknown: IsUnknown = nothing_is_unknown,
+) -> Checked:
+    """Validate a declaration, then the change from ``old_inputs`` (empty on create) to it.
+
+    ``props`` are the raw inputs; values for which ``is_unknown`` holds are not known yet (a
+    preview): rules that read them are skipped, and the inputs stay as given. Otherwise the
+    inputs are the declared form, plus ``iterationChange`` when the change starts a new
+    iteration.
+    """
+    declaration = Declaration(props, is_unknown)
+    problems = declaration.problems()
+    if problems:
+        return Checked(dict(props), problems)
+    inputs = dict(props) if declaration.spec is None else declared(declaration.spec)
+    old = {k: v for k, v in old_inputs.items() if v is not None}
+    if not old or holds_unknown(old, is_unknown):
+        return Checked(inputs, [])
+    if any(declaration.unknown(f) or declaration.invalid(f) for f in CHANGE_RULE_FIELDS):
+        return Checked(inputs, [])
+    new = declared_fields({name: declaration.value(name) for name in CHANGE_RULE_FIELDS})
+    refusals = change_problems(old, new)
+    if not refusals and restarts_iteration(old, new):
+        inputs[ITERATION_CHANGE] = NEW_ITERATION_NOTICE
+    return Checked(inputs, [Problem(r.property, r.message) for r in refusals])
+
+
 # -- update plan ------------------------------------------------------------------------------
 
-
-@dataclass
-class LiveView:
-    """What the provider knows of the live experiment: its declared form and iteration facts."""
-
-    declared: dict[str, Any]
-    status: IterationStatus | None
-    treatment_ids: dict[str, str] = field(default_factory=dict)
-    archived: bool = False
-
-    @classmethod
-    def from_rep(cls, rep: ExperimentRep, project_key: str, hint: dict[str, Any]) -> LiveView:
-        current = rep.current_iteration
-        return cls(
-            declared=declared_from_live(rep, project_key, hint),
-            status=current.status if current else None,
-            treatment_ids={t.name: t.id for t in (current.treatments or []) if t.id}
-            if current
-            else {},
-            archived=rep.archived,
-        )
+_MISSING: Any = object()
 
 
 def _field_update(name: str, source: dict[str, Any], value: Any = _MISSING) -> dict[str, Any]:
@@ -421,7 +289,7 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
     """The instructions of the next PATCH that moves ``live`` towards ``desired``.
 
     Called again on the PATCH's answer until it returns nothing, so each call only needs to take
-    one safe step. Raises ``PlanError`` for a change LaunchDarkly cannot make.
+    one safe step. Raises ``ChangeRefused`` for a change LaunchDarkly cannot make.
     """
     have = live.declared
     want_state = RunState(desired.get("state", RunState.DRAFT.value))
@@ -440,7 +308,7 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
     status = live.status
     if status is not None:
         # The same rules check applies, now against the live status rather than old inputs.
-        problem = lifecycle_problem({**have, "state": _STATUS_TO_STATE[status].value}, desired)
+        problem = lifecycle_problem({**have, "state": RUN_STATE_OF_STATUS[status].value}, desired)
         if problem is not None:
             raise problem
     blockers = running_blockers(have, desired) if status == IterationStatus.RUNNING else []
@@ -486,7 +354,7 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         winner_name = desired.get("winningTreatment")
         winner_id = live.treatment_ids.get(winner_name or "")
         if not winner_id:
-            raise PlanError(
+            raise ChangeRefused(
                 "winningTreatment",
                 f"{winner_name!r} is not a treatment of the current iteration "
                 f"({sorted(live.treatment_ids)})",
@@ -498,60 +366,3 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
             stop["winningReason"] = desired["winningReason"]
         instructions.append(stop)
     return instructions
-
-
-# -- outputs ----------------------------------------------------------------------------------
-
-
-def outputs(rep: ExperimentRep, declared_form: dict[str, Any]) -> dict[str, Any]:
-    """Resource outputs: the declared form plus what LaunchDarkly computed."""
-    current = rep.current_iteration
-    out: dict[str, Any] = dict(declared_form)
-    out.update(
-        {
-            "experimentId": rep.id,
-            "creationDate": rep.creation_date,
-            "archivedDate": rep.archived_date,
-            "effectiveMaintainerId": rep.maintainer_id,
-            "links": {name: link.href for name, link in rep.links.items()},
-            "currentIteration": _iteration_summary(current) if current else None,
-            "previousIterations": [_iteration_summary(i) for i in rep.previous_iterations or []],
-        }
-    )
-    return out
-
-
-def _iteration_summary(it: IterationRep) -> dict[str, Any]:
-    ids = {t.name: t.id for t in it.treatments or [] if t.id}
-    winner = next((n for n, i in ids.items() if i == it.winning_treatment_id), None)
-    return {
-        "id": it.id,
-        "status": it.status.value,
-        "createdAt": it.created_at,
-        "startedAt": it.started_at,
-        "endedAt": it.ended_at,
-        "treatmentIds": ids,
-        "winningTreatmentId": it.winning_treatment_id,
-        "winningTreatment": winner,
-        "winningReason": it.winning_reason,
-    }
-
-
-OUTPUT_ONLY_FIELDS = (
-    "experimentId",
-    "creationDate",
-    "archivedDate",
-    "effectiveMaintainerId",
-    "links",
-    "currentIteration",
-    "previousIterations",
-)
-
-
-def declared_part(outputs_or_inputs: dict[str, Any]) -> dict[str, Any]:
-    """Drop computed outputs and engine keys, leaving the declared form."""
-    return {
-        k: v
-        for k, v in outputs_or_inputs.items()
-        if k not in OUTPUT_ONLY_FIELDS and not k.startswith("__") and k != ITERATION_CHANGE
-    }

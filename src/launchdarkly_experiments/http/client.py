@@ -1,8 +1,10 @@
 """The one HTTP client for LaunchDarkly's experiments API.
 
 It owns authentication headers, timeouts, the client-side concurrency limit, retries with backoff
-and jitter, and the mapping of error answers onto ``errors.APIError``. Tests plug an
-``httpx.BaseTransport`` in through ``transport=``; everything else goes over real HTTP.
+and jitter, and the mapping of error answers onto ``errors.APIError``. What it does not own is
+injected: ``transport=`` (an ``httpx.BaseTransport``, e.g. ``httpx.MockTransport``), ``retry=``
+(deadline and backoff bounds), ``sleep=`` and ``clock=`` (how retries wait and measure the
+deadline) and ``wall_clock=`` (epoch seconds, to turn ``X-Ratelimit-Reset`` into a wait).
 
 Retry policy (also stated in the README):
 
@@ -28,13 +30,14 @@ from urllib.parse import quote
 
 import httpx
 
-from .errors import (
+from ..core.models import ExperimentRep
+from ..errors import (
     APIError,
+    OutcomeUnknown,
     RetryBudgetExceeded,
     TransportError,
     error_class_for,
 )
-from .models import ExperimentRep
 
 API_VERSION = "20240415"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
@@ -49,10 +52,6 @@ _MAX_BACKOFF = 10.0
 logger = logging.getLogger("launchdarkly_experiments.http")
 
 
-class OutcomeUnknown(TransportError):
-    """A write may or may not have been applied (timeout, dropped connection, 5xx)."""
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     deadline: float = 120.0
@@ -63,7 +62,7 @@ class RetryPolicy:
 class RetryWindow:
     """Waits between attempts of one operation, all within one deadline.
 
-    The client uses one per request; the provider uses one per operation to space out re-reads
+    The client uses one per request; the reconciler uses one per operation to space out re-reads
     after an unknown outcome.
     """
 
@@ -119,11 +118,13 @@ class LaunchDarklyClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._token = access_token
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
+        self._wall_clock = wall_clock
         self._slots = threading.BoundedSemaphore(max(1, int(max_concurrent_requests)))
         self._http = httpx.Client(
             base_url=api_host,
@@ -230,7 +231,7 @@ class LaunchDarklyClient:
                 if not idempotent and response.status_code != 429:
                     raise OutcomeUnknown(str(error)) from error
                 failure = error
-                server_wait = _server_wait(response)
+                server_wait = _server_wait(response, self._wall_clock())
             window.wait(failure, server_wait)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> APIError:
@@ -254,8 +255,9 @@ def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _server_wait(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait, from Retry-After or X-Ratelimit-Reset."""
+def _server_wait(response: httpx.Response, now: float) -> float | None:
+    """Seconds the server asked us to wait, from Retry-After or X-Ratelimit-Reset (``now``: epoch
+    seconds)."""
     retry_after = response.headers.get("Retry-After")
     if retry_after:
         try:
@@ -266,7 +268,7 @@ def _server_wait(response: httpx.Response) -> float | None:
     if reset:
         try:
             # Epoch milliseconds; a clock skew can make it look past: wait its absolute distance.
-            return abs(int(reset) / 1000.0 - time.time())
+            return abs(int(reset) / 1000.0 - now)
         except ValueError:
             pass
     return None

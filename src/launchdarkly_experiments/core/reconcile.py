@@ -1,0 +1,309 @@
+"""Make LaunchDarkly hold a declaration: create (or adopt, or restore), converge, read, archive.
+
+Works over ``http.client`` and knows nothing of Pulumi: it takes declarations and stored state as
+plain values and answers with plain ones (``Written``, ``Observed``); an adapter turns those into
+its SDK's results. The guarantees of the README's "Reliability" section are kept here:
+
+* nothing is applied twice: after an unknown outcome or a conflict, read back and decide again;
+* state matches the server: the write's answer when complete, else one GET with every expansion;
+* a failed create leaves no orphan: what it created or restored is archived again;
+* a delete succeeds only once the archive is seen;
+* every error names the operation and the experiment.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import (
+    APIError,
+    ChangeRefused,
+    ConflictError,
+    InvalidRequestError,
+    LaunchDarklyError,
+    NotFoundError,
+    OutcomeUnknown,
+)
+from ..http.client import LaunchDarklyClient
+from . import plan, state
+from .models import ExperimentRep, ExperimentSpec
+from .state import Address, LiveView
+
+logger = logging.getLogger(__name__)
+
+MAX_PATCH_STEPS = 8
+
+
+@dataclass(frozen=True)
+class Written:
+    """The state after a create: the resource id and its outputs."""
+
+    id: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """The state found by a read: the resource id, its outputs and the declaration rebuilt."""
+
+    id: str
+    outputs: dict[str, Any]
+    inputs: dict[str, Any]
+
+
+class Reconciler:
+    """One reconciler per provider; ``client`` gives the shared client, built on first use."""
+
+    def __init__(self, client: Callable[[], LaunchDarklyClient]) -> None:
+        self._client = client
+
+    # -- create -----------------------------------------------------------------------------
+
+    def create(self, spec: ExperimentSpec) -> Written:
+        """Create the experiment, adopt it (``adopt``) or restore it (archived), then converge."""
+        desired = state.declared(spec)
+        address = Address.of(spec)
+        with _operation("create", address):
+            rep, adopted = self._create_or_take_over(spec, address, desired)
+            try:
+                rep = self._converge(address, desired, rep=rep)
+            except LaunchDarklyError as exc:
+                # Pulumi records nothing for a failed create: archive what this create made or
+                # restored, so the next `pulumi up` restores it and tries again (no orphan).
+                if not adopted and self._archive_quietly(address):
+                    exc.add_note(
+                        "The experiment was archived again; the next `pulumi up` restores it "
+                        "and retries."
+                    )
+                raise
+            return Written(str(address), _outputs(rep, address, desired))
+
+    def _archive_quietly(self, address: Address) -> bool:
+        try:
+            self._client().patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
+        except LaunchDarklyError as exc:
+            logger.warning("could not archive %s after a failed create: %s", address.key, exc)
+            return False
+        return True
+
+    def _create_or_take_over(
+        self, spec: ExperimentSpec, address: Address, desired: dict[str, Any]
+    ) -> tuple[ExperimentRep, bool]:
+        """POST the experiment, or find the one to continue with; True when adopted."""
+        client = self._client()
+        project, env, key = _where(address)
+        body = spec.body().wire()
+        window = client.retry_window()
+        uncertain = False
+        while True:
+            try:
+                return client.create_experiment(project, env, body), False
+            except OutcomeUnknown as exc:
+                # The POST may have landed: look before sending it again.
+                logger.warning("create of %s had an unknown outcome (%s); checking", key, exc)
+                uncertain = True
+                try:
+                    existing = client.get_experiment(project, env, key)
+                except NotFoundError:
+                    window.wait(exc)
+                    continue
+                if _matches_sent(existing, project, desired):
+                    return existing, False
+                raise _exists_error(address) from None
+            except ConflictError:
+                existing = client.get_experiment(project, env, key)
+                if existing.archived:
+                    logger.warning("%s exists archived; restoring it", key)
+                    return existing, False  # _converge restores it and applies the declaration
+                if uncertain and _matches_sent(existing, project, desired):
+                    return existing, False  # our own earlier POST landed after all
+                if spec.adopt:
+                    return existing, True
+                raise _exists_error(address) from None
+
+    # -- read -------------------------------------------------------------------------------
+
+    def read(self, address: Address, stored: Mapping[str, Any]) -> Observed | None:
+        """The live experiment as state, or None when it is gone (archived counts as gone)."""
+        hint = state.declared_part(stored)
+        with _operation("read", address):
+            try:
+                rep = self._client().get_experiment(*_where(address))
+            except NotFoundError:
+                return None
+            if rep.archived:
+                # Archived is what destroy leaves behind: for Pulumi the experiment is gone.
+                return None
+            live = state.declared_from_live(rep, address.project, hint)
+            return Observed(str(address), state.outputs(rep, live), live)
+
+    # -- update -----------------------------------------------------------------------------
+
+    def update(self, spec: ExperimentSpec, stored_outputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Converge from what the stored outputs say (re-reading if they prove stale)."""
+        desired = state.declared(spec)
+        address = Address.of(spec)
+        with _operation("update", address):
+            live = state.live_from_outputs(stored_outputs)
+            rep = self._converge(address, desired, live=live)
+            return _outputs(rep, address, desired)
+
+    # -- converge ---------------------------------------------------------------------------
+
+    def _converge(
+        self,
+        address: Address,
+        desired: dict[str, Any],
+        *,
+        rep: ExperimentRep | None = None,
+        live: LiveView | None = None,
+    ) -> ExperimentRep:
+        """PATCH step by step until the experiment matches ``desired``; returns the last answer.
+
+        Starts from ``rep`` (fresh) or ``live`` (from state, possibly stale). Conflicts and unknown
+        outcomes re-read and re-plan, so nothing is applied twice. A failure after some steps
+        landed says which, so the user knows to refresh.
+        """
+        client = self._client()
+        window = client.retry_window()
+        fresh = rep is not None
+        if rep is not None:
+            live = state.live_from_rep(rep, address.project, desired)
+        assert live is not None
+        applied: list[str] = []
+        try:
+            while True:
+                try:
+                    instructions = plan.next_instructions(live, desired)
+                except ChangeRefused:
+                    if fresh:
+                        raise
+                    # Decided on state that may be stale: decide again on a fresh read.
+                    rep, live, fresh = self._reread(address, desired)
+                    continue
+                if not instructions:
+                    break
+                if len(applied) >= MAX_PATCH_STEPS:
+                    raise LaunchDarklyError(
+                        f"experiment {address.key!r} did not reach the declared state after "
+                        f"{MAX_PATCH_STEPS} instructions; run `pulumi refresh` and try again"
+                    )
+                try:
+                    rep = client.patch_experiment(*_where(address), instructions)
+                except (OutcomeUnknown, ConflictError) as exc:
+                    # Applied or not? Conflicted? Re-read and re-plan: nothing is applied twice.
+                    window.wait(exc)
+                    rep, live, fresh = self._reread(address, desired)
+                    continue
+                except InvalidRequestError:
+                    if fresh:
+                        raise
+                    rep, live, fresh = self._reread(address, desired)
+                    if plan.next_instructions(live, desired) == instructions:
+                        raise  # refused on fresh state too: LaunchDarkly's message stands
+                    continue
+                applied.extend(i["kind"] for i in instructions)
+                live, fresh = state.live_from_rep(rep, address.project, desired), True
+        except LaunchDarklyError as exc:
+            if applied:
+                exc.add_note(
+                    f"Already applied in LaunchDarkly before this failure: {', '.join(applied)}. "
+                    "Run `pulumi refresh` to record it in the stack's state."
+                )
+            raise
+        if rep is None or _needs_full_read(rep):
+            rep = client.get_experiment(*_where(address))
+        return rep
+
+    def _reread(
+        self, address: Address, desired: dict[str, Any]
+    ) -> tuple[ExperimentRep, LiveView, bool]:
+        rep = self._client().get_experiment(*_where(address))
+        return rep, state.live_from_rep(rep, address.project, desired), True
+
+    # -- archive ----------------------------------------------------------------------------
+
+    def archive(self, address: Address) -> None:
+        """Archive the experiment (LaunchDarkly has no delete); return once the archive is seen."""
+        with _operation("delete", address):
+            client = self._client()
+            window = client.retry_window()
+            while True:
+                try:
+                    client.patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
+                    return
+                except NotFoundError:
+                    return  # already gone: nothing to archive
+                except OutcomeUnknown as exc:
+                    # Only report success once the archive is confirmed: Pulumi then forgets it.
+                    try:
+                        if client.get_experiment(*_where(address), expand="").archived:
+                            return
+                    except NotFoundError:
+                        return
+                    window.wait(exc)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _where(address: Address) -> tuple[str, str, str]:
+    return address.project, address.environment, address.key
+
+
+def _outputs(rep: ExperimentRep, address: Address, desired: dict[str, Any]) -> dict[str, Any]:
+    return state.outputs(rep, state.declared_from_live(rep, address.project, desired))
+
+
+def _exists_error(address: Address) -> LaunchDarklyError:
+    return ConflictError(
+        409,
+        "conflict",
+        f"an experiment with key {address.key!r} already exists in "
+        f"{address.project}/{address.environment} and is not managed by this stack; set "
+        "adopt=True to take it over (it will be changed to match this declaration), or choose "
+        "another key",
+        method="POST",
+        path="experiments",
+    )
+
+
+def _matches_sent(existing: ExperimentRep, project: str, desired: Mapping[str, Any]) -> bool:
+    """Is ``existing`` the experiment our own earlier POST created (same body)?"""
+    live = state.declared_from_live(existing, project, dict(desired))
+    keys = ("name", "description", "iteration", "tags", "methodology", "dataSource", "type")
+    return not existing.archived and all(live.get(k) == desired.get(k) for k in keys)
+
+
+def _needs_full_read(rep: ExperimentRep) -> bool:
+    current = rep.current_iteration
+    return current is None or current.treatments is None
+
+
+@contextmanager
+def _operation(operation: str, address: Address) -> Iterator[None]:
+    """Name the operation and experiment in every error, and drop deep tracebacks."""
+    try:
+        yield
+    except LaunchDarklyError as exc:
+        error: LaunchDarklyError
+        if isinstance(exc, APIError):
+            error = exc.with_context(f"{operation} experiment {address}")
+        elif isinstance(exc, ChangeRefused):
+            error = LaunchDarklyError(f"{operation} experiment {address}: {exc}")
+        else:
+            error = type(exc)(f"{operation} experiment {address}: {exc}")
+        for note in getattr(exc, "__notes__", ()):
+            error.add_note(note)
+        raise error from None
+    except Exception as exc:
+        # A bug, not a LaunchDarkly answer: keep its frames on stderr (the engine shows it)
+        # whatever sys.tracebacklimit the adapter set, then let the caller report it.
+        frames = "".join(traceback.format_exception(exc, limit=64))
+        logger.error("unexpected error in %s of experiment %s:\n%s", operation, address, frames)
+        raise

@@ -1,0 +1,368 @@
+"""The resource's state in one place: its id, its inputs and outputs, how each is written and read.
+
+* **Id**: ``<projectKey>/<environmentKey>/<key>`` (``Address``).
+* **Inputs** (what ``check`` returns and the engine stores): the *declared form*, the camelCase dict
+  of a declaration with API defaults dropped and tags sorted (``declared``), plus at most one
+  computed input, ``iterationChange`` (``ITERATION_CHANGE``), that names a consequence in the
+  preview.
+* **Outputs**: the live experiment in the same declared form (``declared_from_live``), so a diff
+  is a plain comparison and refresh shows drift field by field, plus what LaunchDarkly computed
+  (``ComputedOutputs``, with ``IterationSummary`` per iteration). ``outputs`` writes them;
+  ``declared_part`` and ``live_from_outputs`` read them back.
+
+Every property name used at any depth is listed by ``PROPERTY_NAMES``; the dynamic resource
+derives its snake_case translations from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from pydantic import BaseModel
+
+from ..errors import LaunchDarklyError
+from .models import (
+    API_DEFAULTS,
+    RUN_STATE_OF_STATUS,
+    STEERING_FIELDS,
+    ExperimentRep,
+    ExperimentSpec,
+    IterationRep,
+    IterationStatus,
+    RunningChangePolicy,
+    RunState,
+    input_field,
+)
+
+# A computed input that check adds when the change will start a new iteration, so that the preview
+# names the consequence. It is never stored in outputs, so it does not linger as a diff.
+ITERATION_CHANGE = "iterationChange"
+NEW_ITERATION_NOTICE = "starts a new iteration: the running iteration stops and results reset"
+
+
+class IterationSummary(TypedDict):
+    """One iteration in the outputs (``currentIteration``, items of ``previousIterations``)."""
+
+    id: str | None
+    status: str
+    createdAt: int
+    startedAt: int | None
+    endedAt: int | None
+    treatmentIds: dict[str, str]
+    winningTreatmentId: str | None
+    winningTreatment: str | None
+    winningReason: str | None
+
+
+class ComputedOutputs(TypedDict):
+    """The outputs LaunchDarkly computes, next to the declared form."""
+
+    experimentId: str | None
+    creationDate: int
+    archivedDate: int | None
+    effectiveMaintainerId: str
+    links: dict[str, str | None]
+    currentIteration: IterationSummary | None
+    previousIterations: list[IterationSummary]
+
+
+OUTPUT_ONLY_FIELDS = tuple(ComputedOutputs.__annotations__)
+ITERATION_SUMMARY_FIELDS = tuple(IterationSummary.__annotations__)
+
+
+def _input_names(model: type[BaseModel]) -> set[str]:
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        args = getattr(info.annotation, "__args__", None) or (info.annotation,)
+        for arg in (*args, *(a for inner in args for a in getattr(inner, "__args__", ()))):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _input_names(arg)
+    return names
+
+
+#: Every property name of declared inputs and of outputs, at any depth (user data such as flag
+#: keys or treatment names inside maps is not a property name). ``iterationChange`` is not one: it
+#: only shows in a preview.
+PROPERTY_NAMES = frozenset(
+    {*_input_names(ExperimentSpec), *OUTPUT_ONLY_FIELDS, *ITERATION_SUMMARY_FIELDS}
+)
+
+
+# -- id ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where an experiment lives; its string form is the resource id."""
+
+    project: str
+    environment: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.project}/{self.environment}/{self.key}"
+
+    @classmethod
+    def of(cls, spec: ExperimentSpec) -> Address:
+        return cls(spec.project_key, spec.environment_key, spec.key)
+
+    @classmethod
+    def from_state(cls, id_: str, props: Mapping[str, Any]) -> Address:
+        """The address recorded in ``props``, else the one spelled by the resource id."""
+        project, env, key = props.get("projectKey"), props.get("environmentKey"), props.get("key")
+        if isinstance(project, str) and isinstance(env, str) and isinstance(key, str):
+            return cls(project, env, key)
+        parts = id_.split("/")
+        if len(parts) != 3 or not all(parts):
+            raise LaunchDarklyError(
+                f"resource id {id_!r} is not of the form "
+                "<projectKey>/<environmentKey>/<experimentKey>"
+            )
+        return cls(parts[0], parts[1], parts[2])
+
+
+# -- declared form ----------------------------------------------------------------------------
+
+_MISSING: Any = object()
+
+
+def declared(spec: ExperimentSpec) -> dict[str, Any]:
+    """The canonical camelCase form of a declaration, API defaults dropped."""
+    # exclude_defaults: isGroup=False, baseline=False, state="draft"... are never a difference.
+    data = spec.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True, mode="json")
+    return _finish_declared(data)
+
+
+def declared_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared form of some top-level fields, given their validated values.
+
+    For a preview where other fields are not known yet: for the fields given, the result is
+    what ``declared`` gives for a whole declaration.
+    """
+    data: dict[str, Any] = {}
+    for name, value in values.items():
+        spec_field = input_field(name)
+        if value is None or value == spec_field.default:
+            continue
+        data[name] = spec_field.adapter.dump_python(
+            value, by_alias=True, exclude_none=True, exclude_defaults=True, mode="json"
+        )
+    return _finish_declared(data)
+
+
+def _finish_declared(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("state") != RunState.STOPPED.value:
+        # A winner belongs to a stopped iteration; kept while running it would never match.
+        data.pop("winningTreatment", None)
+        data.pop("winningReason", None)
+    return _drop_defaults(data)
+
+
+def _drop_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if API_DEFAULTS.get(k, _MISSING) != v}
+    iteration = out.get("iteration")
+    if isinstance(iteration, dict):
+        out["iteration"] = {
+            k: v for k, v in iteration.items() if API_DEFAULTS.get(k, _MISSING) != v
+        }
+    for key, default in (
+        ("state", RunState.DRAFT.value),
+        ("onRunningChange", RunningChangePolicy.REFUSE.value),
+        ("adopt", False),
+    ):
+        if out.get(key) == default:
+            out.pop(key)
+    return out
+
+
+def iteration_design(rep: IterationRep, hint: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Rebuild an ``IterationInput`` (declared form) from a live iteration.
+
+    ``hint`` is the previously declared iteration: fields LaunchDarkly fills in by itself (such as
+    ``notInExperimentVariationId``) are kept only where the user declared them.
+    """
+    hint = hint or {}
+    hinted_flags = hint.get("flags") or {}
+    design: dict[str, Any] = {"hypothesis": rep.hypothesis}
+    design["metrics"] = [
+        {"key": m.key, **({"isGroup": True} if m.is_group else {})} for m in rep.metrics or []
+    ]
+    treatments = []
+    for t in rep.treatments or []:
+        item: dict[str, Any] = {
+            "name": t.name,
+            "allocationPercent": t.allocation_percent,
+            "parameters": [
+                {"flagKey": p.flag_key, "variationId": p.variation_id} for p in t.parameters or []
+            ],
+        }
+        if t.baseline:
+            item["baseline"] = True
+        treatments.append(item)
+    design["treatments"] = treatments
+    flags: dict[str, Any] = {}
+    for flag_key, flag in (rep.flags or {}).items():
+        entry: dict[str, Any] = {
+            "ruleId": flag.targeting_rule or "fallthrough",
+            "flagConfigVersion": flag.flag_config_version or 0,
+        }
+        declared_nie = (hinted_flags.get(flag_key) or {}).get("notInExperimentVariationId")
+        if flag.not_in_experiment_variation_id and declared_nie is not None:
+            entry["notInExperimentVariationId"] = flag.not_in_experiment_variation_id
+        flags[flag_key] = entry
+    design["flags"] = flags
+    if rep.primary_single_metric is not None:
+        design["primarySingleMetricKey"] = rep.primary_single_metric.key
+    if rep.primary_funnel is not None:
+        design["primaryFunnelKey"] = rep.primary_funnel.key
+    if rep.randomization_unit is not None:
+        design["randomizationUnit"] = rep.randomization_unit
+    if rep.can_reshuffle_traffic is not None:
+        design["canReshuffleTraffic"] = rep.can_reshuffle_traffic
+    if rep.reallocation_frequency_millis is not None:
+        design["reallocationFrequencyMillis"] = rep.reallocation_frequency_millis
+    covariate = (rep.covariate_info or {}).get("id")
+    if covariate:
+        design["covariateId"] = covariate
+    if rep.attributes:
+        design["attributes"] = list(rep.attributes)
+    return {k: v for k, v in design.items() if API_DEFAULTS.get(k, _MISSING) != v}
+
+
+def declared_from_live(
+    rep: ExperimentRep, project_key: str, hint: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The live experiment in declared form: what the user would have to write to get it.
+
+    ``hint`` is the previous declared form; steering fields are carried over from it.
+    """
+    hint = hint or {}
+    data: dict[str, Any] = {
+        "projectKey": project_key,
+        "environmentKey": rep.environment_key,
+        "key": rep.key,
+        "name": rep.name,
+    }
+    if rep.description:
+        data["description"] = rep.description
+    if "maintainerId" in hint:
+        data["maintainerId"] = rep.maintainer_id
+    if rep.holdout_id:
+        data["holdoutId"] = rep.holdout_id
+    if rep.tags:
+        data["tags"] = sorted(set(rep.tags))
+    for name, value in (
+        ("methodology", rep.methodology),
+        ("dataSource", rep.data_source),
+        ("type", rep.type),
+    ):
+        if value is not None:
+            data[name] = value
+    if rep.analysis_config is not None:
+        config = rep.analysis_config.model_dump(by_alias=True, exclude_none=True)
+        if config:
+            data["analysisConfig"] = config
+    current = rep.current_iteration
+    if current is not None:
+        data["iteration"] = iteration_design(current, hint.get("iteration"))
+        data["state"] = RUN_STATE_OF_STATUS[current.status].value
+        if current.winning_treatment_id:
+            by_id = {t.id: t.name for t in current.treatments or []}
+            winner = by_id.get(current.winning_treatment_id)
+            if winner:
+                data["winningTreatment"] = winner
+        if current.winning_reason:
+            data["winningReason"] = current.winning_reason
+    elif "iteration" in hint:
+        data["iteration"] = hint["iteration"]
+    for name in STEERING_FIELDS:
+        if name in hint:
+            data[name] = hint[name]
+    return _drop_defaults(data)
+
+
+# -- outputs ----------------------------------------------------------------------------------
+
+
+def outputs(rep: ExperimentRep, declared_form: Mapping[str, Any]) -> dict[str, Any]:
+    """Resource outputs: the declared form plus what LaunchDarkly computed."""
+    current = rep.current_iteration
+    computed: ComputedOutputs = {
+        "experimentId": rep.id,
+        "creationDate": rep.creation_date,
+        "archivedDate": rep.archived_date,
+        "effectiveMaintainerId": rep.maintainer_id,
+        "links": {name: link.href for name, link in rep.links.items()},
+        "currentIteration": _iteration_summary(current) if current else None,
+        "previousIterations": [_iteration_summary(i) for i in rep.previous_iterations or []],
+    }
+    return {**declared_form, **computed}
+
+
+def _iteration_summary(it: IterationRep) -> IterationSummary:
+    ids = {t.name: t.id for t in it.treatments or [] if t.id}
+    winner = next((n for n, i in ids.items() if i == it.winning_treatment_id), None)
+    return {
+        "id": it.id,
+        "status": it.status.value,
+        "createdAt": it.created_at,
+        "startedAt": it.started_at,
+        "endedAt": it.ended_at,
+        "treatmentIds": ids,
+        "winningTreatmentId": it.winning_treatment_id,
+        "winningTreatment": winner,
+        "winningReason": it.winning_reason,
+    }
+
+
+def declared_part(outputs_or_inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop computed outputs, the computed input and engine keys, leaving the declared form."""
+    return {
+        k: v
+        for k, v in outputs_or_inputs.items()
+        if k not in OUTPUT_ONLY_FIELDS and not k.startswith("__") and k != ITERATION_CHANGE
+    }
+
+
+def spec_from_inputs(inputs: Mapping[str, Any]) -> ExperimentSpec:
+    """The declaration held by checked inputs."""
+    return ExperimentSpec.model_validate(declared_part(inputs))
+
+
+# -- what is known of the live experiment -----------------------------------------------------
+
+
+@dataclass
+class LiveView:
+    """What is known of the live experiment: its declared form and iteration facts."""
+
+    declared: dict[str, Any]
+    status: IterationStatus | None
+    treatment_ids: dict[str, str] = field(default_factory=dict)
+    archived: bool = False
+
+
+def live_from_rep(rep: ExperimentRep, project_key: str, hint: dict[str, Any]) -> LiveView:
+    """From an API answer (fresh)."""
+    current = rep.current_iteration
+    return LiveView(
+        declared=declared_from_live(rep, project_key, hint),
+        status=current.status if current else None,
+        treatment_ids={t.name: t.id for t in current.treatments or [] if t.id} if current else {},
+        archived=rep.archived,
+    )
+
+
+def live_from_outputs(outputs_: Mapping[str, Any]) -> LiveView:
+    """From stored outputs (as fresh as the last write or refresh)."""
+    current = outputs_.get("currentIteration") or {}
+    status = current.get("status")
+    return LiveView(
+        declared=declared_part(outputs_),
+        status=IterationStatus(status) if status else None,
+        treatment_ids=dict(current.get("treatmentIds") or {}),
+        archived=outputs_.get("archivedDate") is not None,
+    )

@@ -1,0 +1,1 @@
+"""HTTP access to LaunchDarkly's REST API: the one client (``http.client``)."""
