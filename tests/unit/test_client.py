@@ -248,3 +248,47 @@ def test_client_side_concurrency_limit_caps_requests_in_flight() -> None:
     for thread in threads:
         thread.join()
     assert peak[0] == 2
+
+
+# -- answers that are not LaunchDarkly's JSON (a load balancer's page, say) ----------------------
+
+HTML_503 = (
+    "<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
+    + ("<center><h1>503 Service Temporarily Unavailable</h1></center>" * 50)
+    + "</body></html>"
+)
+
+
+def test_an_html_error_body_is_described_not_pasted() -> None:
+    client, _sleeps, _ = make_client(
+        lambda r: httpx.Response(503, text=HTML_503, headers={"Content-Type": "text/html"}),
+        deadline=1.0,
+    )
+    with pytest.raises(RetryBudgetExceeded) as caught:
+        client.get_experiment("p", "e", "exp")
+    message = str(caught.value)
+    assert "<html>" not in message and "<center>" not in message
+    assert "text/html body of" in message
+    assert "503 Service Temporarily Unavailable" in message
+    assert len(message) < 600
+
+
+def test_a_write_answered_2xx_with_a_non_json_body_has_an_unknown_outcome() -> None:
+    client, _, seen = make_client(
+        lambda r: httpx.Response(200, text="<html>ok</html>", headers={"Content-Type": "text/html"})
+    )
+    with pytest.raises(OutcomeUnknown, match="may or may not have applied it"):
+        client.create_experiment("p", "e", {"key": "exp"})
+    assert len(seen) == 1, "a write is never sent twice on an unreadable answer"
+
+
+def test_a_read_answered_2xx_with_a_non_json_body_is_retried() -> None:
+    answers = iter(
+        [
+            httpx.Response(200, text="<html>gateway</html>"),
+            httpx.Response(200, json=EXPERIMENT),
+        ]
+    )
+    client, sleeps, seen = make_client(lambda r: next(answers))
+    assert client.get_experiment("p", "e", "exp").key == "exp"
+    assert len(seen) == 2 and len(sleeps) == 1

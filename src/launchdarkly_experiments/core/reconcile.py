@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..http.client import LaunchDarklyClient
 from . import plan, state
-from .models import ExperimentRep, ExperimentSpec
+from .models import ExperimentRep, ExperimentSpec, IterationStatus
 from .state import Address, LiveView
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,11 @@ class Reconciler:
         uncertain = False
         while True:
             try:
-                return client.create_experiment(project, env, body), False
+                created = client.create_experiment(project, env, body)
+                if _is_partial(created, desired):
+                    # Never plan from a partial answer: read it back once, expanded.
+                    created = client.get_experiment(project, env, key)
+                return created, False
             except OutcomeUnknown as exc:
                 # The POST may have landed: look before sending it again.
                 logger.warning("create of %s had an unknown outcome (%s); checking", key, exc)
@@ -115,8 +119,13 @@ class Reconciler:
                 if _matches_sent(existing, project, desired):
                     return existing, False
                 raise _exists_error(address) from None
-            except ConflictError:
-                existing = client.get_experiment(project, env, key)
+            except (ConflictError, InvalidRequestError) as exc:
+                # LaunchDarkly documents no status for a duplicate key: 409 as elsewhere in its
+                # API, or 400. Either way the key's experiment, if there is one, decides.
+                try:
+                    existing = client.get_experiment(project, env, key)
+                except NotFoundError:
+                    raise exc from None
                 if existing.archived:
                     logger.warning("%s exists archived; restoring it", key)
                     return existing, False  # _converge restores it and applies the declaration
@@ -208,6 +217,9 @@ class Reconciler:
                         raise  # refused on fresh state too: LaunchDarkly's message stands
                     continue
                 applied.extend(i["kind"] for i in instructions)
+                if _is_partial(rep, desired):
+                    # Never plan from a partial answer: read it back once, expanded.
+                    rep = client.get_experiment(*_where(address))
                 live, fresh = state.live_from_rep(rep, address.project, desired), True
         except LaunchDarklyError as exc:
             if applied:
@@ -216,7 +228,7 @@ class Reconciler:
                     "Run `pulumi refresh` to record it in the stack's state."
                 )
             raise
-        if rep is None or _needs_full_read(rep):
+        if rep is None or _is_partial(rep, desired):
             rep = client.get_experiment(*_where(address))
         return rep
 
@@ -233,12 +245,19 @@ class Reconciler:
         with _operation("delete", address):
             client = self._client()
             window = client.retry_window()
+            stopped_first = False
             while True:
                 try:
                     client.patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
                     return
                 except NotFoundError:
                     return  # already gone: nothing to archive
+                except InvalidRequestError:
+                    # LaunchDarkly may refuse to archive a running experiment: stop it first.
+                    if stopped_first or not self._stop_for_archive(address):
+                        raise
+                    stopped_first = True
+                    continue
                 except OutcomeUnknown as exc:
                     # Only report success once the archive is confirmed: Pulumi then forgets it.
                     try:
@@ -247,6 +266,42 @@ class Reconciler:
                     except NotFoundError:
                         return
                     window.wait(exc)
+
+    def _stop_for_archive(self, address: Address) -> bool:
+        """Stop a running iteration so it can be archived; False when none is running.
+
+        Nothing declares a winner at destroy: the baseline (what users see without the
+        experiment) is recorded as the winner, and the reason says why.
+        """
+        client = self._client()
+        rep = client.get_experiment(*_where(address))
+        current = rep.current_iteration
+        if current is None or current.status != IterationStatus.RUNNING:
+            return False
+        treatments = current.treatments or []
+        baseline = next(
+            (t for t in treatments if t.baseline), treatments[0] if treatments else None
+        )
+        if baseline is None or baseline.id is None:
+            return False
+        logger.warning("%s is running; stopping it (baseline as winner) to archive it", address)
+        client.patch_experiment(
+            *_where(address),
+            [
+                {
+                    "kind": "stopIteration",
+                    "winningTreatmentId": baseline.id,
+                    "winningReason": ARCHIVE_STOP_REASON,
+                }
+            ],
+        )
+        return True
+
+
+ARCHIVE_STOP_REASON = (
+    "Stopped by Pulumi to archive the experiment (resource deleted); no winner was declared, so "
+    "the baseline is recorded"
+)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -280,9 +335,20 @@ def _matches_sent(existing: ExperimentRep, project: str, desired: Mapping[str, A
     return not existing.archived and all(live.get(k) == desired.get(k) for k in keys)
 
 
-def _needs_full_read(rep: ExperimentRep) -> bool:
+def _is_partial(rep: ExperimentRep, desired: Mapping[str, Any]) -> bool:
+    """Does ``rep`` lack what planning or the outputs read?
+
+    LaunchDarkly documents ``expand`` on GET only, so a write's answer may leave out every
+    expansion. Treatments are always there when the answer renders expansions (an iteration has
+    at least one), so their absence marks a partial answer; previous iterations are then left
+    out only when there are none.
+    """
     current = rep.current_iteration
-    return current is None or current.treatments is None
+    return (
+        current is None
+        or current.treatments is None
+        or ("analysisConfig" in desired and rep.analysis_config is None)
+    )
 
 
 @contextmanager

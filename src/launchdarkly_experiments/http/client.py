@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -224,7 +225,20 @@ class LaunchDarklyClient:
             else:
                 _log(method, path, response)
                 if response.is_success:
-                    return response.json() if response.content else None
+                    if not response.content:
+                        return None
+                    try:
+                        return response.json()
+                    except ValueError:
+                        # A 2xx that is not LaunchDarkly's JSON: a proxy or gateway page.
+                        unreadable = f"{method} {path} answered {_not_json(response)}"
+                        if not idempotent:
+                            raise OutcomeUnknown(
+                                f"{unreadable}; LaunchDarkly may or may not have applied it"
+                            ) from None
+                        failure = TransportError(unreadable)
+                        window.wait(failure)
+                        continue
                 error = self._error(method, path, response)
                 if response.status_code not in RETRYABLE_STATUSES:
                     raise error
@@ -243,12 +257,23 @@ class LaunchDarklyClient:
         if isinstance(body, dict):
             code = str(body.get("code") or code)
             message = str(body.get("message") or message)
-        elif response.text:
-            message = response.text[:300]
+        elif response.content:
+            # Not LaunchDarkly's error shape (a load balancer's HTML page, say): say what came
+            # rather than pasting markup into the user's terminal.
+            message = f"{message}; the answer was {_not_json(response)}"
         message = message.replace(self._token, "****") if self._token else message
         return error_class_for(response.status_code)(
             response.status_code, code, message, method=method, path=path
         )
+
+
+def _not_json(response: httpx.Response) -> str:
+    """A short description of a body that is not JSON, with a glimpse of its text."""
+    kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0].strip()
+    text = re.sub(r"<[^>]*>", " ", response.text[:2000])
+    glimpse = " ".join(text.split())[:120]
+    described = f"{response.status_code} with a {kind} body of {len(response.content)} bytes"
+    return f"{described} ({glimpse!r})" if glimpse else described
 
 
 def _encode(body: Any) -> bytes:
