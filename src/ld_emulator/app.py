@@ -1,31 +1,33 @@
-"""HTTP layer of the emulator: routing, auth, API versions, handlers, the server and
-:class:`Emulator`, the Python handle tests and the CLI use.
+"""The emulator's application: routing, auth, API versions, handlers, the admin endpoints, the
+request log, and :class:`Emulator`, the Python handle tests and the CLI use. The transport
+(sockets, HTTP/1.1 framing) is :mod:`.server`.
 
 Request pipeline for ``/api/v2/...`` paths:
 
+0. the transport answers what it cannot read: malformed framing (400), a body over 1 MiB
+   (413), oversized headers (431), all as JSON;
 1. fault plan (delay / drop / fail / rate limit, see :mod:`.faults`);
-2. ``Authorization`` (401), ``LD-API-Version`` (400);
-3. route (404 unknown path, 405 unsupported method), read-only token on a write (403),
+2. a method no LaunchDarkly route serves (HEAD, OPTIONS, TRACE, ...): 405 with ``Allow``;
+3. ``Authorization`` (401), ``LD-API-Version`` (400);
+4. route (404 unknown path, 405 unsupported method), read-only token on a write (403),
    beta-only routes (403);
-4. body parsing (400 invalid JSON), handler;
-5. request log entry (Authorization redacted).
+5. body parsing (400 invalid JSON or nested deeper than 64 levels), handler;
+6. request log entry (Authorization redacted).
 
 ``/_emulator/...`` admin paths skip all of that (no token, no faults, not logged).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import re
-import socket
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,9 +35,10 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from . import lifecycle, spec
 from .faults import Faults
-from .store import ApiError, Catalog, Store, invalid, not_found
+from .server import HttpAnswer, HttpRequest, HttpServer
+from .store import MAX_MESSAGE, ApiError, Catalog, Store, invalid, not_found, shorten
 
-__all__ = ["API_VERSIONS", "Emulator", "Request", "Response"]
+__all__ = ["API_VERSIONS", "MAX_JSON_DEPTH", "Emulator", "Request", "Response"]
 
 JSON = dict[str, Any]
 
@@ -46,6 +49,10 @@ SEMANTIC_PATCH = "domain-model=launchdarkly.semanticpatch"
 MAX_LIMIT = 50
 LOGGED_HEADERS = ("LD-API-Version", "Content-Type", "User-Agent")
 REDACTED = "<redacted>"
+API_PREFIX = "/api/"
+ADMIN_PREFIX = "/_emulator"
+#: Deepest nesting of arrays and objects accepted in a request body.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass
@@ -63,10 +70,22 @@ class Request:
 
 @dataclass
 class Response:
+    """An answer: ``body`` is sent as JSON unless ``raw`` (with ``content_type``) is given."""
+
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     template: str | None = None
+    raw: bytes | None = None
+    content_type: str = "application/json"
+
+    def encode(self) -> HttpAnswer:
+        if self.raw is not None:
+            payload = self.raw
+        else:
+            payload = b"" if self.body is None else json.dumps(self.body).encode("utf-8")
+        headers = [("Content-Type", self.content_type), *self.headers.items()]
+        return HttpAnswer(self.status, headers, payload)
 
 
 Handler = Callable[["Emulator", Request], Response]
@@ -398,76 +417,34 @@ def get_holdout_by_id(emu: Emulator, req: Request) -> Response:
     return Response(200, _holdout_rep(emu, ctx, key))
 
 
-_P = r"/api/v2/projects/(?P<projectKey>[^/]+)"
-_E = _P + r"/environments/(?P<environmentKey>[^/]+)"
-_TP = "/api/v2/projects/{projectKey}"
-_TE = _TP + "/environments/{environmentKey}"
+_P = "/api/v2/projects/{projectKey}"
+_E = _P + "/environments/{environmentKey}"
 
 
 def _route(
-    pattern: str,
     template: str,
     methods: dict[str, Handler],
     beta: bool = False,
     not_emulated: tuple[str, ...] = (),
 ) -> Route:
+    """A route from its OpenAPI path template: ``{name}`` matches one path segment."""
+    pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
     return Route(re.compile(f"^{pattern}$"), template, methods, beta, not_emulated)
 
 
 ROUTES: tuple[Route, ...] = (
-    _route(
-        r"/api/v2/flags/(?P<projectKey>[^/]+)", "/api/v2/flags/{projectKey}", {"GET": get_flags}
-    ),
-    _route(
-        r"/api/v2/flags/(?P<projectKey>[^/]+)/(?P<featureFlagKey>[^/]+)",
-        "/api/v2/flags/{projectKey}/{featureFlagKey}",
-        {"GET": get_flag},
-    ),
-    _route(
-        r"/api/v2/metrics/(?P<projectKey>[^/]+)/(?P<metricKey>[^/]+)",
-        "/api/v2/metrics/{projectKey}/{metricKey}",
-        {"GET": get_metric},
-    ),
-    _route(
-        _E + r"/experiments",
-        _TE + "/experiments",
-        {"GET": list_experiments, "POST": create_experiment},
-    ),
-    _route(
-        _E + r"/experiments/(?P<experimentKey>[^/]+)",
-        _TE + "/experiments/{experimentKey}",
-        {"GET": get_experiment, "PATCH": patch_experiment},
-    ),
-    _route(
-        _E + r"/experiments/(?P<experimentKey>[^/]+)/iterations",
-        _TE + "/experiments/{experimentKey}/iterations",
-        {"POST": create_iteration},
-    ),
-    _route(_E + r"/holdouts", _TE + "/holdouts", {"GET": list_holdouts}, not_emulated=("POST",)),
-    _route(
-        _E + r"/holdouts/id/(?P<holdoutId>[^/]+)",
-        _TE + "/holdouts/id/{holdoutId}",
-        {"GET": get_holdout_by_id},
-    ),
-    _route(
-        _E + r"/holdouts/(?P<holdoutKey>[^/]+)",
-        _TE + "/holdouts/{holdoutKey}",
-        {"GET": get_holdout},
-        not_emulated=("PATCH",),
-    ),
-    _route(
-        _P + r"/experimentation-settings",
-        _TP + "/experimentation-settings",
-        {"GET": get_settings},
-        not_emulated=("PUT",),
-    ),
-    _route(_P + r"/experiments", _TP + "/experiments", {"GET": list_experiments_any_env}),
-    _route(
-        _P + r"/metric-groups/(?P<metricGroupKey>[^/]+)",
-        _TP + "/metric-groups/{metricGroupKey}",
-        {"GET": get_metric_group},
-        beta=True,
-    ),
+    _route("/api/v2/flags/{projectKey}", {"GET": get_flags}),
+    _route("/api/v2/flags/{projectKey}/{featureFlagKey}", {"GET": get_flag}),
+    _route("/api/v2/metrics/{projectKey}/{metricKey}", {"GET": get_metric}),
+    _route(_E + "/experiments", {"GET": list_experiments, "POST": create_experiment}),
+    _route(_E + "/experiments/{experimentKey}", {"GET": get_experiment, "PATCH": patch_experiment}),
+    _route(_E + "/experiments/{experimentKey}/iterations", {"POST": create_iteration}),
+    _route(_E + "/holdouts", {"GET": list_holdouts}, not_emulated=("POST",)),
+    _route(_E + "/holdouts/id/{holdoutId}", {"GET": get_holdout_by_id}),
+    _route(_E + "/holdouts/{holdoutKey}", {"GET": get_holdout}, not_emulated=("PATCH",)),
+    _route(_P + "/experimentation-settings", {"GET": get_settings}, not_emulated=("PUT",)),
+    _route(_P + "/experiments", {"GET": list_experiments_any_env}),
+    _route(_P + "/metric-groups/{metricGroupKey}", {"GET": get_metric_group}, beta=True),
 )
 
 
@@ -518,7 +495,7 @@ class Emulator:
         self._store_lock = threading.Lock()
         self._log: list[JSON] = []
         self._log_lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.verbose = False
 
@@ -535,8 +512,7 @@ class Emulator:
         if self._server is not None:
             return self
         _ = self.store
-        server = _Server((self.host, self.port), _Handler)
-        server.emulator = self
+        server = HttpServer((self.host, self.port), self._serve)
         self._server = server
         self.port = int(server.server_address[1])
         self._thread = threading.Thread(
@@ -586,7 +562,7 @@ class Emulator:
 
     def requests(self) -> list[JSON]:
         with self._log_lock:
-            return copy.deepcopy(self._log)
+            return copy.deepcopy(list(self._log))
 
     def clear_requests(self) -> None:
         with self._log_lock:
@@ -620,14 +596,60 @@ class Emulator:
 
     # -- request processing ------------------------------------------------------------------
 
+    def _serve(self, http: HttpRequest) -> HttpAnswer:
+        """The transport's entry point: admin paths, fault plan, dispatch, request log."""
+        path = urlsplit(http.target).path
+        if http.problem is not None:
+            refusal = _problem(*http.problem)
+            if path.startswith(API_PREFIX):
+                self._log_request(http, refusal.status)
+            if self.verbose:
+                self._verbose(http, refusal.status)
+            return refusal.encode()
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            return _admin(self, http.method, path, http.body).encode()
+
+        plan = self.faults.plan(http.method, path)
+        if plan.delay_before:
+            time.sleep(plan.delay_before)
+        response: Response | None
+        if plan.drop_before:
+            response = None
+        elif plan.fail_status is not None:
+            response = Response(plan.fail_status, plan.fail_body, dict(plan.fail_headers))
+        else:
+            response = self.dispatch(http.method, http.target, dict(http.headers), http.body)
+            response.headers.update(plan.extra_headers)
+        if plan.delay_after:
+            time.sleep(plan.delay_after)
+        dropped = plan.drop_before or plan.drop_after or response is None
+        logged_status = None if dropped or response is None else response.status
+        self._log_request(http, logged_status)
+        if self.verbose:
+            self._verbose(http, logged_status)
+        if dropped or response is None:
+            return HttpAnswer(drop=True)
+        return response.encode()
+
+    def _log_request(self, http: HttpRequest, status: int | None) -> None:
+        self._record(_log_entry(http.method, http.target, http.headers, http.body, status))
+
+    def _verbose(self, http: HttpRequest, status: int | None) -> None:
+        shown = "dropped" if status is None else str(status)
+        line = f"{http.method or '-'} {shorten(http.target or '-', 200)} -> {shown}"
+        print(f"ld-emulator: {line}", file=sys.stderr, flush=True)
+
     def dispatch(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Response:
-        """Answer one API request (no faults, no logging). Never raises."""
+        """Answer one API request (no faults, no logging). Never raises.
+
+        ``headers`` are matched case-insensitively.
+        """
         parts = urlsplit(target)
         req = Request(
             method=method.upper(),
             path=parts.path,
             query={k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
-            headers=headers,
+            headers={k.lower(): v for k, v in headers.items()},
             raw_body=raw,
         )
         try:
@@ -638,7 +660,10 @@ class Emulator:
             traceback.print_exc()
             response = Response(
                 500,
-                {"code": "internal_server_error", "message": f"emulator error: {exc!r}"},
+                {
+                    "code": "internal_server_error",
+                    "message": shorten(f"emulator error: {exc!r}", MAX_MESSAGE),
+                },
             )
         if self.validate_responses:
             response = self._checked(req, response)
@@ -667,6 +692,11 @@ class Emulator:
         )
 
     def _dispatch(self, req: Request) -> Response:
+        if req.method not in SERVED_METHODS:
+            found = match_route(req.path)
+            if found is None:
+                raise not_found(f"Unknown resource path {shorten(req.path, 200)}")
+            raise _method_not_allowed(found[0], req.method, req.path)
         token = req.headers.get("authorization")
         if not token:
             raise ApiError(401, "unauthorized", "No access token in the Authorization header")
@@ -696,21 +726,11 @@ class Emulator:
             req.method = method
         found = match_route(req.path)
         if found is None:
-            raise not_found(f"Unknown resource path {req.path}")
+            raise not_found(f"Unknown resource path {shorten(req.path, 200)}")
         route, req.params = found
         handler = route.methods.get(method)
         if handler is None:
-            allowed = sorted(route.methods)
-            extra = (
-                " (declared by the API but not emulated)" if method in route.not_emulated else ""
-            )
-            raise ApiError(
-                405,
-                "method_not_allowed",
-                f"Method {method} is not allowed on {req.path}{extra}; allowed: "
-                f"{', '.join(allowed)}",
-                {"Allow": ", ".join(allowed)},
-            )
+            raise _method_not_allowed(route, method, req.path)
         if method != "GET" and req.read_only:
             raise ApiError(
                 403, "forbidden", "This access token is read-only; writes need a writer token"
@@ -732,150 +752,83 @@ class Emulator:
         return response
 
 
+#: Methods the LaunchDarkly API uses. Any other (HEAD, OPTIONS, TRACE, CONNECT, made-up ones) is
+#: answered 405 with ``Allow`` before authentication: no route serves it.
+SERVED_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
+
+
+def _method_not_allowed(route: Route, method: str, path: str) -> ApiError:
+    allowed = sorted(route.methods)
+    extra = " (declared by the API but not emulated)" if method in route.not_emulated else ""
+    return ApiError(
+        405,
+        "method_not_allowed",
+        f"Method {shorten(method, 40)} is not allowed on {shorten(path, 200)}{extra}; allowed: "
+        f"{', '.join(allowed)}",
+        {"Allow": ", ".join(allowed)},
+    )
+
+
 def _parse_json(raw: bytes) -> Any:
+    """The request body as JSON; 400 naming the problem (never echoing the body)."""
     if not raw.strip():
         raise invalid("A JSON request body is required")
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        value = _TOO_DEEP
     except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid(f"Request body is not valid JSON: {exc}") from None
+        raise invalid(f"Request body is not valid JSON: {shorten(str(exc), 200)}") from None
+    if value is _TOO_DEEP or _deeper_than(value, MAX_JSON_DEPTH):
+        raise invalid(
+            f"Request body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and "
+            "objects are accepted"
+        )
+    return value
 
 
-# --------------------------------------------------------------------------------------------
-# HTTP server
-# --------------------------------------------------------------------------------------------
+_TOO_DEEP = object()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    emulator: Emulator
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, handler)
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-
-    def track(self, conn: socket.socket, alive: bool) -> None:
-        with self._conns_lock:
-            if alive:
-                self._conns.add(conn)
-            else:
-                self._conns.discard(conn)
-
-    def close_connections(self) -> None:
-        with self._conns_lock:
-            conns = list(self._conns)
-            self._conns.clear()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ld-emulator/1"
-    disable_nagle_algorithm = True
-    timeout = 120
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.emulator.verbose:
-            super().log_message(format, *args)
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline(65537)
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send(self, response: Response, extra: dict[str, str] | None = None) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-        self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in {**response.headers, **(extra or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _serve(self) -> None:
-        emu = self.server.emulator
-        try:
-            raw = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        path = urlsplit(self.path).path
-        if path.startswith("/_emulator/") or path == "/_emulator":
-            self._send(_admin(emu, self.command, self.path, raw))
-            return
-
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        plan = emu.faults.plan(self.command, path)
-        if plan.delay_before:
-            time.sleep(plan.delay_before)
-        status: int | None
-        if plan.drop_before:
-            response = None
-        elif plan.fail_status is not None:
-            response = Response(plan.fail_status, plan.fail_body, dict(plan.fail_headers))
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays/objects nest more than ``limit`` levels (iterative: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
         else:
-            response = emu.dispatch(self.command, self.path, headers, raw)
-            response.headers.update(plan.extra_headers)
-        if plan.delay_after:
-            time.sleep(plan.delay_after)
-        dropped = plan.drop_before or plan.drop_after
-        status = None if dropped or response is None else response.status
-        emu._record(_log_entry(self.command, self.path, self.headers.items(), raw, status))
-        if dropped or response is None:
-            self._drop()
-            return
-        self._send(response)
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+_PROBLEM_CODES = {
+    400: "invalid_request",
+    413: "request_too_large",
+    431: "request_header_fields_too_large",
+    501: "not_implemented",
+}
+
+
+def _problem(status: int, message: str) -> Response:
+    """The JSON answer to a request the transport could not read."""
+    text = message if status == 413 else f"Malformed HTTP request: {shorten(message, 200)}"
+    code = _PROBLEM_CODES.get(status, "invalid_request")
+    return Response(status, {"code": code, "message": text})
+
+
+# --------------------------------------------------------------------------------------------
+# Request log
+# --------------------------------------------------------------------------------------------
+
+
+#: Bodies larger than this are logged as ``None`` (the log keeps what a test asserts on).
+MAX_LOGGED_BODY = 64 * 1024
 
 
 def _log_entry(
@@ -889,11 +842,13 @@ def _log_entry(
         if lower == "authorization":
             logged["Authorization"] = REDACTED
         elif lower in wanted:
-            logged[wanted[lower]] = value
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        body = None
+            logged[wanted[lower]] = shorten(value, 200)
+    body: Any = None
+    if raw.strip() and len(raw) <= MAX_LOGGED_BODY:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            body = None
     return {
         "method": method.upper(),
         "path": parts.path,
@@ -904,38 +859,79 @@ def _log_entry(
     }
 
 
-def _admin(emu: Emulator, method: str, target: str, raw: bytes) -> Response:
-    path = urlsplit(target).path.rstrip("/")
-    method = method.upper()
+# --------------------------------------------------------------------------------------------
+# Admin endpoints (no token, no faults, not logged)
+# --------------------------------------------------------------------------------------------
+
+AdminHandler = Callable[["Emulator", bytes], Response]
+
+
+def _admin_health(emu: Emulator, raw: bytes) -> Response:
+    return Response(200, {"status": "ok", "url": emu.url})
+
+
+def _admin_requests(emu: Emulator, raw: bytes) -> Response:
+    return Response(200, {"items": emu.requests()})
+
+
+def _admin_clear_requests(emu: Emulator, raw: bytes) -> Response:
+    emu.clear_requests()
+    return Response(200, {"cleared": True})
+
+
+def _admin_faults(emu: Emulator, raw: bytes) -> Response:
+    return Response(200, {"items": emu.faults.active()})
+
+
+def _admin_add_fault(emu: Emulator, raw: bytes) -> Response:
+    data = _parse_json(raw)
+    if not isinstance(data, dict):
+        raise invalid("expected a JSON object with a 'kind'")
     try:
-        if path == "/_emulator/health" and method == "GET":
-            return Response(200, {"status": "ok", "url": emu.url})
-        if path == "/_emulator/requests":
-            if method == "GET":
-                return Response(200, {"items": emu.requests()})
-            if method == "DELETE":
-                emu.clear_requests()
-                return Response(200, {"cleared": True})
-        if path == "/_emulator/faults":
-            if method == "GET":
-                return Response(200, {"items": emu.faults.active()})
-            if method == "POST":
-                data = _parse_json(raw)
-                if not isinstance(data, dict):
-                    raise invalid("expected a JSON object with a 'kind'")
-                fault = emu.faults.add(data)
-                return Response(201, {"fault": fault.describe()})
-            if method == "DELETE":
-                emu.faults.clear()
-                return Response(200, {"cleared": True})
-        if path == "/_emulator/reset" and method == "POST":
-            emu.reset()
-            return Response(200, {"reset": True})
-    except ApiError as exc:
-        return Response(exc.status, exc.body())
+        fault = emu.faults.add(data)
     except (ValueError, re.error) as exc:
-        return Response(400, {"code": "invalid_request", "message": str(exc)})
-    known = {"/_emulator/health", "/_emulator/requests", "/_emulator/faults", "/_emulator/reset"}
-    if path in known:
-        return Response(405, {"code": "method_not_allowed", "message": f"{method} not allowed"})
-    return Response(404, {"code": "not_found", "message": f"Unknown admin path {path}"})
+        raise invalid(shorten(str(exc), MAX_MESSAGE)) from None
+    return Response(201, {"fault": fault.describe()})
+
+
+def _admin_clear_faults(emu: Emulator, raw: bytes) -> Response:
+    emu.faults.clear()
+    return Response(200, {"cleared": True})
+
+
+def _admin_reset(emu: Emulator, raw: bytes) -> Response:
+    emu.reset()
+    return Response(200, {"reset": True})
+
+
+ADMIN_ROUTES: dict[str, dict[str, AdminHandler]] = {
+    ADMIN_PREFIX + "/health": {"GET": _admin_health},
+    ADMIN_PREFIX + "/requests": {"GET": _admin_requests, "DELETE": _admin_clear_requests},
+    ADMIN_PREFIX + "/faults": {
+        "GET": _admin_faults,
+        "POST": _admin_add_fault,
+        "DELETE": _admin_clear_faults,
+    },
+    ADMIN_PREFIX + "/reset": {"POST": _admin_reset},
+}
+
+
+def _admin(emu: Emulator, method: str, path: str, raw: bytes) -> Response:
+    path = path.rstrip("/")
+    methods = ADMIN_ROUTES.get(path)
+    try:
+        if methods is None:
+            raise not_found(f"Unknown admin path {shorten(path, 200)}")
+        handler = methods.get(method.upper())
+        if handler is None:
+            allowed = sorted(methods)
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                f"Method {shorten(method, 40)} is not allowed on {path}; allowed: "
+                f"{', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
+        return handler(emu, raw)
+    except ApiError as exc:
+        return Response(exc.status, exc.body(), dict(exc.headers))

@@ -28,6 +28,8 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .store import shorten
+
 __all__ = [
     "SPEC_URI",
     "SpecError",
@@ -124,7 +126,15 @@ def _describe(error: Any) -> SpecError:
         return SpecError(field, f"field '{field}' is required")
     field = _path_text(where)
     label = f"field '{field}'" if field else "request body"
-    return SpecError(field, f"{label}: {error.message}")
+    message = str(error.message)
+    quoted = repr(error.instance)
+    if len(quoted) > _QUOTE_LIMIT and quoted in message:
+        # jsonschema quotes the offending value whole; a client may have sent megabytes
+        message = message.replace(quoted, shorten(quoted, _QUOTE_LIMIT))
+    return SpecError(field, f"{label}: {shorten(message, 4 * _QUOTE_LIMIT)}")
+
+
+_QUOTE_LIMIT = 80
 
 
 def validation_problem(

@@ -23,13 +23,28 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ApiError", "Catalog", "Store", "StoredExperiment"]
+__all__ = ["MAX_MESSAGE", "ApiError", "Catalog", "Store", "StoredExperiment", "shorten"]
 
 JSON = dict[str, Any]
 
 
+#: Longest error message the emulator sends: a message may quote what the client sent, and
+#: never grows with the size of the request.
+MAX_MESSAGE = 1024
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut after ``limit`` characters, saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 class ApiError(Exception):
-    """An error answer: HTTP status plus LaunchDarkly's ``{"code", "message"}`` body."""
+    """An error answer: HTTP status plus LaunchDarkly's ``{"code", "message"}`` body.
+
+    The message is capped at :data:`MAX_MESSAGE` characters.
+    """
 
     def __init__(
         self, status: int, code: str, message: str, headers: dict[str, str] | None = None
@@ -41,7 +56,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> JSON:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": shorten(self.message, MAX_MESSAGE)}
 
 
 def invalid(message: str) -> ApiError:
