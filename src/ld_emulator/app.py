@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,14 @@ from .faults import Faults
 from .server import HttpAnswer, HttpRequest, HttpServer
 from .store import MAX_MESSAGE, ApiError, Catalog, Store, invalid, not_found, shorten
 
-__all__ = ["API_VERSIONS", "MAX_JSON_DEPTH", "Emulator", "Request", "Response"]
+__all__ = [
+    "API_VERSIONS",
+    "DEFAULT_REQUEST_LOG_SIZE",
+    "MAX_JSON_DEPTH",
+    "Emulator",
+    "Request",
+    "Response",
+]
 
 JSON = dict[str, Any]
 
@@ -49,6 +57,8 @@ SEMANTIC_PATCH = "domain-model=launchdarkly.semanticpatch"
 MAX_LIMIT = 50
 LOGGED_HEADERS = ("LD-API-Version", "Content-Type", "User-Agent")
 REDACTED = "<redacted>"
+#: Entries the request log keeps by default; older ones are evicted first.
+DEFAULT_REQUEST_LOG_SIZE = 10_000
 API_PREFIX = "/api/"
 ADMIN_PREFIX = "/_emulator"
 #: Deepest nesting of arrays and objects accepted in a request body.
@@ -465,9 +475,11 @@ class Emulator:
     """A local LaunchDarkly experiments API (REST v2) on a loopback port.
 
     ``Emulator(port=0, data_path=None, tokens=("dev-token",), read_only_tokens=(),
-    fixtures_path=None, host="127.0.0.1")``; ``start()`` returns ``self`` and serves in a
-    background thread; also a context manager. ``validate_responses=True`` checks every API
-    answer against the spec's response schema and turns a mismatch into a 500 (for tests).
+    fixtures_path=None, host="127.0.0.1", *, validate_responses=False,
+    request_log_size=10_000)``; ``start()`` returns ``self`` and serves in a background thread;
+    also a context manager. ``validate_responses=True`` checks every API answer against the
+    spec's response schema and turns a mismatch into a 500 (for tests). The request log is a
+    ring buffer of ``request_log_size`` entries (0 keeps none; None has no bound).
     """
 
     def __init__(
@@ -480,6 +492,7 @@ class Emulator:
         host: str = "127.0.0.1",
         *,
         validate_responses: bool = False,
+        request_log_size: int | None = DEFAULT_REQUEST_LOG_SIZE,
     ) -> None:
         self.host = host
         self.port = port
@@ -493,8 +506,11 @@ class Emulator:
         self.faults = Faults()
         self._store: Store | None = None
         self._store_lock = threading.Lock()
-        self._log: list[JSON] = []
+        if request_log_size is not None and request_log_size < 0:
+            raise ValueError("request_log_size must be >= 0 (or None for no bound)")
+        self._log: deque[JSON] = deque(maxlen=request_log_size)
         self._log_lock = threading.Lock()
+        self._evicted = 0
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.verbose = False
@@ -560,16 +576,32 @@ class Emulator:
 
     # -- inspection helpers for tests --------------------------------------------------------
 
+    @property
+    def request_log_size(self) -> int | None:
+        """How many entries the request log keeps (the oldest go first); None: no bound."""
+        return self._log.maxlen
+
     def requests(self) -> list[JSON]:
+        """The request log, oldest first: at most the last :attr:`request_log_size` entries."""
         with self._log_lock:
             return copy.deepcopy(list(self._log))
+
+    def evicted_requests(self) -> int:
+        """How many entries left the bounded log since it was last cleared."""
+        with self._log_lock:
+            return self._evicted
 
     def clear_requests(self) -> None:
         with self._log_lock:
             self._log.clear()
+            self._evicted = 0
 
     def _record(self, entry: JSON) -> None:
+        if self._log.maxlen == 0:
+            return
         with self._log_lock:
+            if len(self._log) == self._log.maxlen:
+                self._evicted += 1
             self._log.append(entry)
 
     def _render_ctx(self, project: str, environment: str) -> lifecycle.Context:
@@ -715,7 +747,7 @@ class Emulator:
                 )
             if version not in API_VERSIONS:
                 raise invalid(
-                    f"Invalid LD-API-Version header '{version}' (supported: "
+                    f"Invalid LD-API-Version header '{shorten(version, 40)}' (supported: "
                     f"{', '.join(API_VERSIONS)})"
                 )
             req.api_version = version
@@ -871,7 +903,7 @@ def _admin_health(emu: Emulator, raw: bytes) -> Response:
 
 
 def _admin_requests(emu: Emulator, raw: bytes) -> Response:
-    return Response(200, {"items": emu.requests()})
+    return Response(200, {"items": emu.requests(), "evicted": emu.evicted_requests()})
 
 
 def _admin_clear_requests(emu: Emulator, raw: bytes) -> Response:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .app import Emulator
+from .app import DEFAULT_REQUEST_LOG_SIZE, Emulator
 
 __all__ = ["main", "parse_rate_limit"]
 
@@ -29,6 +29,16 @@ def parse_rate_limit(text: str) -> tuple[int, float]:
             f"invalid rate limit {text!r}: use REQUESTS/SECONDS, for example 100/10s"
         )
     return int(match.group(1)), float(match.group(2))
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N/Ws",
         help="answer 429 beyond N API requests per W-second window, e.g. 100/10s",
     )
+    parser.add_argument(
+        "--request-log-size",
+        type=_non_negative,
+        default=DEFAULT_REQUEST_LOG_SIZE,
+        metavar="N",
+        help="keep the last N API requests in the request log, 0 for none "
+        f"(default {DEFAULT_REQUEST_LOG_SIZE})",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -91,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_only_tokens=args.read_only_tokens,
             fixtures_path=args.fixtures,
             host=args.host,
+            request_log_size=args.request_log_size,
         )
         emulator.verbose = args.verbose
         if args.rate_limit is not None:
