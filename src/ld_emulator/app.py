@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from . import lifecycle, spec
 from .faults import Faults
 from .server import HttpAnswer, HttpRequest, HttpServer
-from .store import MAX_MESSAGE, ApiError, Catalog, Store, invalid, not_found, shorten
+from .store import MAX_MESSAGE, ApiError, Catalog, Query, Store, invalid, not_found, shorten
 
 __all__ = [
     "API_VERSIONS",
@@ -124,7 +124,9 @@ def _int_param(req: Request, name: str, default: int, low: int, high: int | None
         value = low - 1
     if value < low or (high is not None and value > high):
         bound = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise invalid(f"query parameter '{name}' must be an integer {bound} (got '{raw}')")
+        raise invalid(
+            f"query parameter '{name}' must be an integer {bound} (got '{shorten(raw, 40)}')"
+        )
     return value
 
 
@@ -137,8 +139,8 @@ def _expand(req: Request) -> set[str]:
     unknown = values - lifecycle.KNOWN_EXPANDS
     if unknown:
         raise invalid(
-            f"query parameter 'expand': unknown value '{sorted(unknown)[0]}' (supported: "
-            f"{', '.join(sorted(lifecycle.KNOWN_EXPANDS))})"
+            f"query parameter 'expand': unknown value '{shorten(sorted(unknown)[0], 80)}' "
+            f"(supported: {', '.join(sorted(lifecycle.KNOWN_EXPANDS))})"
         )
     return values
 
@@ -179,43 +181,39 @@ _FILTER_FIELDS = ("flagKey", "metricKey", "status")
 _STATUSES = ("not_started", "running", "stopped")
 
 
-def _filter_check(name: str, value: str) -> Callable[[JSON], bool]:
-    def check(doc: JSON) -> bool:
-        current = doc["current"]
-        if name == "flagKey":
-            return value in current["flags"]
-        if name == "metricKey":
-            return value in {m["key"] for m in current["metrics"]}
-        return bool(current["status"] == value)
+def _experiment_query(req: Request, project: str, environment: str | None) -> Query:
+    """The listing's ``filter`` and ``lifecycleState`` as a store query.
 
-    return check
-
-
-def _experiment_filter(req: Request) -> Callable[[JSON], bool]:
-    checks: list[Callable[[JSON], bool]] = []
+    As the spec describes them, ``status`` matches experiments with *an* iteration in that
+    status, and ``flagKey``/``metricKey`` experiments that use the flag or metric, in any
+    iteration (current, draft or previous).
+    """
+    wanted: dict[str, list[str]] = {name: [] for name in _FILTER_FIELDS}
     for part in _csv(req.query.get("filter")):
         name, sep, value = part.partition(":")
         if not sep or name not in _FILTER_FIELDS:
             raise invalid(
-                f"query parameter 'filter': unsupported filter '{part}' (use field:value with "
-                f"field one of {', '.join(_FILTER_FIELDS)})"
+                f"query parameter 'filter': unsupported filter '{shorten(part, 80)}' (use "
+                f"field:value with field one of {', '.join(_FILTER_FIELDS)})"
             )
         if name == "status" and value not in _STATUSES:
             raise invalid(f"query parameter 'filter': status must be one of {', '.join(_STATUSES)}")
-        checks.append(_filter_check(name, value))
+        wanted[name].append(value)
     states = set(_csv(req.query.get("lifecycleState"))) or {"active"}
     unknown = states - {"active", "archived"}
     if unknown:
         raise invalid(
-            f"query parameter 'lifecycleState': unknown value '{sorted(unknown)[0]}' "
+            f"query parameter 'lifecycleState': unknown value '{shorten(sorted(unknown)[0], 80)}' "
             "(use active, archived or both)"
         )
-
-    def accept(doc: JSON) -> bool:
-        state = "archived" if "archivedDate" in doc else "active"
-        return state in states and all(check(doc) for check in checks)
-
-    return accept
+    return Query(
+        project,
+        environment,
+        frozenset(states),
+        statuses=tuple(wanted["status"]),
+        flag_keys=tuple(wanted["flagKey"]),
+        metric_keys=tuple(wanted["metricKey"]),
+    )
 
 
 def _list(emu: Emulator, req: Request, environment: str | None) -> Response:
@@ -223,13 +221,12 @@ def _list(emu: Emulator, req: Request, environment: str | None) -> Response:
     limit = _int_param(req, "limit", 20, 1, MAX_LIMIT)
     offset = _int_param(req, "offset", 0, 0, None)
     expand = _expand(req)
-    accept = _experiment_filter(req)
-    docs = [s.doc for s in emu.store.list(ctx.project, environment) if accept(s.doc)]
-    items = [lifecycle.render_experiment(ctx, d, expand) for d in docs[offset : offset + limit]]
+    query = _experiment_query(req, ctx.project, environment)
+    total, page = emu.store.select(query, limit=limit, offset=offset)
     body = {
-        "items": items,
-        "total_count": len(docs),
-        "_links": _page_links(req, len(docs), limit, offset),
+        "items": [lifecycle.render_experiment(ctx, s.doc, expand) for s in page],
+        "total_count": total,
+        "_links": _page_links(req, total, limit, offset),
     }
     return Response(200, body)
 
@@ -351,11 +348,8 @@ def _holdout_parts(
     }
     if "description" in holdout:
         base["description"] = holdout["description"]
-    related = [
-        s.doc
-        for s in emu.store.list(ctx.project, ctx.environment)
-        if s.doc.get("holdoutId") == holdout["_id"] and "archivedDate" not in s.doc
-    ]
+    query = Query(ctx.project, ctx.environment, holdout_id=str(holdout["_id"]))
+    related = [s.doc for s in emu.store.select(query)[1]]
     return holdout, base, related
 
 
