@@ -35,7 +35,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from . import lifecycle, spec
-from .faults import Faults
+from .faults import Faults, gateway_page
+from .profiles import Profile, resolve_profile
 from .server import HttpAnswer, HttpRequest, HttpServer
 from .store import MAX_MESSAGE, ApiError, Catalog, Query, Store, invalid, not_found, shorten
 
@@ -54,11 +55,15 @@ DEFAULT_API_VERSION = "20240415"
 API_VERSIONS = ("20240415", "beta")
 EOL_API_VERSIONS = ("20191212", "20210729", "20220603")
 SEMANTIC_PATCH = "domain-model=launchdarkly.semanticpatch"
+#: Largest ``limit`` on experiment and holdout listings: the spec gives only the default (20);
+#: ``lenient`` accepts up to 50, ``strict`` (point ``list-limit-20``) up to 20.
 MAX_LIMIT = 50
+STRICT_MAX_LIMIT = 20
 LOGGED_HEADERS = ("LD-API-Version", "Content-Type", "User-Agent")
 REDACTED = "<redacted>"
 #: Entries the request log keeps by default; older ones are evicted first.
 DEFAULT_REQUEST_LOG_SIZE = 10_000
+HTML = "text/html; charset=utf-8"
 API_PREFIX = "/api/"
 ADMIN_PREFIX = "/_emulator"
 #: Deepest nesting of arrays and objects accepted in a request body.
@@ -174,7 +179,20 @@ def _ctx(emu: Emulator, req: Request) -> lifecycle.Context:
     environment = req.params.get("environmentKey", "")
     if environment:
         emu.catalog.environment(project, environment)
-    return lifecycle.Context(emu.catalog, project, environment, emu.catalog.member_id)
+    return lifecycle.Context(
+        emu.catalog, project, environment, emu.catalog.member_id, profile=emu.profile
+    )
+
+
+def _max_limit(emu: Emulator) -> int:
+    return STRICT_MAX_LIMIT if "list-limit-20" in emu.profile else MAX_LIMIT
+
+
+def _write_expands(emu: Emulator) -> frozenset[str]:
+    """What a POST/PATCH answer renders: everything (lenient) or nothing (strict)."""
+    if "write-without-expansions" in emu.profile:
+        return frozenset()
+    return lifecycle.WRITE_EXPANDS
 
 
 _FILTER_FIELDS = ("flagKey", "metricKey", "status")
@@ -218,7 +236,7 @@ def _experiment_query(req: Request, project: str, environment: str | None) -> Qu
 
 def _list(emu: Emulator, req: Request, environment: str | None) -> Response:
     ctx = _ctx(emu, req)
-    limit = _int_param(req, "limit", 20, 1, MAX_LIMIT)
+    limit = _int_param(req, "limit", 20, 1, _max_limit(emu))
     offset = _int_param(req, "offset", 0, 0, None)
     expand = _expand(req)
     query = _experiment_query(req, ctx.project, environment)
@@ -242,8 +260,13 @@ def list_experiments_any_env(emu: Emulator, req: Request) -> Response:
 def create_experiment(emu: Emulator, req: Request) -> Response:
     ctx = _ctx(emu, req)
     doc = lifecycle.create_document(ctx, req.body)
-    emu.store.insert(ctx.project, ctx.environment, doc["key"], doc)
-    return Response(201, lifecycle.render_experiment(ctx, doc, lifecycle.WRITE_EXPANDS))
+    try:
+        emu.store.insert(ctx.project, ctx.environment, doc["key"], doc)
+    except ApiError as exc:
+        if exc.status == 409 and "duplicate-key-400" in emu.profile:
+            raise invalid(exc.message) from None
+        raise
+    return Response(201, lifecycle.render_experiment(ctx, doc, _write_expands(emu)))
 
 
 def _load(emu: Emulator, ctx: lifecycle.Context, key: str) -> tuple[JSON, int]:
@@ -270,7 +293,7 @@ def patch_experiment(emu: Emulator, req: Request) -> Response:
     new = lifecycle.apply_instructions(ctx, doc, req.body)
     if new != doc:
         emu.store.compare_and_swap(ctx.project, ctx.environment, key, version, new)
-    return Response(200, lifecycle.render_experiment(ctx, new, lifecycle.WRITE_EXPANDS))
+    return Response(200, lifecycle.render_experiment(ctx, new, _write_expands(emu)))
 
 
 def create_iteration(emu: Emulator, req: Request) -> Response:
@@ -280,7 +303,8 @@ def create_iteration(emu: Emulator, req: Request) -> Response:
     new = lifecycle.new_draft_iteration(ctx, doc, req.body)
     emu.store.compare_and_swap(ctx.project, ctx.environment, key, version, new)
     iteration = new["current"] if doc["current"]["status"] == "not_started" else new["draft"]
-    return Response(200, lifecycle.render_iteration(ctx, new, iteration, True))
+    with_treatments = "write-without-expansions" not in emu.profile
+    return Response(200, lifecycle.render_iteration(ctx, new, iteration, with_treatments))
 
 
 def get_flags(emu: Emulator, req: Request) -> Response:
@@ -371,7 +395,7 @@ def _holdout_rep(emu: Emulator, ctx: lifecycle.Context, key: str) -> JSON:
 
 def list_holdouts(emu: Emulator, req: Request) -> Response:
     ctx = _ctx(emu, req)
-    limit = _int_param(req, "limit", 20, 1, MAX_LIMIT)
+    limit = _int_param(req, "limit", 20, 1, _max_limit(emu))
     offset = _int_param(req, "offset", 0, 0, None)
     items = []
     for key, holdout in emu.catalog.holdouts(ctx.project, ctx.environment).items():
@@ -470,10 +494,15 @@ class Emulator:
 
     ``Emulator(port=0, data_path=None, tokens=("dev-token",), read_only_tokens=(),
     fixtures_path=None, host="127.0.0.1", *, validate_responses=False,
-    request_log_size=10_000)``; ``start()`` returns ``self`` and serves in a background thread;
+    request_log_size=10_000, profile="lenient")``; ``start()`` returns ``self`` and serves in a
+    background thread;
     also a context manager. ``validate_responses=True`` checks every API answer against the
     spec's response schema and turns a mismatch into a 500 (for tests). The request log is a
     ring buffer of ``request_log_size`` entries (0 keeps none; None has no bound).
+
+    ``profile`` is ``"lenient"`` (the default), ``"strict"`` or a :class:`~.profiles.Profile`:
+    how the points the spec leaves open are read (see :mod:`.profiles`). It can be changed on a
+    running emulator by assigning ``emu.profile`` (a name or a Profile).
     """
 
     def __init__(
@@ -487,6 +516,7 @@ class Emulator:
         *,
         validate_responses: bool = False,
         request_log_size: int | None = DEFAULT_REQUEST_LOG_SIZE,
+        profile: str | Profile = "lenient",
     ) -> None:
         self.host = host
         self.port = port
@@ -498,6 +528,7 @@ class Emulator:
         self.catalog = Catalog.load(fixtures_path)
         self.validate_responses = validate_responses
         self.faults = Faults()
+        self.profile = profile
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         if request_log_size is not None and request_log_size < 0:
@@ -508,6 +539,15 @@ class Emulator:
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.verbose = False
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    @profile.setter
+    def profile(self, value: str | Profile) -> None:
+        self._profile = resolve_profile(value)
+        self.faults.html_gateway_errors = "gateway-errors-html" in self._profile
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -641,6 +681,11 @@ class Emulator:
         response: Response | None
         if plan.drop_before:
             response = None
+        elif plan.fail_html and plan.fail_status is not None:
+            page = gateway_page(plan.fail_status)
+            response = Response(
+                plan.fail_status, None, dict(plan.fail_headers), raw=page, content_type=HTML
+            )
         elif plan.fail_status is not None:
             response = Response(plan.fail_status, plan.fail_body, dict(plan.fail_headers))
         else:
@@ -893,7 +938,7 @@ AdminHandler = Callable[["Emulator", bytes], Response]
 
 
 def _admin_health(emu: Emulator, raw: bytes) -> Response:
-    return Response(200, {"status": "ok", "url": emu.url})
+    return Response(200, {"status": "ok", "url": emu.url, **emu.profile.describe()})
 
 
 def _admin_requests(emu: Emulator, raw: bytes) -> Response:

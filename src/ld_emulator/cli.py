@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .app import DEFAULT_REQUEST_LOG_SIZE, Emulator
+from .profiles import PROFILES, STRICT_POINTS
 
 __all__ = ["main", "parse_rate_limit"]
 
@@ -94,12 +95,29 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the last N API requests in the request log, 0 for none "
         f"(default {DEFAULT_REQUEST_LOG_SIZE})",
     )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="lenient",
+        help="how to read the points LaunchDarkly's spec leaves open: lenient (default, the "
+        "emulator's historical answers) or strict (the reading least convenient for a client; "
+        "see --list-strict-points)",
+    )
+    parser.add_argument(
+        "--list-strict-points",
+        action="store_true",
+        help="print what the strict profile changes, one point a line, and exit",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.list_strict_points:
+        for name, summary in STRICT_POINTS.items():
+            print(f"{name}: {summary}")
+        return 0
     tokens = args.tokens or ["dev-token"]
     try:
         emulator = Emulator(
@@ -110,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fixtures_path=args.fixtures,
             host=args.host,
             request_log_size=args.request_log_size,
+            profile=args.profile,
         )
         emulator.verbose = args.verbose
         if args.rate_limit is not None:
@@ -131,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     storage = "in memory (nothing is kept)" if args.in_memory else f"in SQLite file {args.data}"
     print(f"LaunchDarkly experiments emulator listening on {emulator.url}")
     print(f"Experiments are stored {storage}.")
+    print(f"Profile: {args.profile} (see docs/emulator.md, or --list-strict-points).")
     print("Point clients at it with:")
     print(f"  export LAUNCHDARKLY_API_HOST={emulator.url}")
     print(f"  export LAUNCHDARKLY_ACCESS_TOKEN={tokens[0]}")
