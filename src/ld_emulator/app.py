@@ -802,6 +802,7 @@ class Emulator:
         handler = route.methods.get(method)
         if handler is None:
             raise _method_not_allowed(route, method, req.path)
+        _check_query_types(route, method, req.query)
         if method != "GET" and req.read_only:
             raise ApiError(
                 403, "forbidden", "This access token is read-only; writes need a writer token"
@@ -838,6 +839,37 @@ def _method_not_allowed(route: Route, method: str, path: str) -> ApiError:
         f"{', '.join(allowed)}",
         {"Allow": ", ".join(allowed)},
     )
+
+
+INT64 = (-(2**63), 2**63 - 1)
+#: Booleans as LaunchDarkly reads them in a query (its docs use ``summary=0``).
+_BOOLEANS = frozenset({"true", "false", "1", "0"})
+
+
+def _check_query_types(route: Route, method: str, query: dict[str, str]) -> None:
+    """400 for a declared query parameter whose value is not of the spec's type.
+
+    Integers are ``int64`` as the spec's ``format`` says; booleans are true/false/1/0.
+    Parameters the spec does not declare are ignored, as LaunchDarkly does.
+    """
+    for name, schema in spec.query_parameters(route.template, method).items():
+        raw = query.get(name)
+        if raw is None:
+            continue
+        kind = schema.get("type")
+        if kind == "integer":
+            try:
+                value = int(raw)
+            except ValueError:
+                value = None
+            if value is None or not INT64[0] <= value <= INT64[1]:
+                raise invalid(
+                    f"query parameter '{name}' must be a 64-bit integer (got '{shorten(raw, 40)}')"
+                )
+        elif kind == "boolean" and raw.lower() not in _BOOLEANS:
+            raise invalid(
+                f"query parameter '{name}' must be true or false (got '{shorten(raw, 40)}')"
+            )
 
 
 def _parse_json(raw: bytes) -> Any:

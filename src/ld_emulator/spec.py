@@ -34,6 +34,7 @@ __all__ = [
     "SPEC_URI",
     "SpecError",
     "load_spec",
+    "query_parameters",
     "response_schema_name",
     "validate",
     "validation_problem",
@@ -174,3 +175,14 @@ def response_schema_name(path_template: str, method: str, status: int) -> str | 
     if not isinstance(ref, str):
         return None
     return ref.rsplit("/", 1)[-1]
+
+
+@cache
+def query_parameters(path_template: str, method: str) -> dict[str, dict[str, Any]]:
+    """The query parameters the spec declares for an operation: name -> schema."""
+    operation = load_spec()["paths"].get(path_template, {}).get(method.lower(), {})
+    return {
+        str(p["name"]): dict(p.get("schema", {}))
+        for p in operation.get("parameters", [])
+        if p.get("in") == "query"
+    }

@@ -12,7 +12,7 @@ import httpx
 from ld_emulator import Emulator, Store
 from ld_emulator.store import Query
 
-from .conftest import EXPERIMENTS, HEADERS, Api, assert_schema, experiment, iteration
+from .conftest import EXPERIMENTS, HEADERS, Api, assert_error, assert_schema, experiment, iteration
 
 
 def _keys(client: httpx.Client, **params: str) -> list[str]:
@@ -64,8 +64,10 @@ def test_pages_and_counts(api: Api, client: httpx.Client) -> None:
     both = client.get(EXPERIMENTS, params={"lifecycleState": "archived,active", "offset": "5"})
     assert [e["key"] for e in both.json()["items"]] == ["e5", "e6"]
     assert both.json()["total_count"] == 7
-    past = client.get(EXPERIMENTS, params={"offset": str(10**30)}).json()
+    past = client.get(EXPERIMENTS, params={"offset": str(2**63 - 1)}).json()
     assert past["items"] == [] and past["total_count"] == 6
+    beyond = client.get(EXPERIMENTS, params={"offset": str(2**63)})
+    assert_error(beyond, 400, "invalid_request", "'offset' must be a 64-bit integer")
 
 
 def test_store_select_reads_only_the_page() -> None:
@@ -113,3 +115,15 @@ def test_a_database_from_an_older_emulator_is_upgraded(tmp_path: Path) -> None:
         assert _keys(c, lifecycleState="archived") == ["a"]
         assert _keys(c, filter="status:running") == ["b"]
         assert Api(c).create(experiment("a")).status_code == 409
+
+
+def test_query_parameters_follow_the_spec_types(client: httpx.Client) -> None:
+    # booleans as LaunchDarkly reads them (its docs write summary=0)
+    for value in ("true", "false", "0", "1"):
+        assert client.get("/api/v2/flags/shop", params={"summary": value}).status_code == 200
+    for value in ("null", "yes", ""):
+        response = client.get("/api/v2/flags/shop", params={"summary": value})
+        assert_error(response, 400, "invalid_request", "'summary' must be true or false")
+    assert_error(client.get(EXPERIMENTS, params={"limit": "1.5"}), 400, "invalid_request", "limit")
+    # parameters the spec does not declare are ignored
+    assert client.get(EXPERIMENTS, params={"unknown": "x"}).status_code == 200
