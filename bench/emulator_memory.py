@@ -66,8 +66,8 @@ def _client_loop(url: str, count: int, errors: list[str]) -> None:
                 return
 
 
-def run(log_size: str, requests: int, clients: int) -> tuple[float, float, float]:
-    """(RSS before, RSS after, seconds) for one emulator process."""
+def run(log_size: str, requests: int, clients: int, rounds: int) -> tuple[list[float], float]:
+    """RSS (MiB) before the run and after each of ``rounds`` equal parts, and the seconds."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVE, log_size, TOKEN],
         stdin=subprocess.PIPE,
@@ -84,22 +84,25 @@ def run(log_size: str, requests: int, clients: int) -> tuple[float, float, float
                 client.post(COLLECTION, json=experiment("bench-exp"))
                 client.get(COLLECTION)
             client.delete("/_emulator/requests")
-        before = rss_mib(proc.pid)
+        samples = [rss_mib(proc.pid)]
         errors: list[str] = []
-        per_client = requests // clients
-        threads = [
-            threading.Thread(target=_client_loop, args=(url, per_client, errors))
-            for _ in range(clients)
-        ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        if errors:
-            raise RuntimeError(f"unexpected answer: {errors[0]}")
-        return before, rss_mib(proc.pid), elapsed
+        per_client = requests // (clients * rounds)
+        elapsed = 0.0
+        for _ in range(rounds):
+            threads = [
+                threading.Thread(target=_client_loop, args=(url, per_client, errors))
+                for _ in range(clients)
+            ]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed += time.perf_counter() - started
+            if errors:
+                raise RuntimeError(f"unexpected answer: {errors[0]}")
+            samples.append(rss_mib(proc.pid))
+        return samples, elapsed
     finally:
         if proc.stdin is not None:
             proc.stdin.close()
@@ -111,14 +114,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--log-size", type=int, default=10_000, help="the bounded run's size")
+    parser.add_argument("--rounds", type=int, default=4, help="RSS samples during the run")
     args = parser.parse_args()
     print(f"{args.requests} requests over {args.clients} keep-alive connections per run")
-    print(f"{'request log':<22} {'RSS before':>11} {'RSS after':>10} {'growth':>8} {'req/s':>7}")
+    marks = [f"{(i + 1) * args.requests // args.rounds // 1000}k" for i in range(args.rounds)]
+    print(f"{'request log':<18} {'RSS before':>10} " + " ".join(f"{m:>7}" for m in marks))
     for label, size in (("unbounded (old)", "unbounded"), (f"ring of {args.log_size}", None)):
-        before, after, seconds = run(size or str(args.log_size), args.requests, args.clients)
+        samples, seconds = run(size or str(args.log_size), args.requests, args.clients, args.rounds)
         print(
-            f"{label:<22} {before:>8.1f} MiB {after:>6.1f} MiB {after - before:>+6.1f} MiB "
-            f"{args.requests / seconds:>7.0f}",
+            f"{label:<18} {samples[0]:>6.1f} MiB "
+            + " ".join(f"{value:>7.1f}" for value in samples[1:])
+            + f"  MiB  (growth {samples[-1] - samples[0]:+.1f} MiB, "
+            f"{args.requests / seconds:.0f} requests/s)",
             flush=True,
         )
 
