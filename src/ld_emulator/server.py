@@ -23,6 +23,7 @@ import socket
 import socketserver
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -129,7 +130,7 @@ class _Handler(socketserver.BaseRequestHandler):
                         partial.method, partial.target = (_decode(g) for g in found.groups())
                 partial.body = b""
                 partial.problem = (exc.error_status_hint, str(exc))
-                answer = self.server.app(partial)
+                answer = self._call(partial)
                 with contextlib.suppress(OSError):
                     if answer.drop:
                         _drop(sock)
@@ -141,7 +142,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 return  # timeout or reset: nobody left to answer
             if request is None:
                 return  # the client closed the connection between requests
-            answer = self.server.app(request)
+            answer = self._call(request)
             if answer.drop:
                 _drop(sock)
                 return
@@ -157,6 +158,18 @@ class _Handler(socketserver.BaseRequestHandler):
                 conn.start_next_cycle()
             except h11.LocalProtocolError:
                 return
+
+    def _call(self, request: HttpRequest) -> HttpAnswer:
+        """The application's answer; a JSON 500 if it fails (a request is always answered)."""
+        try:
+            return self.server.app(request)
+        except Exception:
+            traceback.print_exc()
+            return HttpAnswer(
+                500,
+                [("Content-Type", "application/json")],
+                b'{"code": "internal_server_error", "message": "emulator error (see its log)"}',
+            )
 
     def _read_request(
         self, conn: h11.Connection, sock: socket.socket, request: HttpRequest
@@ -183,7 +196,10 @@ class _Handler(socketserver.BaseRequestHandler):
                 "accepted",
             )
             return request
-        declared = int(request.header("content-length") or 0)  # h11 checked it is an integer
+        try:
+            declared = int(request.header("content-length") or 0)  # h11 has validated it
+        except ValueError:  # pragma: no cover - h11 refuses a non-integer length
+            declared = 0
         if declared > MAX_BODY_BYTES and (
             conn.they_are_waiting_for_100_continue or declared > DISCARD_LIMIT
         ):

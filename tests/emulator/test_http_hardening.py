@@ -246,3 +246,16 @@ def test_malformed_requests_are_logged_with_their_status(emu: Emulator) -> None:
     _exchange(emu, _head("TRACE", EXPERIMENTS))
     statuses = [(entry["method"], entry["status"]) for entry in emu.requests()]
     assert statuses == [("POST", 400), ("TRACE", 405)]
+
+
+def test_an_application_failure_is_still_answered(
+    emu: Emulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> list[dict[str, Any]]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(emu, "requests", broken)
+    response = client.get("/_emulator/requests")
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_server_error"
+    assert client.get(EXPERIMENTS).status_code == 200
