@@ -187,6 +187,7 @@ def live(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         yield emulator
 
 
+@pytest.mark.timeout(400)
 def test_schemathesis_finds_nothing(live: Emulator, tmp_path: Path) -> None:
     profile = live.profile.name
     (tmp_path / "openapi.json").write_text(json.dumps(_linked_spec()))
