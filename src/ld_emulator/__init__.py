@@ -4,16 +4,33 @@ Usage from Python::
 
     from ld_emulator import Emulator
 
-    with Emulator(port=0, tokens=("dev-token",)) as emu:
+    with Emulator(port=0, tokens=("dev-token",), profile="strict") as emu:
         ...  # point a client at emu.url with "Authorization: dev-token"
         emu.faults.fail_next(1, status=503)
 
-From a shell: ``ld-emulator --port 8765`` (or ``python -m ld_emulator``).
+``profile`` is ``"lenient"`` (default) or ``"strict"``; :data:`STRICT_POINTS` names what
+``strict`` changes, and ``Profile.custom({...})`` enforces some of those points only.
+
+From a shell: ``ld-emulator --port 8765 [--profile strict]`` (or ``python -m ld_emulator``).
 See ``docs/emulator.md`` for what is emulated and how.
 """
 
 from .app import Emulator
 from .faults import Fault, FaultPlan, Faults
+from .profiles import LENIENT, PROFILES, STRICT, STRICT_POINTS, Profile
 from .store import ApiError, Catalog, Store
 
-__all__ = ["ApiError", "Catalog", "Emulator", "Fault", "FaultPlan", "Faults", "Store"]
+__all__ = [
+    "LENIENT",
+    "PROFILES",
+    "STRICT",
+    "STRICT_POINTS",
+    "ApiError",
+    "Catalog",
+    "Emulator",
+    "Fault",
+    "FaultPlan",
+    "Faults",
+    "Profile",
+    "Store",
+]

@@ -1,41 +1,53 @@
-"""HTTP layer of the emulator: routing, auth, API versions, handlers, the server and
-:class:`Emulator`, the Python handle tests and the CLI use.
+"""The emulator's application: routing, auth, API versions, handlers, the admin endpoints, the
+request log, and :class:`Emulator`, the Python handle tests and the CLI use. The transport
+(sockets, HTTP/1.1 framing) is :mod:`.server`.
 
 Request pipeline for ``/api/v2/...`` paths:
 
+0. the transport answers what it cannot read: malformed framing (400), a body over 1 MiB
+   (413), oversized headers (431), all as JSON;
 1. fault plan (delay / drop / fail / rate limit, see :mod:`.faults`);
-2. ``Authorization`` (401), ``LD-API-Version`` (400);
-3. route (404 unknown path, 405 unsupported method), read-only token on a write (403),
+2. a method no LaunchDarkly route serves (HEAD, OPTIONS, TRACE, ...): 405 with ``Allow``;
+3. ``Authorization`` (401), ``LD-API-Version`` (400);
+4. route (404 unknown path, 405 unsupported method), read-only token on a write (403),
    beta-only routes (403);
-4. body parsing (400 invalid JSON), handler;
-5. request log entry (Authorization redacted).
+5. body parsing (400 invalid JSON or nested deeper than 64 levels), handler;
+6. request log entry (Authorization redacted).
 
 ``/_emulator/...`` admin paths skip all of that (no token, no faults, not logged).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import re
-import socket
+import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from . import lifecycle, spec
-from .faults import Faults
-from .store import ApiError, Catalog, Store, invalid, not_found
+from .faults import Faults, gateway_page
+from .profiles import Profile, resolve_profile
+from .server import HttpAnswer, HttpRequest, HttpServer
+from .store import MAX_MESSAGE, ApiError, Catalog, Query, Store, invalid, not_found, shorten
 
-__all__ = ["API_VERSIONS", "Emulator", "Request", "Response"]
+__all__ = [
+    "API_VERSIONS",
+    "DEFAULT_REQUEST_LOG_SIZE",
+    "MAX_JSON_DEPTH",
+    "Emulator",
+    "Request",
+    "Response",
+]
 
 JSON = dict[str, Any]
 
@@ -43,9 +55,19 @@ DEFAULT_API_VERSION = "20240415"
 API_VERSIONS = ("20240415", "beta")
 EOL_API_VERSIONS = ("20191212", "20210729", "20220603")
 SEMANTIC_PATCH = "domain-model=launchdarkly.semanticpatch"
+#: Largest ``limit`` on experiment and holdout listings: the spec gives only the default (20);
+#: ``lenient`` accepts up to 50, ``strict`` (point ``list-limit-20``) up to 20.
 MAX_LIMIT = 50
+STRICT_MAX_LIMIT = 20
 LOGGED_HEADERS = ("LD-API-Version", "Content-Type", "User-Agent")
 REDACTED = "<redacted>"
+#: Entries the request log keeps by default; older ones are evicted first.
+DEFAULT_REQUEST_LOG_SIZE = 10_000
+HTML = "text/html; charset=utf-8"
+API_PREFIX = "/api/"
+ADMIN_PREFIX = "/_emulator"
+#: Deepest nesting of arrays and objects accepted in a request body.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass
@@ -63,10 +85,22 @@ class Request:
 
 @dataclass
 class Response:
+    """An answer: ``body`` is sent as JSON unless ``raw`` (with ``content_type``) is given."""
+
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     template: str | None = None
+    raw: bytes | None = None
+    content_type: str = "application/json"
+
+    def encode(self) -> HttpAnswer:
+        if self.raw is not None:
+            payload = self.raw
+        else:
+            payload = b"" if self.body is None else json.dumps(self.body).encode("utf-8")
+        headers = [("Content-Type", self.content_type), *self.headers.items()]
+        return HttpAnswer(self.status, headers, payload)
 
 
 Handler = Callable[["Emulator", Request], Response]
@@ -95,7 +129,9 @@ def _int_param(req: Request, name: str, default: int, low: int, high: int | None
         value = low - 1
     if value < low or (high is not None and value > high):
         bound = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise invalid(f"query parameter '{name}' must be an integer {bound} (got '{raw}')")
+        raise invalid(
+            f"query parameter '{name}' must be an integer {bound} (got '{shorten(raw, 40)}')"
+        )
     return value
 
 
@@ -108,8 +144,8 @@ def _expand(req: Request) -> set[str]:
     unknown = values - lifecycle.KNOWN_EXPANDS
     if unknown:
         raise invalid(
-            f"query parameter 'expand': unknown value '{sorted(unknown)[0]}' (supported: "
-            f"{', '.join(sorted(lifecycle.KNOWN_EXPANDS))})"
+            f"query parameter 'expand': unknown value '{shorten(sorted(unknown)[0], 80)}' "
+            f"(supported: {', '.join(sorted(lifecycle.KNOWN_EXPANDS))})"
         )
     return values
 
@@ -143,64 +179,72 @@ def _ctx(emu: Emulator, req: Request) -> lifecycle.Context:
     environment = req.params.get("environmentKey", "")
     if environment:
         emu.catalog.environment(project, environment)
-    return lifecycle.Context(emu.catalog, project, environment, emu.catalog.member_id)
+    return lifecycle.Context(
+        emu.catalog, project, environment, emu.catalog.member_id, profile=emu.profile
+    )
+
+
+def _max_limit(emu: Emulator) -> int:
+    return STRICT_MAX_LIMIT if "list-limit-20" in emu.profile else MAX_LIMIT
+
+
+def _write_expands(emu: Emulator) -> frozenset[str]:
+    """What a POST/PATCH answer renders: everything (lenient) or nothing (strict)."""
+    if "write-without-expansions" in emu.profile:
+        return frozenset()
+    return lifecycle.WRITE_EXPANDS
 
 
 _FILTER_FIELDS = ("flagKey", "metricKey", "status")
 _STATUSES = ("not_started", "running", "stopped")
 
 
-def _filter_check(name: str, value: str) -> Callable[[JSON], bool]:
-    def check(doc: JSON) -> bool:
-        current = doc["current"]
-        if name == "flagKey":
-            return value in current["flags"]
-        if name == "metricKey":
-            return value in {m["key"] for m in current["metrics"]}
-        return bool(current["status"] == value)
+def _experiment_query(req: Request, project: str, environment: str | None) -> Query:
+    """The listing's ``filter`` and ``lifecycleState`` as a store query.
 
-    return check
-
-
-def _experiment_filter(req: Request) -> Callable[[JSON], bool]:
-    checks: list[Callable[[JSON], bool]] = []
+    As the spec describes them, ``status`` matches experiments with *an* iteration in that
+    status, and ``flagKey``/``metricKey`` experiments that use the flag or metric, in any
+    iteration (current, draft or previous).
+    """
+    wanted: dict[str, list[str]] = {name: [] for name in _FILTER_FIELDS}
     for part in _csv(req.query.get("filter")):
         name, sep, value = part.partition(":")
         if not sep or name not in _FILTER_FIELDS:
             raise invalid(
-                f"query parameter 'filter': unsupported filter '{part}' (use field:value with "
-                f"field one of {', '.join(_FILTER_FIELDS)})"
+                f"query parameter 'filter': unsupported filter '{shorten(part, 80)}' (use "
+                f"field:value with field one of {', '.join(_FILTER_FIELDS)})"
             )
         if name == "status" and value not in _STATUSES:
             raise invalid(f"query parameter 'filter': status must be one of {', '.join(_STATUSES)}")
-        checks.append(_filter_check(name, value))
+        wanted[name].append(value)
     states = set(_csv(req.query.get("lifecycleState"))) or {"active"}
     unknown = states - {"active", "archived"}
     if unknown:
         raise invalid(
-            f"query parameter 'lifecycleState': unknown value '{sorted(unknown)[0]}' "
+            f"query parameter 'lifecycleState': unknown value '{shorten(sorted(unknown)[0], 80)}' "
             "(use active, archived or both)"
         )
-
-    def accept(doc: JSON) -> bool:
-        state = "archived" if "archivedDate" in doc else "active"
-        return state in states and all(check(doc) for check in checks)
-
-    return accept
+    return Query(
+        project,
+        environment,
+        frozenset(states),
+        statuses=tuple(wanted["status"]),
+        flag_keys=tuple(wanted["flagKey"]),
+        metric_keys=tuple(wanted["metricKey"]),
+    )
 
 
 def _list(emu: Emulator, req: Request, environment: str | None) -> Response:
     ctx = _ctx(emu, req)
-    limit = _int_param(req, "limit", 20, 1, MAX_LIMIT)
+    limit = _int_param(req, "limit", 20, 1, _max_limit(emu))
     offset = _int_param(req, "offset", 0, 0, None)
     expand = _expand(req)
-    accept = _experiment_filter(req)
-    docs = [s.doc for s in emu.store.list(ctx.project, environment) if accept(s.doc)]
-    items = [lifecycle.render_experiment(ctx, d, expand) for d in docs[offset : offset + limit]]
+    query = _experiment_query(req, ctx.project, environment)
+    total, page = emu.store.select(query, limit=limit, offset=offset)
     body = {
-        "items": items,
-        "total_count": len(docs),
-        "_links": _page_links(req, len(docs), limit, offset),
+        "items": [lifecycle.render_experiment(ctx, s.doc, expand) for s in page],
+        "total_count": total,
+        "_links": _page_links(req, total, limit, offset),
     }
     return Response(200, body)
 
@@ -216,8 +260,13 @@ def list_experiments_any_env(emu: Emulator, req: Request) -> Response:
 def create_experiment(emu: Emulator, req: Request) -> Response:
     ctx = _ctx(emu, req)
     doc = lifecycle.create_document(ctx, req.body)
-    emu.store.insert(ctx.project, ctx.environment, doc["key"], doc)
-    return Response(201, lifecycle.render_experiment(ctx, doc, lifecycle.WRITE_EXPANDS))
+    try:
+        emu.store.insert(ctx.project, ctx.environment, doc["key"], doc)
+    except ApiError as exc:
+        if exc.status == 409 and "duplicate-key-400" in emu.profile:
+            raise invalid(exc.message) from None
+        raise
+    return Response(201, lifecycle.render_experiment(ctx, doc, _write_expands(emu)))
 
 
 def _load(emu: Emulator, ctx: lifecycle.Context, key: str) -> tuple[JSON, int]:
@@ -244,7 +293,7 @@ def patch_experiment(emu: Emulator, req: Request) -> Response:
     new = lifecycle.apply_instructions(ctx, doc, req.body)
     if new != doc:
         emu.store.compare_and_swap(ctx.project, ctx.environment, key, version, new)
-    return Response(200, lifecycle.render_experiment(ctx, new, lifecycle.WRITE_EXPANDS))
+    return Response(200, lifecycle.render_experiment(ctx, new, _write_expands(emu)))
 
 
 def create_iteration(emu: Emulator, req: Request) -> Response:
@@ -254,7 +303,8 @@ def create_iteration(emu: Emulator, req: Request) -> Response:
     new = lifecycle.new_draft_iteration(ctx, doc, req.body)
     emu.store.compare_and_swap(ctx.project, ctx.environment, key, version, new)
     iteration = new["current"] if doc["current"]["status"] == "not_started" else new["draft"]
-    return Response(200, lifecycle.render_iteration(ctx, new, iteration, True))
+    with_treatments = "write-without-expansions" not in emu.profile
+    return Response(200, lifecycle.render_iteration(ctx, new, iteration, with_treatments))
 
 
 def get_flags(emu: Emulator, req: Request) -> Response:
@@ -322,11 +372,8 @@ def _holdout_parts(
     }
     if "description" in holdout:
         base["description"] = holdout["description"]
-    related = [
-        s.doc
-        for s in emu.store.list(ctx.project, ctx.environment)
-        if s.doc.get("holdoutId") == holdout["_id"] and "archivedDate" not in s.doc
-    ]
+    query = Query(ctx.project, ctx.environment, holdout_id=str(holdout["_id"]))
+    related = [s.doc for s in emu.store.select(query)[1]]
     return holdout, base, related
 
 
@@ -348,7 +395,7 @@ def _holdout_rep(emu: Emulator, ctx: lifecycle.Context, key: str) -> JSON:
 
 def list_holdouts(emu: Emulator, req: Request) -> Response:
     ctx = _ctx(emu, req)
-    limit = _int_param(req, "limit", 20, 1, MAX_LIMIT)
+    limit = _int_param(req, "limit", 20, 1, _max_limit(emu))
     offset = _int_param(req, "offset", 0, 0, None)
     items = []
     for key, holdout in emu.catalog.holdouts(ctx.project, ctx.environment).items():
@@ -398,76 +445,34 @@ def get_holdout_by_id(emu: Emulator, req: Request) -> Response:
     return Response(200, _holdout_rep(emu, ctx, key))
 
 
-_P = r"/api/v2/projects/(?P<projectKey>[^/]+)"
-_E = _P + r"/environments/(?P<environmentKey>[^/]+)"
-_TP = "/api/v2/projects/{projectKey}"
-_TE = _TP + "/environments/{environmentKey}"
+_P = "/api/v2/projects/{projectKey}"
+_E = _P + "/environments/{environmentKey}"
 
 
 def _route(
-    pattern: str,
     template: str,
     methods: dict[str, Handler],
     beta: bool = False,
     not_emulated: tuple[str, ...] = (),
 ) -> Route:
+    """A route from its OpenAPI path template: ``{name}`` matches one path segment."""
+    pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
     return Route(re.compile(f"^{pattern}$"), template, methods, beta, not_emulated)
 
 
 ROUTES: tuple[Route, ...] = (
-    _route(
-        r"/api/v2/flags/(?P<projectKey>[^/]+)", "/api/v2/flags/{projectKey}", {"GET": get_flags}
-    ),
-    _route(
-        r"/api/v2/flags/(?P<projectKey>[^/]+)/(?P<featureFlagKey>[^/]+)",
-        "/api/v2/flags/{projectKey}/{featureFlagKey}",
-        {"GET": get_flag},
-    ),
-    _route(
-        r"/api/v2/metrics/(?P<projectKey>[^/]+)/(?P<metricKey>[^/]+)",
-        "/api/v2/metrics/{projectKey}/{metricKey}",
-        {"GET": get_metric},
-    ),
-    _route(
-        _E + r"/experiments",
-        _TE + "/experiments",
-        {"GET": list_experiments, "POST": create_experiment},
-    ),
-    _route(
-        _E + r"/experiments/(?P<experimentKey>[^/]+)",
-        _TE + "/experiments/{experimentKey}",
-        {"GET": get_experiment, "PATCH": patch_experiment},
-    ),
-    _route(
-        _E + r"/experiments/(?P<experimentKey>[^/]+)/iterations",
-        _TE + "/experiments/{experimentKey}/iterations",
-        {"POST": create_iteration},
-    ),
-    _route(_E + r"/holdouts", _TE + "/holdouts", {"GET": list_holdouts}, not_emulated=("POST",)),
-    _route(
-        _E + r"/holdouts/id/(?P<holdoutId>[^/]+)",
-        _TE + "/holdouts/id/{holdoutId}",
-        {"GET": get_holdout_by_id},
-    ),
-    _route(
-        _E + r"/holdouts/(?P<holdoutKey>[^/]+)",
-        _TE + "/holdouts/{holdoutKey}",
-        {"GET": get_holdout},
-        not_emulated=("PATCH",),
-    ),
-    _route(
-        _P + r"/experimentation-settings",
-        _TP + "/experimentation-settings",
-        {"GET": get_settings},
-        not_emulated=("PUT",),
-    ),
-    _route(_P + r"/experiments", _TP + "/experiments", {"GET": list_experiments_any_env}),
-    _route(
-        _P + r"/metric-groups/(?P<metricGroupKey>[^/]+)",
-        _TP + "/metric-groups/{metricGroupKey}",
-        {"GET": get_metric_group},
-        beta=True,
-    ),
+    _route("/api/v2/flags/{projectKey}", {"GET": get_flags}),
+    _route("/api/v2/flags/{projectKey}/{featureFlagKey}", {"GET": get_flag}),
+    _route("/api/v2/metrics/{projectKey}/{metricKey}", {"GET": get_metric}),
+    _route(_E + "/experiments", {"GET": list_experiments, "POST": create_experiment}),
+    _route(_E + "/experiments/{experimentKey}", {"GET": get_experiment, "PATCH": patch_experiment}),
+    _route(_E + "/experiments/{experimentKey}/iterations", {"POST": create_iteration}),
+    _route(_E + "/holdouts", {"GET": list_holdouts}, not_emulated=("POST",)),
+    _route(_E + "/holdouts/id/{holdoutId}", {"GET": get_holdout_by_id}),
+    _route(_E + "/holdouts/{holdoutKey}", {"GET": get_holdout}, not_emulated=("PATCH",)),
+    _route(_P + "/experimentation-settings", {"GET": get_settings}, not_emulated=("PUT",)),
+    _route(_P + "/experiments", {"GET": list_experiments_any_env}),
+    _route(_P + "/metric-groups/{metricGroupKey}", {"GET": get_metric_group}, beta=True),
 )
 
 
@@ -488,9 +493,16 @@ class Emulator:
     """A local LaunchDarkly experiments API (REST v2) on a loopback port.
 
     ``Emulator(port=0, data_path=None, tokens=("dev-token",), read_only_tokens=(),
-    fixtures_path=None, host="127.0.0.1")``; ``start()`` returns ``self`` and serves in a
-    background thread; also a context manager. ``validate_responses=True`` checks every API
-    answer against the spec's response schema and turns a mismatch into a 500 (for tests).
+    fixtures_path=None, host="127.0.0.1", *, validate_responses=False,
+    request_log_size=10_000, profile="lenient")``; ``start()`` returns ``self`` and serves in a
+    background thread;
+    also a context manager. ``validate_responses=True`` checks every API answer against the
+    spec's response schema and turns a mismatch into a 500 (for tests). The request log is a
+    ring buffer of ``request_log_size`` entries (0 keeps none; None has no bound).
+
+    ``profile`` is ``"lenient"`` (the default), ``"strict"`` or a :class:`~.profiles.Profile`:
+    how the points the spec leaves open are read (see :mod:`.profiles`). It can be changed on a
+    running emulator by assigning ``emu.profile`` (a name or a Profile).
     """
 
     def __init__(
@@ -503,6 +515,8 @@ class Emulator:
         host: str = "127.0.0.1",
         *,
         validate_responses: bool = False,
+        request_log_size: int | None = DEFAULT_REQUEST_LOG_SIZE,
+        profile: str | Profile = "lenient",
     ) -> None:
         self.host = host
         self.port = port
@@ -514,13 +528,26 @@ class Emulator:
         self.catalog = Catalog.load(fixtures_path)
         self.validate_responses = validate_responses
         self.faults = Faults()
+        self.profile = profile
         self._store: Store | None = None
         self._store_lock = threading.Lock()
-        self._log: list[JSON] = []
+        if request_log_size is not None and request_log_size < 0:
+            raise ValueError("request_log_size must be >= 0 (or None for no bound)")
+        self._log: deque[JSON] = deque(maxlen=request_log_size)
         self._log_lock = threading.Lock()
-        self._server: _Server | None = None
+        self._evicted = 0
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.verbose = False
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    @profile.setter
+    def profile(self, value: str | Profile) -> None:
+        self._profile = resolve_profile(value)
+        self.faults.html_gateway_errors = "gateway-errors-html" in self._profile
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -535,8 +562,7 @@ class Emulator:
         if self._server is not None:
             return self
         _ = self.store
-        server = _Server((self.host, self.port), _Handler)
-        server.emulator = self
+        server = HttpServer((self.host, self.port), self._serve)
         self._server = server
         self.port = int(server.server_address[1])
         self._thread = threading.Thread(
@@ -584,16 +610,32 @@ class Emulator:
 
     # -- inspection helpers for tests --------------------------------------------------------
 
+    @property
+    def request_log_size(self) -> int | None:
+        """How many entries the request log keeps (the oldest go first); None: no bound."""
+        return self._log.maxlen
+
     def requests(self) -> list[JSON]:
+        """The request log, oldest first: at most the last :attr:`request_log_size` entries."""
         with self._log_lock:
-            return copy.deepcopy(self._log)
+            return copy.deepcopy(list(self._log))
+
+    def evicted_requests(self) -> int:
+        """How many entries left the bounded log since it was last cleared."""
+        with self._log_lock:
+            return self._evicted
 
     def clear_requests(self) -> None:
         with self._log_lock:
             self._log.clear()
+            self._evicted = 0
 
     def _record(self, entry: JSON) -> None:
+        if self._log.maxlen == 0:
+            return
         with self._log_lock:
+            if len(self._log) == self._log.maxlen:
+                self._evicted += 1
             self._log.append(entry)
 
     def _render_ctx(self, project: str, environment: str) -> lifecycle.Context:
@@ -620,14 +662,65 @@ class Emulator:
 
     # -- request processing ------------------------------------------------------------------
 
+    def _serve(self, http: HttpRequest) -> HttpAnswer:
+        """The transport's entry point: admin paths, fault plan, dispatch, request log."""
+        path = urlsplit(http.target).path
+        if http.problem is not None:
+            refusal = _problem(*http.problem)
+            if path.startswith(API_PREFIX):
+                self._log_request(http, refusal.status)
+            if self.verbose:
+                self._verbose(http, refusal.status)
+            return refusal.encode()
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            return _admin(self, http.method, path, http.body).encode()
+
+        plan = self.faults.plan(http.method, path)
+        if plan.delay_before:
+            time.sleep(plan.delay_before)
+        response: Response | None
+        if plan.drop_before:
+            response = None
+        elif plan.fail_html and plan.fail_status is not None:
+            page = gateway_page(plan.fail_status)
+            response = Response(
+                plan.fail_status, None, dict(plan.fail_headers), raw=page, content_type=HTML
+            )
+        elif plan.fail_status is not None:
+            response = Response(plan.fail_status, plan.fail_body, dict(plan.fail_headers))
+        else:
+            response = self.dispatch(http.method, http.target, dict(http.headers), http.body)
+            response.headers.update(plan.extra_headers)
+        if plan.delay_after:
+            time.sleep(plan.delay_after)
+        dropped = plan.drop_before or plan.drop_after or response is None
+        logged_status = None if dropped or response is None else response.status
+        self._log_request(http, logged_status)
+        if self.verbose:
+            self._verbose(http, logged_status)
+        if dropped or response is None:
+            return HttpAnswer(drop=True)
+        return response.encode()
+
+    def _log_request(self, http: HttpRequest, status: int | None) -> None:
+        self._record(_log_entry(http.method, http.target, http.headers, http.body, status))
+
+    def _verbose(self, http: HttpRequest, status: int | None) -> None:
+        shown = "dropped" if status is None else str(status)
+        line = f"{http.method or '-'} {shorten(http.target or '-', 200)} -> {shown}"
+        print(f"ld-emulator: {line}", file=sys.stderr, flush=True)
+
     def dispatch(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Response:
-        """Answer one API request (no faults, no logging). Never raises."""
+        """Answer one API request (no faults, no logging). Never raises.
+
+        ``headers`` are matched case-insensitively.
+        """
         parts = urlsplit(target)
         req = Request(
             method=method.upper(),
             path=parts.path,
             query={k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
-            headers=headers,
+            headers={k.lower(): v for k, v in headers.items()},
             raw_body=raw,
         )
         try:
@@ -638,7 +731,10 @@ class Emulator:
             traceback.print_exc()
             response = Response(
                 500,
-                {"code": "internal_server_error", "message": f"emulator error: {exc!r}"},
+                {
+                    "code": "internal_server_error",
+                    "message": shorten(f"emulator error: {exc!r}", MAX_MESSAGE),
+                },
             )
         if self.validate_responses:
             response = self._checked(req, response)
@@ -667,6 +763,11 @@ class Emulator:
         )
 
     def _dispatch(self, req: Request) -> Response:
+        if req.method not in SERVED_METHODS:
+            found = match_route(req.path)
+            if found is None:
+                raise not_found(f"Unknown resource path {shorten(req.path, 200)}")
+            raise _method_not_allowed(found[0], req.method, req.path)
         token = req.headers.get("authorization")
         if not token:
             raise ApiError(401, "unauthorized", "No access token in the Authorization header")
@@ -685,7 +786,7 @@ class Emulator:
                 )
             if version not in API_VERSIONS:
                 raise invalid(
-                    f"Invalid LD-API-Version header '{version}' (supported: "
+                    f"Invalid LD-API-Version header '{shorten(version, 40)}' (supported: "
                     f"{', '.join(API_VERSIONS)})"
                 )
             req.api_version = version
@@ -696,21 +797,12 @@ class Emulator:
             req.method = method
         found = match_route(req.path)
         if found is None:
-            raise not_found(f"Unknown resource path {req.path}")
+            raise not_found(f"Unknown resource path {shorten(req.path, 200)}")
         route, req.params = found
         handler = route.methods.get(method)
         if handler is None:
-            allowed = sorted(route.methods)
-            extra = (
-                " (declared by the API but not emulated)" if method in route.not_emulated else ""
-            )
-            raise ApiError(
-                405,
-                "method_not_allowed",
-                f"Method {method} is not allowed on {req.path}{extra}; allowed: "
-                f"{', '.join(allowed)}",
-                {"Allow": ", ".join(allowed)},
-            )
+            raise _method_not_allowed(route, method, req.path)
+        _check_query_types(route, method, req.query)
         if method != "GET" and req.read_only:
             raise ApiError(
                 403, "forbidden", "This access token is read-only; writes need a writer token"
@@ -732,150 +824,114 @@ class Emulator:
         return response
 
 
+#: Methods the LaunchDarkly API uses. Any other (HEAD, OPTIONS, TRACE, CONNECT, made-up ones) is
+#: answered 405 with ``Allow`` before authentication: no route serves it.
+SERVED_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
+
+
+def _method_not_allowed(route: Route, method: str, path: str) -> ApiError:
+    allowed = sorted(route.methods)
+    extra = " (declared by the API but not emulated)" if method in route.not_emulated else ""
+    return ApiError(
+        405,
+        "method_not_allowed",
+        f"Method {shorten(method, 40)} is not allowed on {shorten(path, 200)}{extra}; allowed: "
+        f"{', '.join(allowed)}",
+        {"Allow": ", ".join(allowed)},
+    )
+
+
+INT64 = (-(2**63), 2**63 - 1)
+#: Booleans as LaunchDarkly reads them in a query (its docs use ``summary=0``).
+_BOOLEANS = frozenset({"true", "false", "1", "0"})
+
+
+def _check_query_types(route: Route, method: str, query: dict[str, str]) -> None:
+    """400 for a declared query parameter whose value is not of the spec's type.
+
+    Integers are ``int64`` as the spec's ``format`` says; booleans are true/false/1/0.
+    Parameters the spec does not declare are ignored, as LaunchDarkly does.
+    """
+    for name, schema in spec.query_parameters(route.template, method).items():
+        raw = query.get(name)
+        if raw is None:
+            continue
+        kind = schema.get("type")
+        if kind == "integer":
+            try:
+                value = int(raw)
+            except ValueError:
+                value = None
+            if value is None or not INT64[0] <= value <= INT64[1]:
+                raise invalid(
+                    f"query parameter '{name}' must be a 64-bit integer (got '{shorten(raw, 40)}')"
+                )
+        elif kind == "boolean" and raw.lower() not in _BOOLEANS:
+            raise invalid(
+                f"query parameter '{name}' must be true or false (got '{shorten(raw, 40)}')"
+            )
+
+
 def _parse_json(raw: bytes) -> Any:
+    """The request body as JSON; 400 naming the problem (never echoing the body)."""
     if not raw.strip():
         raise invalid("A JSON request body is required")
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        value = _TOO_DEEP
     except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid(f"Request body is not valid JSON: {exc}") from None
+        raise invalid(f"Request body is not valid JSON: {shorten(str(exc), 200)}") from None
+    if value is _TOO_DEEP or _deeper_than(value, MAX_JSON_DEPTH):
+        raise invalid(
+            f"Request body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and "
+            "objects are accepted"
+        )
+    return value
 
 
-# --------------------------------------------------------------------------------------------
-# HTTP server
-# --------------------------------------------------------------------------------------------
+_TOO_DEEP = object()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    emulator: Emulator
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, handler)
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-
-    def track(self, conn: socket.socket, alive: bool) -> None:
-        with self._conns_lock:
-            if alive:
-                self._conns.add(conn)
-            else:
-                self._conns.discard(conn)
-
-    def close_connections(self) -> None:
-        with self._conns_lock:
-            conns = list(self._conns)
-            self._conns.clear()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ld-emulator/1"
-    disable_nagle_algorithm = True
-    timeout = 120
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.emulator.verbose:
-            super().log_message(format, *args)
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline(65537)
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send(self, response: Response, extra: dict[str, str] | None = None) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-        self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in {**response.headers, **(extra or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _serve(self) -> None:
-        emu = self.server.emulator
-        try:
-            raw = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        path = urlsplit(self.path).path
-        if path.startswith("/_emulator/") or path == "/_emulator":
-            self._send(_admin(emu, self.command, self.path, raw))
-            return
-
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        plan = emu.faults.plan(self.command, path)
-        if plan.delay_before:
-            time.sleep(plan.delay_before)
-        status: int | None
-        if plan.drop_before:
-            response = None
-        elif plan.fail_status is not None:
-            response = Response(plan.fail_status, plan.fail_body, dict(plan.fail_headers))
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays/objects nest more than ``limit`` levels (iterative: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
         else:
-            response = emu.dispatch(self.command, self.path, headers, raw)
-            response.headers.update(plan.extra_headers)
-        if plan.delay_after:
-            time.sleep(plan.delay_after)
-        dropped = plan.drop_before or plan.drop_after
-        status = None if dropped or response is None else response.status
-        emu._record(_log_entry(self.command, self.path, self.headers.items(), raw, status))
-        if dropped or response is None:
-            self._drop()
-            return
-        self._send(response)
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+_PROBLEM_CODES = {
+    400: "invalid_request",
+    413: "request_too_large",
+    431: "request_header_fields_too_large",
+    501: "not_implemented",
+}
+
+
+def _problem(status: int, message: str) -> Response:
+    """The JSON answer to a request the transport could not read."""
+    text = message if status == 413 else f"Malformed HTTP request: {shorten(message, 200)}"
+    code = _PROBLEM_CODES.get(status, "invalid_request")
+    return Response(status, {"code": code, "message": text})
+
+
+# --------------------------------------------------------------------------------------------
+# Request log
+# --------------------------------------------------------------------------------------------
+
+
+#: Bodies larger than this are logged as ``None`` (the log keeps what a test asserts on).
+MAX_LOGGED_BODY = 64 * 1024
 
 
 def _log_entry(
@@ -889,11 +945,13 @@ def _log_entry(
         if lower == "authorization":
             logged["Authorization"] = REDACTED
         elif lower in wanted:
-            logged[wanted[lower]] = value
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        body = None
+            logged[wanted[lower]] = shorten(value, 200)
+    body: Any = None
+    if raw.strip() and len(raw) <= MAX_LOGGED_BODY:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            body = None
     return {
         "method": method.upper(),
         "path": parts.path,
@@ -904,38 +962,79 @@ def _log_entry(
     }
 
 
-def _admin(emu: Emulator, method: str, target: str, raw: bytes) -> Response:
-    path = urlsplit(target).path.rstrip("/")
-    method = method.upper()
+# --------------------------------------------------------------------------------------------
+# Admin endpoints (no token, no faults, not logged)
+# --------------------------------------------------------------------------------------------
+
+AdminHandler = Callable[["Emulator", bytes], Response]
+
+
+def _admin_health(emu: Emulator, raw: bytes) -> Response:
+    return Response(200, {"status": "ok", "url": emu.url, **emu.profile.describe()})
+
+
+def _admin_requests(emu: Emulator, raw: bytes) -> Response:
+    return Response(200, {"items": emu.requests(), "evicted": emu.evicted_requests()})
+
+
+def _admin_clear_requests(emu: Emulator, raw: bytes) -> Response:
+    emu.clear_requests()
+    return Response(200, {"cleared": True})
+
+
+def _admin_faults(emu: Emulator, raw: bytes) -> Response:
+    return Response(200, {"items": emu.faults.active()})
+
+
+def _admin_add_fault(emu: Emulator, raw: bytes) -> Response:
+    data = _parse_json(raw)
+    if not isinstance(data, dict):
+        raise invalid("expected a JSON object with a 'kind'")
     try:
-        if path == "/_emulator/health" and method == "GET":
-            return Response(200, {"status": "ok", "url": emu.url})
-        if path == "/_emulator/requests":
-            if method == "GET":
-                return Response(200, {"items": emu.requests()})
-            if method == "DELETE":
-                emu.clear_requests()
-                return Response(200, {"cleared": True})
-        if path == "/_emulator/faults":
-            if method == "GET":
-                return Response(200, {"items": emu.faults.active()})
-            if method == "POST":
-                data = _parse_json(raw)
-                if not isinstance(data, dict):
-                    raise invalid("expected a JSON object with a 'kind'")
-                fault = emu.faults.add(data)
-                return Response(201, {"fault": fault.describe()})
-            if method == "DELETE":
-                emu.faults.clear()
-                return Response(200, {"cleared": True})
-        if path == "/_emulator/reset" and method == "POST":
-            emu.reset()
-            return Response(200, {"reset": True})
-    except ApiError as exc:
-        return Response(exc.status, exc.body())
+        fault = emu.faults.add(data)
     except (ValueError, re.error) as exc:
-        return Response(400, {"code": "invalid_request", "message": str(exc)})
-    known = {"/_emulator/health", "/_emulator/requests", "/_emulator/faults", "/_emulator/reset"}
-    if path in known:
-        return Response(405, {"code": "method_not_allowed", "message": f"{method} not allowed"})
-    return Response(404, {"code": "not_found", "message": f"Unknown admin path {path}"})
+        raise invalid(shorten(str(exc), MAX_MESSAGE)) from None
+    return Response(201, {"fault": fault.describe()})
+
+
+def _admin_clear_faults(emu: Emulator, raw: bytes) -> Response:
+    emu.faults.clear()
+    return Response(200, {"cleared": True})
+
+
+def _admin_reset(emu: Emulator, raw: bytes) -> Response:
+    emu.reset()
+    return Response(200, {"reset": True})
+
+
+ADMIN_ROUTES: dict[str, dict[str, AdminHandler]] = {
+    ADMIN_PREFIX + "/health": {"GET": _admin_health},
+    ADMIN_PREFIX + "/requests": {"GET": _admin_requests, "DELETE": _admin_clear_requests},
+    ADMIN_PREFIX + "/faults": {
+        "GET": _admin_faults,
+        "POST": _admin_add_fault,
+        "DELETE": _admin_clear_faults,
+    },
+    ADMIN_PREFIX + "/reset": {"POST": _admin_reset},
+}
+
+
+def _admin(emu: Emulator, method: str, path: str, raw: bytes) -> Response:
+    path = path.rstrip("/")
+    methods = ADMIN_ROUTES.get(path)
+    try:
+        if methods is None:
+            raise not_found(f"Unknown admin path {shorten(path, 200)}")
+        handler = methods.get(method.upper())
+        if handler is None:
+            allowed = sorted(methods)
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                f"Method {shorten(method, 40)} is not allowed on {path}; allowed: "
+                f"{', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
+        return handler(emu, raw)
+    except ApiError as exc:
+        return Response(exc.status, exc.body(), dict(exc.headers))

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .app import Emulator
+from .app import DEFAULT_REQUEST_LOG_SIZE, Emulator
+from .profiles import PROFILES, STRICT_POINTS
 
 __all__ = ["main", "parse_rate_limit"]
 
@@ -29,6 +30,16 @@ def parse_rate_limit(text: str) -> tuple[int, float]:
             f"invalid rate limit {text!r}: use REQUESTS/SECONDS, for example 100/10s"
         )
     return int(match.group(1)), float(match.group(2))
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,12 +87,37 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N/Ws",
         help="answer 429 beyond N API requests per W-second window, e.g. 100/10s",
     )
+    parser.add_argument(
+        "--request-log-size",
+        type=_non_negative,
+        default=DEFAULT_REQUEST_LOG_SIZE,
+        metavar="N",
+        help="keep the last N API requests in the request log, 0 for none "
+        f"(default {DEFAULT_REQUEST_LOG_SIZE})",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="lenient",
+        help="how to read the points LaunchDarkly's spec leaves open: lenient (default, the "
+        "emulator's historical answers) or strict (the reading least convenient for a client; "
+        "see --list-strict-points)",
+    )
+    parser.add_argument(
+        "--list-strict-points",
+        action="store_true",
+        help="print what the strict profile changes, one point a line, and exit",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.list_strict_points:
+        for name, summary in STRICT_POINTS.items():
+            print(f"{name}: {summary}")
+        return 0
     tokens = args.tokens or ["dev-token"]
     try:
         emulator = Emulator(
@@ -91,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_only_tokens=args.read_only_tokens,
             fixtures_path=args.fixtures,
             host=args.host,
+            request_log_size=args.request_log_size,
+            profile=args.profile,
         )
         emulator.verbose = args.verbose
         if args.rate_limit is not None:
@@ -112,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     storage = "in memory (nothing is kept)" if args.in_memory else f"in SQLite file {args.data}"
     print(f"LaunchDarkly experiments emulator listening on {emulator.url}")
     print(f"Experiments are stored {storage}.")
+    print(f"Profile: {args.profile} (see docs/emulator.md, or --list-strict-points).")
     print("Point clients at it with:")
     print(f"  export LAUNCHDARKLY_API_HOST={emulator.url}")
     print(f"  export LAUNCHDARKLY_ACCESS_TOKEN={tokens[0]}")

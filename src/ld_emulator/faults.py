@@ -6,8 +6,10 @@ Faults apply to API paths only, never to ``/_emulator/`` admin paths.
 
 Kinds:
 
-* ``fail_next(n, status)``: the next ``n`` matching requests are answered with ``status`` and a
-  LaunchDarkly-style error body, without being processed. 429 also carries ``Retry-After: 1``.
+* ``fail_next(n, status, html=None)``: the next ``n`` matching requests are answered with
+  ``status`` and a LaunchDarkly-style error body, without being processed. 429 also carries
+  ``Retry-After: 1``. A 502/503/504 can instead carry the HTML page a load balancer sends
+  (``html=True``, or by default under the ``strict`` profile).
 * ``delay(seconds, count=None, after_processing=False)``: sleep before processing (or after
   processing, before answering). ``count=None`` means every matching request until cleared.
 * ``drop_next(n, after_processing=False)``: close the connection without any answer. With
@@ -27,9 +29,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Fault", "FaultPlan", "Faults"]
+__all__ = ["GATEWAY_STATUSES", "Fault", "FaultPlan", "Faults", "gateway_page"]
 
 _KINDS = ("fail_next", "delay", "drop_next", "rate_limit")
+#: Statuses a load balancer or gateway in front of the API answers itself.
+GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 _ERROR_CODES = {
     400: "invalid_request",
@@ -60,6 +64,7 @@ class Fault:
     limit: int = 0
     window_seconds: float = 10.0
     header: str = "X-Ratelimit-Reset"
+    html: bool | None = None
     window_start: float = 0.0
     window_count: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
@@ -83,6 +88,8 @@ class Fault:
             data["remaining"] = self.remaining
         if self.kind == "fail_next":
             data["status"] = self.status
+            if self.html is not None:
+                data["html"] = self.html
         if self.kind == "delay":
             data["seconds"] = self.seconds
         if self.kind in ("delay", "drop_next"):
@@ -103,7 +110,18 @@ class FaultPlan:
     fail_status: int | None = None
     fail_body: dict[str, str] | None = None
     fail_headers: dict[str, str] = field(default_factory=dict)
+    fail_html: bool = False
     extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+def gateway_page(status: int) -> bytes:
+    """The HTML body a load balancer sends with a 502/503/504: no JSON at all."""
+    phrase = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+    title = f"{status} {phrase.get(status, 'Error')}"
+    return (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
+    ).encode("ascii")
 
 
 def error_code_for(status: int) -> str:
@@ -116,6 +134,9 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
+        #: Whether injected 502/503/504 answers are an HTML page (the emulator's ``strict``
+        #: profile sets this) unless a rule says otherwise with ``html=``.
+        self.html_gateway_errors = False
 
     def _add(self, fault: Fault) -> Fault:
         with self._lock:
@@ -123,11 +144,20 @@ class Faults:
         return fault
 
     def fail_next(
-        self, n: int = 1, status: int = 503, method: str | None = None, path: str | None = None
+        self,
+        n: int = 1,
+        status: int = 503,
+        method: str | None = None,
+        path: str | None = None,
+        html: bool | None = None,
     ) -> Fault:
+        """``html``: answer 502/503/504 with an HTML page instead of JSON (None: as the
+        emulator's profile says; ``strict`` sends HTML)."""
         if n < 1 or not 400 <= status <= 599:
             raise ValueError("fail_next needs n >= 1 and a 4xx/5xx status")
-        return self._add(Fault("fail_next", method, path, remaining=n, status=status))
+        if html is not None and not isinstance(html, bool):
+            raise ValueError("html must be true, false or null")
+        return self._add(Fault("fail_next", method, path, remaining=n, status=status, html=html))
 
     def delay(
         self,
@@ -238,6 +268,8 @@ class Faults:
                         "code": error_code_for(rule.status),
                         "message": f"Injected fault: HTTP {rule.status} (emulator fail_next)",
                     }
+                    html = self.html_gateway_errors if rule.html is None else rule.html
+                    plan.fail_html = html and rule.status in GATEWAY_STATUSES
                     if rule.status == 429:
                         plan.fail_headers["Retry-After"] = "1"
                 break

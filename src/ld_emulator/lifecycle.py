@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import spec
+from .profiles import LENIENT, Profile
 from .store import ApiError, Catalog, invalid
 
 __all__ = [
@@ -161,6 +162,7 @@ class Context:
     environment: str
     member_id: str
     clock: Callable[[], int] = field(default=now_ms)
+    profile: Profile = LENIENT
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,6 +218,14 @@ def _check_iteration(ctx: Context, it: JSON, exp_type: str, prefix: str) -> None
                 )
         if flag_input["flagConfigVersion"] < 1:
             raise invalid(f"field '{where}.flagConfigVersion' must be a positive integer")
+        if "flag-config-version-checked" in ctx.profile:
+            live = catalog.flag_env_config(project, flag_key, env)["version"]
+            if flag_input["flagConfigVersion"] != live:
+                raise invalid(
+                    f"field '{where}.flagConfigVersion': {flag_input['flagConfigVersion']} is not "
+                    f"the current version of flag '{flag_key}' in environment '{env}' ({live}); "
+                    f"read the flag with ?env={env} and use environments.{env}.version"
+                )
         not_in = flag_input.get("notInExperimentVariationId")
         if not_in is not None and not_in not in variations_by_flag[flag_key]:
             raise invalid(
@@ -459,6 +469,8 @@ def _start(ctx: Context, doc: JSON, it: JSON, justification: str | None) -> None
     it["status"] = "running"
     it["startedAt"] = ctx.clock()
     it["version"] += 1
+    if "treatment-ids-renewed-on-start" in ctx.profile:
+        it["treatments"] = _with_treatment_ids(it["treatments"])
     if justification:
         it["changeJustification"] = justification
 
@@ -618,6 +630,13 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
         if current["status"] == "not_started":
             _start(ctx, doc, current, justification)
         elif current["status"] == "stopped":
+            if doc["draft"] is None and "restart-needs-new-iteration" in ctx.profile:
+                raise invalid(
+                    "You must create a new iteration before calling this instruction: the "
+                    "current iteration is stopped. Create one with updateExperimentFields on an "
+                    "iteration field (for example hypothesis), in the same PATCH before "
+                    "startIteration, or with POST .../iterations"
+                )
             nxt = doc["draft"] if doc["draft"] is not None else _clone(ctx, current)
             _start(ctx, doc, nxt, justification)
             doc["draft"] = None
@@ -675,6 +694,11 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
     elif kind == "archiveExperiment":
         if "archivedDate" not in doc:
             if doc["current"]["status"] == "running":
+                if "archive-running-refused" in ctx.profile:
+                    raise invalid(
+                        "cannot archive a running experiment: stop the current iteration first "
+                        "(stopIteration, for example earlier in the same PATCH)"
+                    )
                 _stop(ctx, doc["current"])
             doc["archivedDate"] = ctx.clock()
     elif kind == "restoreExperiment":

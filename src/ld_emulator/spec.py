@@ -28,10 +28,13 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .store import shorten
+
 __all__ = [
     "SPEC_URI",
     "SpecError",
     "load_spec",
+    "query_parameters",
     "response_schema_name",
     "validate",
     "validation_problem",
@@ -124,7 +127,15 @@ def _describe(error: Any) -> SpecError:
         return SpecError(field, f"field '{field}' is required")
     field = _path_text(where)
     label = f"field '{field}'" if field else "request body"
-    return SpecError(field, f"{label}: {error.message}")
+    message = str(error.message)
+    quoted = repr(error.instance)
+    if len(quoted) > _QUOTE_LIMIT and quoted in message:
+        # jsonschema quotes the offending value whole; a client may have sent megabytes
+        message = message.replace(quoted, shorten(quoted, _QUOTE_LIMIT))
+    return SpecError(field, f"{label}: {shorten(message, 4 * _QUOTE_LIMIT)}")
+
+
+_QUOTE_LIMIT = 80
 
 
 def validation_problem(
@@ -164,3 +175,14 @@ def response_schema_name(path_template: str, method: str, status: int) -> str | 
     if not isinstance(ref, str):
         return None
     return ref.rsplit("/", 1)[-1]
+
+
+@cache
+def query_parameters(path_template: str, method: str) -> dict[str, dict[str, Any]]:
+    """The query parameters the spec declares for an operation: name -> schema."""
+    operation = load_spec()["paths"].get(path_template, {}).get(method.lower(), {})
+    return {
+        str(p["name"]): dict(p.get("schema", {}))
+        for p in operation.get("parameters", [])
+        if p.get("in") == "query"
+    }

@@ -15,21 +15,48 @@ user-supplied file of the same shape, and renders those objects in the spec's re
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ApiError", "Catalog", "Store", "StoredExperiment"]
+__all__ = [
+    "MAX_MESSAGE",
+    "ApiError",
+    "Catalog",
+    "Query",
+    "Store",
+    "StoredExperiment",
+    "facets",
+    "shorten",
+]
 
 JSON = dict[str, Any]
 
 
+#: Longest error message the emulator sends: a message may quote what the client sent, and
+#: never grows with the size of the request.
+MAX_MESSAGE = 1024
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut after ``limit`` characters, saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 class ApiError(Exception):
-    """An error answer: HTTP status plus LaunchDarkly's ``{"code", "message"}`` body."""
+    """An error answer: HTTP status plus LaunchDarkly's ``{"code", "message"}`` body.
+
+    The message is capped at :data:`MAX_MESSAGE` characters.
+    """
 
     def __init__(
         self, status: int, code: str, message: str, headers: dict[str, str] | None = None
@@ -41,7 +68,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> JSON:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": shorten(self.message, MAX_MESSAGE)}
 
 
 def invalid(message: str) -> ApiError:
@@ -77,6 +104,92 @@ CREATE TABLE IF NOT EXISTS experiments (
 );
 """
 
+#: Columns derived from the document on every write, so that a listing can filter, count and
+#: page in SQL instead of loading every document: ``archived`` 0/1, ``holdout_id``, and the
+#: statuses, flag keys and metric keys of **all** iterations (current, draft and previous), each
+#: stored as ``<US>a<US>b<US>`` (US = unit separator) and matched with ``instr``.
+_FACETS = (
+    ("archived", "INTEGER NOT NULL DEFAULT 0"),
+    ("holdout_id", "TEXT"),
+    ("statuses", "TEXT NOT NULL DEFAULT ''"),
+    ("flag_keys", "TEXT NOT NULL DEFAULT ''"),
+    ("metric_keys", "TEXT NOT NULL DEFAULT ''"),
+)
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS experiments_listing
+    ON experiments (project, environment, archived, seq);
+CREATE INDEX IF NOT EXISTS experiments_any_env ON experiments (project, archived, seq);
+"""
+_SEP = "\x1f"
+_FACET_NAMES = ", ".join(name for name, _ in _FACETS)
+_FACET_ASSIGN = ", ".join(f"{name} = ?" for name, _ in _FACETS)
+
+
+def _joined(values: Iterable[str]) -> str:
+    unique = sorted(set(values))
+    return _SEP + _SEP.join(unique) + _SEP if unique else ""
+
+
+def facets(doc: JSON) -> tuple[int, str | None, str, str, str]:
+    """The derived columns of one experiment document (tolerant of partial documents)."""
+    iterations = [doc.get("current"), doc.get("draft"), *doc.get("previous", [])]
+    present = [it for it in iterations if isinstance(it, dict)]
+    statuses = _joined(str(it.get("status", "")) for it in present)
+    flags = _joined(str(k) for it in present for k in it.get("flags", {}))
+    metrics = _joined(
+        str(m.get("key", ""))
+        for it in present
+        for m in it.get("metrics", [])
+        if isinstance(m, dict)
+    )
+    holdout = doc.get("holdoutId")
+    return (
+        1 if "archivedDate" in doc else 0,
+        None if holdout is None else str(holdout),
+        statuses,
+        flags,
+        metrics,
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which experiments a listing wants. Every list is an AND: each value must match."""
+
+    project: str
+    environment: str | None = None
+    lifecycle_states: frozenset[str] = frozenset({"active"})
+    statuses: tuple[str, ...] = ()
+    flag_keys: tuple[str, ...] = ()
+    metric_keys: tuple[str, ...] = ()
+    holdout_id: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses = ["project = ?"]
+        params: list[Any] = [self.project]
+        if self.environment is not None:
+            clauses.append("environment = ?")
+            params.append(self.environment)
+        archived = sorted({1 if s == "archived" else 0 for s in self.lifecycle_states})
+        clauses.append(f"archived IN ({', '.join('?' * len(archived)) or 'NULL'})")
+        params.extend(archived)
+        for column, values in (
+            ("statuses", self.statuses),
+            ("flag_keys", self.flag_keys),
+            ("metric_keys", self.metric_keys),
+        ):
+            for value in values:
+                clauses.append(f"instr({column}, ?) > 0")
+                params.append(_SEP + value + _SEP)
+        if self.holdout_id is not None:
+            clauses.append("holdout_id = ?")
+            params.append(self.holdout_id)
+        return " AND ".join(clauses), params
+
+
+#: SQLite integers are 64-bit; larger offsets mean "past the end" anyway.
+_MAX_OFFSET = 2**62
+
 
 class Store:
     """Thread-safe SQLite store of experiment documents."""
@@ -90,6 +203,29 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
+        self._conn.executescript(_INDEXES)
+
+    def _migrate(self) -> None:
+        """Add the derived columns to a file written by an older emulator, and fill them."""
+        have = {row[1] for row in self._conn.execute("PRAGMA table_info(experiments)")}
+        missing = [(name, decl) for name, decl in _FACETS if name not in have]
+        if not missing:
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for name, decl in missing:
+                self._conn.execute(f"ALTER TABLE experiments ADD COLUMN {name} {decl}")
+            rows = self._conn.execute("SELECT seq, doc FROM experiments").fetchall()
+            for seq, doc in rows:
+                self._conn.execute(
+                    f"UPDATE experiments SET {_FACET_ASSIGN} WHERE seq = ?",
+                    (*facets(json.loads(doc)), seq),
+                )
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -102,9 +238,9 @@ class Store:
         with self._lock:
             try:
                 self._conn.execute(
-                    "INSERT INTO experiments (project, environment, key, version, doc)"
-                    " VALUES (?, ?, ?, 1, ?)",
-                    (project, environment, key, json.dumps(doc)),
+                    "INSERT INTO experiments (project, environment, key, version, doc, "
+                    f"{_FACET_NAMES}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+                    (project, environment, key, json.dumps(doc), *facets(doc)),
                 )
             except sqlite3.IntegrityError:
                 raise ApiError(
@@ -128,17 +264,30 @@ class Store:
 
     def list(self, project: str, environment: str | None = None) -> list[StoredExperiment]:
         """All experiments of a project (optionally one environment), in creation order."""
-        query = "SELECT environment, key, doc, version FROM experiments WHERE project = ?"
-        params: tuple[str, ...] = (project,)
-        if environment is not None:
-            query += " AND environment = ?"
-            params = (project, environment)
+        states = frozenset({"active", "archived"})
+        return self.select(Query(project, environment, states), limit=None)[1]
+
+    def select(
+        self, query: Query, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[int, builtins.list[StoredExperiment]]:
+        """``(total, page)``: how many experiments match, and those from ``offset`` on (at most
+        ``limit``), in creation order. Only the page's documents are read and decoded."""
+        where, params = query.where()
+        offset = min(max(0, offset), _MAX_OFFSET)
         with self._lock:
-            rows = self._conn.execute(query + " ORDER BY seq", params).fetchall()
-        return [
-            StoredExperiment(project, str(env), str(key), json.loads(doc), int(version))
-            for env, key, doc, version in rows
+            (total,) = self._conn.execute(
+                f"SELECT count(*) FROM experiments WHERE {where}", params
+            ).fetchone()
+            rows = self._conn.execute(
+                f"SELECT project, environment, key, doc, version FROM experiments WHERE {where}"
+                " ORDER BY seq LIMIT ? OFFSET ?",
+                [*params, -1 if limit is None else limit, offset],
+            ).fetchall()
+        page = [
+            StoredExperiment(str(p), str(env), str(key), json.loads(doc), int(version))
+            for p, env, key, doc, version in rows
         ]
+        return int(total), page
 
     def compare_and_swap(
         self, project: str, environment: str, key: str, expected_version: int, doc: JSON
@@ -146,9 +295,9 @@ class Store:
         """Write ``doc`` only if the row is still at ``expected_version``; return the new one."""
         with self._lock:
             cursor = self._conn.execute(
-                "UPDATE experiments SET doc = ?, version = version + 1"
+                f"UPDATE experiments SET doc = ?, version = version + 1, {_FACET_ASSIGN}"
                 " WHERE project = ? AND environment = ? AND key = ? AND version = ?",
-                (json.dumps(doc), project, environment, key, expected_version),
+                (json.dumps(doc), *facets(doc), project, environment, key, expected_version),
             )
             changed = cursor.rowcount
         if changed != 1:

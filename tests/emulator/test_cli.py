@@ -92,6 +92,34 @@ def test_cli_in_memory_with_rate_limit_and_sigterm(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_cli_strict_profile_bounded_log_and_verbose(tmp_path: Path) -> None:
+    proc, lines = _spawn(
+        *("--port", "0", "--in-memory", "--profile", "strict"),
+        *("--request-log-size", "2", "--verbose"),
+        cwd=tmp_path,
+    )
+    try:
+        assert "Profile: strict (see docs/emulator.md, or --list-strict-points)." in lines
+        base = re.search(r"http://[\d.]+:\d+", lines[0])
+        assert base is not None
+        health = httpx.get(base.group(0) + "/_emulator/health").json()
+        assert health["profile"] == "strict"
+        headers = {"Authorization": "dev-token"}
+        for offset in range(3):
+            params = {"offset": str(offset)}
+            httpx.get(base.group(0) + EXPERIMENTS, headers=headers, params=params)
+        logged = httpx.get(base.group(0) + "/_emulator/requests").json()
+        assert [e["query"]["offset"] for e in logged["items"]] == ["1", "2"]
+        assert logged["evicted"] == 1
+        too_many = httpx.get(base.group(0) + EXPERIMENTS, headers=headers, params={"limit": "21"})
+        assert too_many.status_code == 400
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    assert f"GET {EXPERIMENTS}?offset=2 -> 200" in err
+
+
 def test_parse_rate_limit() -> None:
     assert parse_rate_limit("100/10s") == (100, 10.0)
     assert parse_rate_limit("5/1.5") == (5, 1.5)
