@@ -27,7 +27,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 
 from launchdarkly_experiments.provider import ExperimentProvider
-from ld_emulator import Emulator
+from ld_emulator import PROFILES, Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -267,9 +267,10 @@ PROGRAMS = [
 ]
 
 
+@pytest.mark.parametrize("profile", sorted(PROFILES))
 @pytest.mark.parametrize(("program", "project", "config"), PROGRAMS)
 def test_program_declarations_pass_check_and_create_on_the_emulator(
-    program: Path, project: str, config: dict[str, str]
+    program: Path, project: str, config: dict[str, str], profile: str
 ) -> None:
     """What each program registers is accepted by the provider and by the (emulated) API.
 
@@ -278,7 +279,7 @@ def test_program_declarations_pass_check_and_create_on_the_emulator(
     config only, as the dynamic provider host does.
     """
     run = run_program(program, project=project, config=config)
-    with Emulator(port=0, tokens=("dev-token",)) as emulator:
+    with Emulator(port=0, tokens=("dev-token",), profile=profile) as emulator:
         for resource in run.resources:
             inputs = dict(resource.inputs)
             provider = dill.loads(base64.b64decode(inputs.pop(PROVIDER_KEY)["value"]))

@@ -11,7 +11,7 @@ from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 
-from .conftest import TOKEN, api_calls
+from .conftest import TOKEN, api_calls, with_read_backs
 
 EXPERIMENTS = "/api/v2/projects/shop/environments/dev/experiments"
 
@@ -39,7 +39,7 @@ def test_create_makes_one_post_and_returns_every_output(
 ) -> None:
     id_, outputs, _ = created(host)
     assert id_ == "shop/dev/checkout-button"
-    assert api_calls(emulator) == [("POST", EXPERIMENTS)]
+    assert api_calls(emulator) == with_read_backs(emulator, [("POST", EXPERIMENTS)])
     stored = emulator.experiment("shop", "dev", "checkout-button")
     assert stored is not None
     assert stored["name"] == "Checkout button placement"
@@ -83,7 +83,9 @@ def test_update_patches_in_place_with_update_experiment_fields(
     new_outputs = normalize_numbers(
         host.update(id_, "exp", olds=outputs, news=news, old_inputs=inputs)
     )
-    assert api_calls(emulator) == [("PATCH", f"{EXPERIMENTS}/checkout-button")]
+    assert api_calls(emulator) == with_read_backs(
+        emulator, [("PATCH", f"{EXPERIMENTS}/checkout-button")]
+    )
     patch = emulator.requests()[0]
     assert "domain-model=launchdarkly.semanticpatch" in patch["headers"]["Content-Type"]
     (instruction,) = patch["body"]["instructions"]
@@ -112,7 +114,7 @@ def test_iteration_design_change_on_a_draft_is_in_place(
     news, failures = host.check("exp", inputs, declaration(iteration=design))
     assert failures == []
     new_outputs = host.update(id_, "exp", olds=outputs, news=news, old_inputs=inputs)
-    assert [m for m, _ in api_calls(emulator)] == ["PATCH"]
+    assert [m for m, _ in api_calls(emulator)] == with_read_backs(emulator, ["PATCH"])
     stored = emulator.experiment("shop", "dev", "checkout-button")
     assert stored is not None
     iteration = stored["currentIteration"]

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from launchdarkly_experiments.provider import ExperimentProvider
-from ld_emulator import Emulator
+from ld_emulator import PROFILES, Emulator
 from tests.support.declarations import declaration
 
 TOKEN = "api-concurrency-token"
 
 
-def test_parallel_creates_updates_and_deletes_lose_and_duplicate_nothing() -> None:
-    with Emulator(tokens=(TOKEN,)) as emulator:
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_parallel_creates_updates_and_deletes_lose_and_duplicate_nothing(profile: str) -> None:
+    with Emulator(tokens=(TOKEN,), profile=profile) as emulator:
         provider = ExperimentProvider()
         provider.configure(
             ConfigureRequest(

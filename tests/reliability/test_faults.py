@@ -16,7 +16,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from launchdarkly_experiments.errors import LaunchDarklyError
 from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from launchdarkly_experiments.provider import ExperimentProvider
-from ld_emulator import Emulator
+from ld_emulator import PROFILES, Emulator
 from tests.support.declarations import declaration
 
 TOKEN = "api-reliability-token-91c2"
@@ -24,9 +24,9 @@ COLLECTION = r"/api/v2/projects/shop/environments/dev/experiments$"
 ITEM = r"/experiments/checkout-button$"
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with Emulator(tokens=(TOKEN,)) as emu:
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    with Emulator(tokens=(TOKEN,), profile=request.param) as emu:
         yield emu
 
 

@@ -10,16 +10,16 @@ from collections.abc import Iterator
 import pytest
 
 from launchdarkly_experiments.provider import ExperimentProvider
-from ld_emulator import Emulator
+from ld_emulator import PROFILES, Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 
 TOKEN = "api-grep-me-0d5c9e7a-token"
 
 
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator(tokens=(TOKEN,)) as emu:
+@pytest.fixture(params=sorted(PROFILES))
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    with Emulator(tokens=(TOKEN,), profile=request.param) as emu:
         yield emu
 
 

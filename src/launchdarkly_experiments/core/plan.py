@@ -328,6 +328,12 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         }
         design = additions
 
+    restarting = status == IterationStatus.STOPPED and want_state == RunState.RUNNING
+    if restarting and not design:
+        # startIteration needs a new iteration first ("You must create a new iteration before
+        # calling this instruction"), and updating an iteration field of a stopped iteration
+        # is what creates one: set the hypothesis to itself, in the same PATCH as the start.
+        design = {"hypothesis": {"operation": "update", "value": new_it.get("hypothesis")}}
     if experiment_changes or design:
         instructions.append(
             {
@@ -335,8 +341,9 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
                 "value": {**_field_updates(experiment_changes, desired), **design},
             }
         )
-        # Changing a stopped iteration's design makes a new draft: decide the state on the answer.
-        if status == IterationStatus.STOPPED and design:
+        # Changing a stopped iteration's design makes a new draft; unless it is to start at once,
+        # decide the state on the answer.
+        if status == IterationStatus.STOPPED and design and not restarting:
             return instructions
 
     if want_state == RunState.RUNNING and status in (
@@ -351,6 +358,11 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
         IterationStatus.NOT_STARTED,
         IterationStatus.RUNNING,
     ):
+        if status == IterationStatus.NOT_STARTED:
+            # Start now, stop on the next step: LaunchDarkly may give the treatments new ids
+            # when an iteration starts, so the winner's id is read from the started iteration.
+            instructions.append({"kind": "startIteration"})
+            return instructions
         winner_name = desired.get("winningTreatment")
         winner_id = live.treatment_ids.get(winner_name or "")
         if not winner_id:
@@ -359,8 +371,6 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
                 f"{winner_name!r} is not a treatment of the current iteration "
                 f"({sorted(live.treatment_ids)})",
             )
-        if status == IterationStatus.NOT_STARTED:
-            instructions.append({"kind": "startIteration"})
         stop: dict[str, Any] = {"kind": "stopIteration", "winningTreatmentId": winner_id}
         if desired.get("winningReason"):
             stop["winningReason"] = desired["winningReason"]
