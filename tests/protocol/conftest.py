@@ -53,20 +53,25 @@ def with_read_backs(
     emulator: Emulator, calls: list[Any], key: str = "checkout-button"
 ) -> list[Any]:
     """The requests an operation makes under ``emulator``'s profile, given those it makes when
-    writes answer in full: where they do not, each write is read back with one GET.
+    writes answer in full. Where they do not, each PATCH is read back with one GET; a create's
+    POST is planned on from what was sent, so it is read back only when no PATCH follows.
 
     ``calls`` holds methods (``"POST"``) or (method, path) pairs.
     """
     if not reads_back(emulator):
         return list(calls)
+
+    def method(call: Any) -> str:
+        return call if isinstance(call, str) else str(call[0])
+
     out: list[Any] = []
-    for call in calls:
+    for index, call in enumerate(calls):
         out.append(call)
-        method = call if isinstance(call, str) else call[0]
-        if method in ("POST", "PATCH"):
+        following = method(calls[index + 1]) if index + 1 < len(calls) else None
+        if method(call) == "PATCH" or (method(call) == "POST" and following != "PATCH"):
             if isinstance(call, str):
                 out.append("GET")
             else:
-                path = call[1] if method == "PATCH" else f"{call[1]}/{key}"
+                path = call[1] if method(call) == "PATCH" else f"{call[1]}/{key}"
                 out.append(("GET", path))
     return out

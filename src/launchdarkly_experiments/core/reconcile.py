@@ -71,7 +71,13 @@ class Reconciler:
         with _operation("create", address):
             rep, adopted = self._create_or_take_over(spec, address, desired)
             try:
-                rep = self._converge(address, desired, rep=rep)
+                if _is_partial(rep, desired) and not rep.archived and not adopted:
+                    # Our POST's answer without expansions: plan from what we sent; the
+                    # converge loop reads the experiment back before it ends.
+                    live = state.live_after_create(rep, address.project, desired)
+                    rep = self._converge(address, desired, live=live)
+                else:
+                    rep = self._converge(address, desired, rep=rep)
             except LaunchDarklyError as exc:
                 # Pulumi records nothing for a failed create: archive what this create made or
                 # restored, so the next `pulumi up` restores it and tries again (no orphan).
@@ -102,11 +108,7 @@ class Reconciler:
         uncertain = False
         while True:
             try:
-                created = client.create_experiment(project, env, body)
-                if _is_partial(created, desired):
-                    # Never plan from a partial answer: read it back once, expanded.
-                    created = client.get_experiment(project, env, key)
-                return created, False
+                return client.create_experiment(project, env, body), False
             except OutcomeUnknown as exc:
                 # The POST may have landed: look before sending it again.
                 logger.warning("create of %s had an unknown outcome (%s); checking", key, exc)
@@ -196,6 +198,10 @@ class Reconciler:
                     rep, live, fresh = self._reread(address, desired)
                     continue
                 if not instructions:
+                    if rep is None or _is_partial(rep, desired):
+                        # Done only when a complete answer says so: read back, plan again.
+                        rep, live, fresh = self._reread(address, desired)
+                        continue
                     break
                 if len(applied) >= MAX_PATCH_STEPS:
                     raise LaunchDarklyError(
@@ -228,8 +234,7 @@ class Reconciler:
                     "Run `pulumi refresh` to record it in the stack's state."
                 )
             raise
-        if rep is None or _is_partial(rep, desired):
-            rep = client.get_experiment(*_where(address))
+        assert rep is not None  # the loop ends on a complete answer
         return rep
 
     def _reread(

@@ -356,6 +356,20 @@ def live_from_rep(rep: ExperimentRep, project_key: str, hint: dict[str, Any]) ->
     )
 
 
+def live_after_create(rep: ExperimentRep, project_key: str, sent: dict[str, Any]) -> LiveView:
+    """From the answer to our own POST when it leaves out the expansions.
+
+    The 201 says the experiment now holds what we sent, so its iteration design is ``sent``'s;
+    the answer supplies the rest (status, archived). Treatment ids stay unknown: no step planned
+    from this view needs them (a stop follows a start, and a start is read back).
+    """
+    view = live_from_rep(rep, project_key, sent)
+    declared = dict(view.declared)
+    if "iteration" in sent:
+        declared["iteration"] = sent["iteration"]
+    return LiveView(declared=declared, status=view.status, archived=view.archived)
+
+
 def live_from_outputs(outputs_: Mapping[str, Any]) -> LiveView:
     """From stored outputs (as fresh as the last write or refresh)."""
     current = outputs_.get("currentIteration") or {}
