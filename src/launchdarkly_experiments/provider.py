@@ -72,7 +72,10 @@ class ExperimentProvider(ResourceProvider):
             value = req.config.get(setting.config_key)
             if value is not None:
                 config[setting.config_key] = str(value)
-        settings = resolve_settings(config, os.environ)
+        self.use_settings(resolve_settings(config, os.environ))
+
+    def use_settings(self, settings: Settings) -> None:
+        """Settings resolved by a host (this adapter's configure, or the native plugin's)."""
         with self._lock:
             self._settings = settings
             self._client = None
