@@ -7,6 +7,7 @@ the CLI calls back into the Node process instead of starting a language host.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,8 +24,8 @@ NODE_MODULES = ROOT / ".tools" / "node" / "node_modules"
 
 
 def build_program(work: Path) -> Path:
-    """The program and a copy of sdk/nodejs, compiled by one tsc run (strict): one shared
-    @pulumi/pulumi for both, and a type check of the generated SDK."""
+    """The program, the README's example and a copy of sdk/nodejs, compiled by one strict tsc
+    run: one shared @pulumi/pulumi for all, and a type check of the generated SDK."""
     require_tool("node", "Node.js 18+")
     if not (NODE_MODULES / "@pulumi" / "pulumi").exists():
         pytest.skip(
@@ -32,14 +33,20 @@ def build_program(work: Path) -> Path:
         )
     for name in ("program.ts", "tsconfig.json"):
         shutil.copy(HERE / name, work / name)
-    shutil.copytree(ROOT / "sdk" / "nodejs", work / "sdk")
+    shutil.copytree(ROOT / "sdk" / "nodejs", work / "launchdarkly-experiments")
+    # The README's TypeScript example, type-checked with the program.
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"### TypeScript\n\n```typescript\n(.*?)```", readme, re.S)
+    assert example is not None, "the README has a TypeScript example"
+    (work / "readme.ts").write_text(example.group(1))
     (work / "node_modules").symlink_to(NODE_MODULES)
-    subprocess.run(
+    compiled = subprocess.run(
         [str(NODE_MODULES / ".bin" / "tsc"), "-p", str(work)],
-        check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     return work / "program.js"
 
 

@@ -1,6 +1,7 @@
 // The TypeScript e2e program: an Automation API inline program (no pulumi-language-nodejs host:
-// the Go module proxy does not serve it) using the generated TypeScript SDK (./sdk, a copy of
-// sdk/nodejs). Driven by tests/e2e/native/test_typescript.py through environment variables:
+// the Go module proxy does not serve it) using the generated TypeScript SDK
+// (./launchdarkly-experiments, a copy of sdk/nodejs). Driven by
+// tests/e2e/native/test_typescript.py through environment variables:
 //   LD_ACTION     up | preview | preview-no-changes | refresh | destroy
 //   LD_NAME       the experiment's name; LD_TOP: the Top treatment's allocation
 //   LD_OUTSIDE    "import": also declare the experiment made outside Pulumi, with the `import`
@@ -12,7 +13,7 @@
 // It prints one JSON line: the command's stdout and the stack's outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import * as ld from "./sdk";
+import * as ld from "./launchdarkly-experiments";
 
 function design(top: string): ld.types.input.IterationArgs {
     return {
