@@ -19,6 +19,7 @@ PULUMI_GO_SDK="v3.274.1"
 
 if [ "$OUT" = "$ROOT/sdk" ]; then
     "$PY" -m launchdarkly_experiments.native.schema > "$ROOT/schema/schema.json"
+    echo "schema/schema.json regenerated"
 fi
 
 tmp="$(mktemp -d)"
@@ -43,4 +44,4 @@ for lang in nodejs go python; do
     rm -rf "${OUT:?}/$lang"
     cp -r "$tmp/$lang" "$OUT/$lang"
 done
-echo "schema/schema.json and $OUT/{nodejs,go,python} regenerated"
+echo "$OUT/{nodejs,go,python} regenerated"
