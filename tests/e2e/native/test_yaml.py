@@ -87,7 +87,11 @@ def test_yaml_program_lifecycle(tmp_path: Path) -> None:
         assert shows_change(preview, "name", "Checkout button placement", "Checkout button v2")
         assert shows_change(preview, "allocationPercent", "50", "40")
         assert "tags" not in preview and "hypothesis" not in preview
-        cli.run("up", "--yes")
+        # A transient 503: the plugin retries, and its warning reaches the user through the
+        # engine (which hides a plugin's stderr).
+        emulator.faults.fail_next(1, status=503, method="PATCH")
+        edit = cli.run("up", "--yes").stdout
+        assert "launchdarkly: retrying" in edit
         assert live(emulator.url, "native-yaml")["name"] == "Checkout button v2"
         cli.run("preview", "--expect-no-changes")
 
