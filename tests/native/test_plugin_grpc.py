@@ -20,7 +20,7 @@ from pulumi.runtime.proto import provider_pb2
 from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN, VERSION
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
-from tests.support.engine import ProviderHost, normalize_numbers
+from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 
 TOKEN = "native-grpc-token-77e2"
 PLUGIN = "pulumi-resource-launchdarkly-experiments"
@@ -84,3 +84,25 @@ def test_lifecycle_over_grpc(plugin: ProviderHost, emulator: Emulator) -> None:
 def test_check_failures_name_properties(plugin: ProviderHost) -> None:
     _, failures = plugin.check("bad", {}, declaration(key="bad key", name=""))
     assert {f.property for f in failures} == {"key", "name"}
+
+
+def test_no_artifact_of_a_lifecycle_contains_the_token(emulator: Emulator) -> None:
+    """As tests/reliability/test_secrets.py for the dynamic host: outputs, inputs, errors and
+    debug logs (every request logged, headers included) never hold the token."""
+    env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
+    env["LAUNCHDARKLY_LOG_LEVEL"] = "debug"
+    with ProviderHost(None, command=plugin_command(), env=env, type_token=EXPERIMENT_TOKEN) as host:
+        host.configure({"accessToken": TOKEN, "apiHost": emulator.url}, secret_keys={"accessToken"})
+        inputs, _ = host.check("exp", {}, declaration(key="grep"))
+        emulator.faults.fail_next(1, status=429, method="POST")  # a retry gets logged
+        id_, outputs = host.create("exp", inputs)
+        _, read_outputs, read_inputs = host.read(id_, "exp", outputs=None, inputs=None)
+        twin, _ = host.check("twin", {}, declaration(key="grep", name="Other"))
+        with pytest.raises(ProviderCallError) as conflict:
+            host.create("twin", twin)
+        host.delete(id_, "exp", outputs=outputs)
+        stderr = host.wait_for_stderr("PATCH")
+    artifacts = [json.dumps(x) for x in (inputs, outputs, read_outputs, read_inputs)]
+    artifacts += [conflict.value.details, stderr]
+    assert "<redacted>" in stderr and "retrying" in stderr
+    assert all(TOKEN not in artifact for artifact in artifacts)
