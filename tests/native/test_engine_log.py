@@ -10,15 +10,17 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-from launchdarkly_experiments.native.engine_log import EngineLogHandler
+from launchdarkly_experiments.native.engine_log import CURRENT_URN, EngineLogHandler
 
 
 class FakeEngine(engine_pb2_grpc.EngineServicer):
     def __init__(self) -> None:
         self.logs: list[tuple[int, str]] = []
+        self.urns: list[str] = []
 
     def Log(self, request: Any, context: Any) -> empty_pb2.Empty:
         self.logs.append((request.severity, request.message))
+        self.urns.append(request.urn)
         return empty_pb2.Empty()
 
 
@@ -33,7 +35,9 @@ def test_records_are_sent_with_their_severity() -> None:
     handler = EngineLogHandler(f"127.0.0.1:{port}")
     logger.addHandler(handler)
     try:
+        token = CURRENT_URN.set("urn:pulumi:dev::p::launchdarkly-experiments:index:Experiment::e")
         logger.warning("retrying in %.1fs", 0.5)
+        CURRENT_URN.reset(token)
         logger.error("could not archive")
         logger.info("restored")
     finally:
@@ -45,6 +49,7 @@ def test_records_are_sent_with_their_severity() -> None:
         (engine_pb2.WARNING, "launchdarkly: could not archive"),
         (engine_pb2.INFO, "launchdarkly: restored"),
     ]
+    assert engine.urns[0].endswith("::e") and engine.urns[1:] == ["", ""]
 
 
 def test_without_an_engine_records_go_to_stderr(capsys: Any) -> None:

@@ -3,17 +3,22 @@
 The engine hides a native plugin's stderr (only the dynamic provider host's is shown), so the
 warnings the domain code logs (retries, an experiment restored from the archive) would be lost.
 This handler forwards them with the engine's ``Log`` call, which `pulumi up` prints under the
-resource's diagnostics. Errors go out as warnings: an error-level engine log fails the
-deployment, and failures are already reported by the failing call itself.
+resource the call was about (``CURRENT_URN``). Errors go out as warnings: an error-level engine
+log fails the deployment, and failures are already reported by the failing call itself.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from contextvars import ContextVar
 
 import grpc  # type: ignore[import-untyped]  # grpcio ships no type stubs
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+#: The resource the current call is about: its log lines are shown under it. Set per call by the
+#: provider; worker threads get it too (``asyncio.to_thread`` copies the context).
+CURRENT_URN: ContextVar[str] = ContextVar("launchdarkly_experiments_urn", default="")
 
 _SEVERITIES = (
     (logging.WARNING, engine_pb2.WARNING),
@@ -36,7 +41,9 @@ class EngineLogHandler(logging.Handler):
         severity = next(s for level, s in _SEVERITIES if record.levelno >= level)
         try:
             self._engine.Log(
-                engine_pb2.LogRequest(severity=severity, message=self.format(record)),
+                engine_pb2.LogRequest(
+                    severity=severity, message=self.format(record), urn=CURRENT_URN.get()
+                ),
                 timeout=self._timeout,
             )
         except grpc.RpcError:

@@ -49,6 +49,7 @@ from ..errors import ConfigurationError
 from ..provider import ExperimentProvider
 from ..unknowns import has_unknown
 from .diff import detailed_diff
+from .engine_log import CURRENT_URN
 from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json, setting_property
 from .values import plain_map, property_map, secret_keys
 
@@ -150,7 +151,7 @@ class NativeProvider(Provider):
             outs = {**props, **dict.fromkeys(plan.OUTPUT_ONLY_FIELDS, rpc.UNKNOWN)}
             outs.pop(plan.ITERATION_CHANGE, None)
             return CreateResponse(resource_id="", properties=property_map(outs, hidden))
-        result = await _run(self._core.create, props)
+        result = await _run(request.urn, self._core.create, props)
         return CreateResponse(result.id, property_map(result.outs or {}, hidden))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -158,7 +159,7 @@ class NativeProvider(Provider):
         # `pulumi import` sends only the id: the declaration is rebuilt from LaunchDarkly.
         known = request.properties or request.inputs
         hidden = secret_keys(request.properties, request.inputs)
-        result = await _run(self._core.read, request.resource_id, plain_map(known))
+        result = await _run(request.urn, self._core.read, request.resource_id, plain_map(known))
         if not result.id:
             return ReadResponse(resource_id="", properties={}, inputs={})
         return ReadResponse(
@@ -175,19 +176,23 @@ class NativeProvider(Provider):
             computed = {k: olds.get(k) for k in plan.OUTPUT_ONLY_FIELDS}
             outs = {**plan.declared_part(news), **computed}
             return UpdateResponse(property_map(outs, hidden))
-        result = await _run(self._core.update, request.resource_id, olds, news)
+        result = await _run(request.urn, self._core.update, request.resource_id, olds, news)
         return UpdateResponse(property_map(result.outs or {}, hidden))
 
     async def delete(self, request: DeleteRequest) -> None:
         _require_experiment(request.type)
-        await _run(self._core.delete, request.resource_id, plain_map(request.properties))
+        await _run(
+            request.urn, self._core.delete, request.resource_id, plain_map(request.properties)
+        )
 
 
 # -- helpers ------------------------------------------------------------------------------------
 
 
-async def _run(fn: Callable[..., T], *args: Any) -> T:
-    """Run blocking domain code in a worker thread; errors keep their message and notes only."""
+async def _run(urn: str, fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking domain code in a worker thread, its log lines shown under ``urn``; errors
+    keep their message and notes only."""
+    CURRENT_URN.set(urn)  # this call's own context: each gRPC call runs in its own task
     try:
         return await asyncio.to_thread(fn, *args)
     except Exception as exc:  # the engine shows the message: make it the whole story

@@ -91,7 +91,10 @@ def test_yaml_program_lifecycle(tmp_path: Path) -> None:
         # engine (which hides a plugin's stderr).
         emulator.faults.fail_next(1, status=503, method="PATCH")
         edit = cli.run("up", "--yes").stdout
-        assert "launchdarkly: retrying" in edit
+        diagnostics = edit.split("Diagnostics:", 1)[1]
+        under_experiment = diagnostics.split("launchdarkly-experiments:index:Experiment (checkout)")
+        assert len(under_experiment) == 2, edit
+        assert "launchdarkly: retrying" in under_experiment[1], edit
         assert live(emulator.url, "native-yaml")["name"] == "Checkout button v2"
         cli.run("preview", "--expect-no-changes")
 
