@@ -34,7 +34,7 @@ fi
 cat > "$tmp/go/go.mod" <<GOMOD
 module github.com/pulumi-launchdarkly-experiments/sdk/go
 
-go 1.24
+go 1.26.6
 
 require github.com/pulumi/pulumi/sdk/v3 $PULUMI_GO_SDK
 GOMOD

@@ -223,3 +223,21 @@ def test_emulator_drift_reaches_read(emulator: Emulator) -> None:
     ).raise_for_status()
     read = run(provider.read(ReadRequest(URN, created.resource_id, created.properties, {})))
     assert plain_map(read.inputs)["name"] == "UI"
+
+
+def test_preview_needs_no_token_and_makes_no_request(emulator: Emulator) -> None:
+    provider = NativeProvider(environ={})
+    config = property_map({"apiHost": emulator.url, "projectKey": "shop", "environmentKey": "dev"})
+    run(provider.configure(ConfigureRequest({}, config, True, False)))
+    decl = declaration()
+    del decl["projectKey"], decl["environmentKey"]
+    inputs = check(provider, decl).inputs
+    preview = run(provider.create(CreateRequest(URN, inputs, 60, True)))
+    assert plain_map(preview.properties)["currentIteration"] == rpc.UNKNOWN
+    state = {**plain_map(inputs), "experimentId": "x"}
+    renamed = check(provider, {**decl, "name": "Renamed"}, plain_map(inputs)).inputs
+    diff = run(provider.diff(DiffRequest(URN, "shop/dev/x", property_map(state), renamed, [])))
+    assert list(diff.detailed_diff) == ["name"]
+    assert emulator.requests() == []
+    with pytest.raises(ProviderError, match="no LaunchDarkly access token"):
+        run(provider.create(CreateRequest(URN, inputs, 60, False)))
