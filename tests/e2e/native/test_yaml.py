@@ -80,6 +80,13 @@ def test_yaml_program_lifecycle(tmp_path: Path) -> None:
 
         cli.run("preview", "--expect-no-changes")
 
+        # A broken rule: preview fails, naming the property (the plugin's check failures).
+        cli.run("config", "set", "topAllocation", "120")
+        refused = cli.run("preview", ok=False)
+        assert refused.returncode != 0
+        assert "iteration.treatments[0].allocationPercent" in refused.stdout + refused.stderr
+        assert "must be a number from 0 to 100" in refused.stdout + refused.stderr
+
         # An edit: the detailed diff names exactly the changed leaves.
         cli.run("config", "set", "experimentName", "Checkout button v2")
         cli.run("config", "set", "topAllocation", "40")
