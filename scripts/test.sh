@@ -25,6 +25,9 @@ echo "==> pip install -e .[dev]"
 if command -v go >/dev/null 2>&1; then
     echo "==> scripts/install-pulumi.sh"
     bash "$ROOT/scripts/install-pulumi.sh"
+    # The native provider's e2e: the YAML language host, the SDK generator, npm packages.
+    echo "==> scripts/install-native-e2e.sh"
+    bash "$ROOT/scripts/install-native-e2e.sh"
 elif [ "${E2E_REQUIRED:-}" = "1" ]; then
     echo "E2E_REQUIRED=1 but Go is not installed: the real Pulumi CLI cannot be built" >&2
     exit 1

@@ -5,6 +5,8 @@
     LaunchDarklyError                   base class; never carries the access token
     ├── ConfigurationError              settings are missing or invalid (no token, bad host, ...)
     ├── ChangeRefused                   a declared change cannot be made (``property``, ``message``)
+    ├── OperationFailed                 the native plugin's report of any failed operation: the
+    │                                   message is the whole story (notes folded in)
     ├── TransportError                  no usable HTTP answer: connect/read failure, timeout
     │   ├── OutcomeUnknown              a write may or may not have landed (timeout, cut off, 5xx)
     │   └── RetryBudgetExceeded         transient failures outlasted the retry deadline
@@ -47,6 +49,10 @@ class ChangeRefused(LaunchDarklyError):
         self.property = prop
         self.message = message
         super().__init__(f"{prop}: {message}")
+
+
+class OperationFailed(LaunchDarklyError):
+    """A native-plugin operation failed; the message is what the user reads (notes folded in)."""
 
 
 class TransportError(LaunchDarklyError):

@@ -122,12 +122,14 @@ DiffChanges = Literal["none", "some", "unknown"]
 class DiffOutcome:
     """What the host answered to ``Diff``.
 
-    The Python host never reports ``stables`` or detailed diffs, so they are not represented.
+    The Python dynamic host never reports ``stables`` or detailed diffs; a native plugin's
+    detailed diff is ``detailed`` (property path -> kind name, such as ``"UPDATE_REPLACE"``).
     """
 
     changes: DiffChanges
     replaces: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    detailed: dict[str, str] = field(default_factory=dict)
 
 
 class ProviderCallError(Exception):
@@ -247,8 +249,9 @@ class ProviderHost:
 
     def __init__(
         self,
-        provider: ResourceProvider,
+        provider: ResourceProvider | None,
         *,
+        command: list[str] | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
         project: str = DEFAULT_PROJECT,
@@ -264,9 +267,12 @@ class ProviderHost:
         self.call_timeout = call_timeout
         self._env = dict(env or {})
         self._cwd = Path(cwd) if cwd is not None else REPO_ROOT
-        serialized, _contains_secrets = _serialize(True, serialize_provider, provider)
-        #: The exact ``__provider`` string sent to the host (and that the engine would store).
-        self.serialized_provider: str = serialized
+        #: The exact ``__provider`` string sent to the host (and that the engine would store);
+        #: empty for a native plugin (``provider=None`` and its ``command``), which has none.
+        self.serialized_provider: str = (
+            _serialize(True, serialize_provider, provider)[0] if provider is not None else ""
+        )
+        self._command = command or [sys.executable, "-u", "-m", "pulumi.dynamic"]
         self.plugin_version: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._channel: grpc.Channel | None = None
@@ -302,7 +308,7 @@ class ProviderHost:
         env.update(self._env)
         env["PYTHONPATH"] = _pythonpath(env.get("PYTHONPATH"))
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            [*self._command, "127.0.0.1:0"],
             cwd=self._cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -430,7 +436,8 @@ class ProviderHost:
 
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         result = dict(props)
-        result.setdefault(PROVIDER_KEY, self.serialized_provider)
+        if self.serialized_provider:
+            result.setdefault(PROVIDER_KEY, self.serialized_provider)
         return result
 
     def _state_struct(self, props: Mapping[str, Any] | None) -> struct_pb2.Struct:
@@ -510,6 +517,10 @@ class ProviderHost:
             changes=changes,
             replaces=list(response.replaces),
             delete_before_replace=response.deleteBeforeReplace,
+            detailed={
+                path: provider_pb2.PropertyDiff.Kind.Name(d.kind)
+                for path, d in response.detailedDiff.items()
+            },
         )
 
     def create(self, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -175,67 +175,122 @@ class InputModel(BaseModel):
 
 
 class TreatmentParameter(InputModel):
-    flag_key: Key
-    variation_id: NonEmpty
+    flag_key: Key = Field(description="Key of the flag this treatment sets.")
+    variation_id: NonEmpty = Field(description="The `_id` of the flag variation served.")
 
 
 class Treatment(InputModel):
-    name: NonEmpty
-    baseline: bool = False
-    allocation_percent: Percent
-    parameters: list[TreatmentParameter] = Field(min_length=1)
+    name: NonEmpty = Field(description="Treatment name, unique in the iteration.")
+    baseline: bool = Field(default=False, description="True for the one baseline treatment.")
+    allocation_percent: Percent = Field(
+        description='Share of traffic, 0 to 100, as a numeric string such as "50" or "33.5"; '
+        "all treatments total at most 100."
+    )
+    parameters: list[TreatmentParameter] = Field(
+        min_length=1, description="The flag variations this treatment serves."
+    )
 
 
 class FlagConfig(InputModel):
     rule_id: NonEmpty = Field(description='A targeting rule `_id`, or "fallthrough".')
-    flag_config_version: int = Field(ge=0)
-    not_in_experiment_variation_id: NonEmpty | None = None
+    flag_config_version: int = Field(
+        ge=0, description="The flag configuration version the experiment runs on."
+    )
+    not_in_experiment_variation_id: NonEmpty | None = Field(
+        default=None,
+        description="Variation served to contexts outside the experiment (LaunchDarkly chooses "
+        "one when unset).",
+    )
 
 
 class MetricRef(InputModel):
-    key: Key
-    is_group: bool = False
+    key: Key = Field(description="Metric key, or metric group key when isGroup is true.")
+    is_group: bool = Field(default=False, description="True when key names a metric group.")
 
 
 class AnalysisConfig(InputModel):
-    bayesian_threshold: Threshold | None = None
-    significance_threshold: Threshold | None = None
-    test_direction: NonEmpty | None = None
-    multiple_comparison_correction_method: CorrectionMethod | None = None
-    multiple_comparison_correction_scope: CorrectionScope | None = None
-    sequential_testing_enabled: bool | None = None
+    bayesian_threshold: Threshold | None = Field(
+        default=None, description="Bayesian threshold, a numeric string from 0 to 100."
+    )
+    significance_threshold: Threshold | None = Field(
+        default=None, description="Frequentist significance threshold, 0 to 100."
+    )
+    test_direction: NonEmpty | None = Field(default=None, description="Test direction.")
+    multiple_comparison_correction_method: CorrectionMethod | None = Field(
+        default=None, description="Correction for multiple comparisons."
+    )
+    multiple_comparison_correction_scope: CorrectionScope | None = Field(
+        default=None, description="What the multiple-comparison correction covers."
+    )
+    sequential_testing_enabled: bool | None = Field(
+        default=None, description="Whether sequential testing is on."
+    )
 
 
 class IterationSpec(InputModel):
     """The design of an iteration (``IterationInput`` in the spec)."""
 
-    hypothesis: NonEmpty
-    metrics: list[MetricRef] = Field(min_length=1)
-    treatments: list[Treatment] = Field(min_length=1)
-    flags: dict[Key, FlagConfig] = Field(min_length=1)
-    primary_single_metric_key: Key | None = None
-    primary_funnel_key: Key | None = None
-    randomization_unit: Key | None = None
-    can_reshuffle_traffic: bool | None = None
-    reallocation_frequency_millis: int | None = Field(default=None, gt=0)
-    covariate_id: NonEmpty | None = None
-    attributes: list[NonEmpty] | None = None
+    hypothesis: NonEmpty = Field(description="What the experiment sets out to show.")
+    metrics: list[MetricRef] = Field(min_length=1, description="Metrics measured, at least one.")
+    treatments: list[Treatment] = Field(
+        min_length=1, description="The arms: exactly one baseline, unique names."
+    )
+    flags: dict[Key, FlagConfig] = Field(
+        min_length=1,
+        description="By flag key: the flag rule each treatment parameter's flag runs on.",
+    )
+    primary_single_metric_key: Key | None = Field(
+        default=None,
+        description="Primary metric: a metric in metrics (set this or primaryFunnelKey).",
+    )
+    primary_funnel_key: Key | None = Field(
+        default=None, description="Primary metric: a funnel group in metrics with isGroup true."
+    )
+    randomization_unit: Key | None = Field(
+        default=None, description='Context kind traffic is split by (default "user").'
+    )
+    can_reshuffle_traffic: bool | None = Field(
+        default=None, description="Whether traffic may be reshuffled (default true)."
+    )
+    reallocation_frequency_millis: int | None = Field(
+        default=None,
+        gt=0,
+        description='How often a multi-armed bandit reallocates traffic; only with type "mab".',
+    )
+    covariate_id: NonEmpty | None = Field(default=None, description="Covariate id.")
+    attributes: list[NonEmpty] | None = Field(
+        default=None, description="Context attributes results can be sliced by."
+    )
 
 
 class ExperimentBody(InputModel):
     """The create-experiment request (``ExperimentPost``)."""
 
-    key: Key
-    name: NonEmpty
-    iteration: IterationSpec
-    description: Description = None
-    maintainer_id: NonEmpty | None = None
-    holdout_id: NonEmpty | None = None
-    tags: TagSet = None
-    methodology: Methodology | None = None
-    analysis_config: AnalysisConfig | None = None
-    data_source: DataSource | None = None
-    type: ExperimentType | None = None
+    key: Key = Field(
+        description="Experiment key: letters, digits, '.', '_', '-', starting with a letter or "
+        "digit. Changing it replaces the experiment."
+    )
+    name: NonEmpty = Field(description="Display name.")
+    iteration: IterationSpec = Field(description="The design of the current iteration.")
+    description: Description = Field(default=None, description="Free-text description.")
+    maintainer_id: NonEmpty | None = Field(
+        default=None, description="Member id of the maintainer (default: the token's member)."
+    )
+    holdout_id: NonEmpty | None = Field(
+        default=None, description="Holdout the experiment belongs to."
+    )
+    tags: TagSet = Field(default=None, description="Tags (a set: order is ignored).")
+    methodology: Methodology | None = Field(
+        default=None, description='Analysis methodology (default "bayesian").'
+    )
+    analysis_config: AnalysisConfig | None = Field(default=None, description="Analysis settings.")
+    data_source: DataSource | None = Field(
+        default=None, description='Where results come from (default "launchdarkly").'
+    )
+    type: ExperimentType | None = Field(
+        default=None,
+        description='Experiment type (default "experiment"); it cannot change after creation.',
+    )
 
 
 # The experiment's address: part of its URL, so a change is a new experiment.
@@ -247,14 +302,34 @@ STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
 class ExperimentSpec(ExperimentBody):
     """Everything a user declares for one ``Experiment`` resource."""
 
-    project_key: Key
-    environment_key: Key
-    state: RunState = RunState.DRAFT
-    winning_treatment: NonEmpty | None = None
-    winning_reason: NonEmpty | None = None
-    change_justification: NonEmpty | None = None
-    on_running_change: RunningChangePolicy = RunningChangePolicy.REFUSE
-    adopt: bool = False
+    project_key: Key = Field(
+        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
+        "replaces the experiment."
+    )
+    environment_key: Key = Field(
+        description="Environment key (default: the provider's environmentKey). Changing it "
+        "replaces the experiment."
+    )
+    state: RunState = Field(
+        default=RunState.DRAFT, description='Declared run state of the iteration (default "draft").'
+    )
+    winning_treatment: NonEmpty | None = Field(
+        default=None, description='Name of the winning treatment; required with state "stopped".'
+    )
+    winning_reason: NonEmpty | None = Field(
+        default=None, description="Why the winner won, recorded when stopping."
+    )
+    change_justification: NonEmpty | None = Field(
+        default=None, description="Sent with starts and new iterations; never a change itself."
+    )
+    on_running_change: RunningChangePolicy = Field(
+        default=RunningChangePolicy.REFUSE,
+        description='"new_iteration" allows design changes that restart a running iteration.',
+    )
+    adopt: bool = Field(
+        default=False,
+        description="On create, take over an existing experiment with this key; never a change.",
+    )
 
     def body(self) -> ExperimentBody:
         """The ``ExperimentPost`` body for this declaration."""

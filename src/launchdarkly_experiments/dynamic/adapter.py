@@ -72,11 +72,15 @@ class DynamicAdapter(ResourceProvider):
         except LaunchDarklyError:
             _one_line_errors("warning")
             raise
+        self.use_settings(settings)
+        _one_line_errors(settings.log_level)
+
+    def use_settings(self, settings: Settings) -> None:
+        """Settings resolved by a host (this adapter's configure, or the native plugin's)."""
         with self._lock:
             self._settings = settings
             self._client = None
         _log_to_stderr(settings.log_level)
-        _one_line_errors(settings.log_level)
 
     @property
     def settings(self) -> Settings:

@@ -1,0 +1,234 @@
+"""The native provider plugin: Pulumi's provider protocol over the same domain code.
+
+``launchdarkly-experiments:index:Experiment`` is served by the very code the dynamic provider
+runs (``provider.ExperimentProvider``: models, plan, client, create/converge/read/archive); this
+adapter only translates the protocol. What the native protocol adds over the dynamic one:
+
+* a detailed diff per property path, replacements marked (``projectKey``, ``environmentKey``,
+  ``key``), so ``pulumi preview --diff`` names exactly what changes;
+* Read with only an id rebuilds the declaration, so ``pulumi import`` works;
+* secrets: inputs arrive still marked secret and the outputs they feed stay secret;
+* no provider blob in state: settings come from the provider's own configuration (one explicit
+  provider instance per environment works), falling back to the environment variables.
+
+The engine calls in on one asyncio loop; the domain code is synchronous (httpx), so every call
+that may reach the network runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+from pulumi.runtime import rpc
+
+from ..config import SETTINGS, Settings, resolve_settings
+from ..core import state
+from ..core.models import STEERING_FIELDS
+from ..core.plan import REPLACE_FIELDS
+from ..core.rules import holds_unknown
+from ..dynamic.unknowns import is_unknown
+from ..errors import ConfigurationError, OperationFailed
+from ..provider import ExperimentProvider
+from .diff import detailed_diff
+from .engine_log import CURRENT_URN
+from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json, setting_property
+from .values import plain_map, property_map, secret_keys
+
+T = TypeVar("T")
+
+
+class NativeProvider(Provider):
+    """The ``launchdarkly-experiments`` resource provider."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        # The dynamic provider's logic, used as a library: nothing of it is pickled here.
+        self._core = ExperimentProvider()
+        self._core.use_settings(resolve_settings({}, self._environ))
+
+    # -- schema and configuration --------------------------------------------------------------
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema=schema_json())
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        news = request.new_inputs
+        plain = plain_map(news)
+        failures: list[CheckFailure] = []
+        if not holds_unknown(plain, is_unknown):
+            try:
+                self._settings(plain, {})
+            except ConfigurationError as exc:
+                failures.append(CheckFailure(_failing_setting(str(exc)), str(exc)))
+        return CheckResponse(inputs=dict(news), failures=failures)
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        settings = self._settings(plain_map(request.args), request.variables)
+        self._core.use_settings(settings)
+        return ConfigureResponse(
+            accept_secrets=True,
+            supports_preview=True,
+            accept_resources=False,
+            accept_outputs=False,
+        )
+
+    def _settings(self, args: Mapping[str, Any], variables: Mapping[str, str]) -> Settings:
+        """Provider arguments, else stack config variables, else environment, else default."""
+        config: dict[str, str] = {}
+        for setting in SETTINGS:
+            name = setting_property(setting.config_key)
+            value = args.get(name)
+            if value is None:
+                value = variables.get(f"{PACKAGE}:{name}")
+            if value is not None and value != "":
+                config[setting.config_key] = _setting_text(value)
+        try:
+            return resolve_settings(config, self._environ)
+        except ConfigurationError as exc:
+            raise ConfigurationError(_native_names(str(exc))) from None
+
+    # -- check and diff (no I/O) ---------------------------------------------------------------
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        _require_experiment(request.type)
+        news = request.new_inputs
+        result = self._core.check(plain_map(request.old_inputs), plain_map(news))
+        return CheckResponse(
+            inputs=property_map(result.inputs, secret_keys(news)),
+            failures=[CheckFailure(f.property, f.reason) for f in result.failures],
+        )
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        _require_experiment(request.type)
+        old = plain_map(request.old_state)
+        new = plain_map(request.new_inputs)
+        result = self._core.diff(request.resource_id, old, new)
+        details = detailed_diff(
+            state.declared_part(old),
+            {**state.declared_part(new), **_iteration_change(new)},
+            replace_keys=REPLACE_FIELDS,
+            ignore_keys=STEERING_FIELDS,
+        )
+        return DiffResponse(
+            changes=bool(result.changes),
+            replaces=list(result.replaces or []),
+            # A replacement creates the new experiment first: nothing is lost if that fails.
+            delete_before_replace=False,
+            diffs=sorted({path.split(".")[0].split("[")[0] for path in details}),
+            detailed_diff=details,
+        )
+
+    # -- create, read, update, delete ----------------------------------------------------------
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        _require_experiment(request.type)
+        props = plain_map(request.properties)
+        hidden = secret_keys(request.properties)
+        if request.preview:
+            outs = {**props, **dict.fromkeys(state.OUTPUT_ONLY_FIELDS, rpc.UNKNOWN)}
+            outs.pop(state.ITERATION_CHANGE, None)
+            return CreateResponse(resource_id="", properties=property_map(outs, hidden))
+        result = await _run(request.urn, self._core.create, props)
+        return CreateResponse(result.id, property_map(result.outs or {}, hidden))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        _require_experiment(request.type)
+        # `pulumi import` sends only the id: the declaration is rebuilt from LaunchDarkly.
+        known = request.properties or request.inputs
+        hidden = secret_keys(request.properties, request.inputs)
+        result = await _run(request.urn, self._core.read, request.resource_id, plain_map(known))
+        if not result.id:
+            return ReadResponse(resource_id="", properties={}, inputs={})
+        return ReadResponse(
+            resource_id=result.id,
+            properties=property_map(result.outs or {}, hidden),
+            inputs=property_map(result.inputs or {}, hidden),
+        )
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        _require_experiment(request.type)
+        olds, news = plain_map(request.olds), plain_map(request.news)
+        hidden = secret_keys(request.news)
+        if request.preview:
+            computed = {k: olds.get(k) for k in state.OUTPUT_ONLY_FIELDS}
+            outs = {**state.declared_part(news), **computed}
+            return UpdateResponse(property_map(outs, hidden))
+        result = await _run(request.urn, self._core.update, request.resource_id, olds, news)
+        return UpdateResponse(property_map(result.outs or {}, hidden))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        _require_experiment(request.type)
+        await _run(
+            request.urn, self._core.delete, request.resource_id, plain_map(request.properties)
+        )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+async def _run(urn: str, fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking domain code in a worker thread, its log lines shown under ``urn``; errors
+    keep their message and notes only."""
+    CURRENT_URN.set(urn)  # this call's own context: each gRPC call runs in its own task
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except Exception as exc:  # the engine shows the message: make it the whole story
+        notes = "\n".join(getattr(exc, "__notes__", ()))
+        raise OperationFailed(f"{exc}\n{notes}".strip()) from None
+
+
+def _require_experiment(token: str) -> None:
+    if token and token != EXPERIMENT_TOKEN:
+        raise OperationFailed(
+            f"unknown resource type {token!r}; this provider serves only {EXPERIMENT_TOKEN}"
+        )
+
+
+def _iteration_change(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    notice = inputs.get(state.ITERATION_CHANGE)
+    return {state.ITERATION_CHANGE: notice} if notice else {}
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _native_names(message: str) -> str:
+    """Name settings as this package's config keys (``launchdarkly-experiments:apiHost``)."""
+    for setting in SETTINGS:
+        message = message.replace(
+            setting.config_key, f"{PACKAGE}:{setting_property(setting.config_key)}"
+        )
+    return message
+
+
+def _failing_setting(message: str) -> str:
+    for setting in SETTINGS:
+        name = setting_property(setting.config_key)
+        if message.startswith(f"{PACKAGE}:{name}"):
+            return name
+    return ""

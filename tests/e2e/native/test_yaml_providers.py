@@ -1,0 +1,63 @@
+"""E2E: explicit provider instances per environment, configured in a YAML program with the
+token from secret stack config (no LAUNCHDARKLY_* variable set): one experiment in dev and one
+in staging, the token encrypted in state, then destroy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ld_emulator import Emulator
+
+from .support import API_HEADERS, PLUGIN, TOKEN, pulumi_cli, require_tool, sandbox_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+PROGRAM = Path(__file__).parent / "yaml-providers" / "Pulumi.yaml"
+
+
+def test_one_provider_per_environment(tmp_path: Path) -> None:
+    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
+    require_tool(PLUGIN, "this package's console script: pip install -e .")
+    cli = str(pulumi_cli())
+    work = tmp_path / "program"
+    work.mkdir()
+    shutil.copy(PROGRAM, work / "Pulumi.yaml")
+
+    with Emulator(tokens=(TOKEN,)) as emulator:
+        env = sandbox_env(tmp_path, emulator.url)
+        for name in ("LAUNCHDARKLY_ACCESS_TOKEN", "LAUNCHDARKLY_API_HOST"):
+            env.pop(name)
+
+        def pulumi(*args: str) -> str:
+            done = subprocess.run(
+                [cli, *args, "--non-interactive"],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}{done.stderr}"
+            return done.stdout
+
+        pulumi("stack", "init", "dev")
+        pulumi("config", "set", "--secret", "token", TOKEN, "--stack", "dev")
+        pulumi("config", "set", "apiHost", emulator.url, "--stack", "dev")
+        pulumi("up", "--yes", "--stack", "dev")
+        for environment in ("dev", "staging"):
+            answer = httpx.get(
+                f"{emulator.url}/api/v2/projects/shop/environments/{environment}/experiments/per-env",
+                headers=API_HEADERS,
+            )
+            assert answer.status_code == 200, environment
+        outputs = json.loads(pulumi("stack", "output", "--json", "--stack", "dev"))
+        assert outputs["ids"] == ["shop/dev/per-env", "shop/staging/per-env"]
+        state = pulumi("stack", "export", "--stack", "dev")
+        assert TOKEN not in state, "the token is encrypted in state"
+        pulumi("preview", "--expect-no-changes", "--stack", "dev")
+        pulumi("destroy", "--yes", "--stack", "dev")
