@@ -4,6 +4,7 @@
 
     LaunchDarklyError                   base class; never carries the access token
     ├── ConfigurationError              settings are missing or invalid (no token, bad host, ...)
+    ├── CatalogError                    an experiments file has problems (``problems``: each one)
     ├── ChangeRefused                   a declared change cannot be made (``property``, ``message``)
     ├── TransportError                  no usable HTTP answer: connect/read failure, timeout
     │   ├── OutcomeUnknown              a write may or may not have landed (timeout, cut off, 5xx)
@@ -31,6 +32,8 @@ No other module defines an exception class (tests/unit/test_public_surface.py ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LaunchDarklyError(Exception):
     """Base class of every error raised by this package."""
@@ -38,6 +41,17 @@ class LaunchDarklyError(Exception):
 
 class ConfigurationError(LaunchDarklyError):
     """A required setting is missing or invalid."""
+
+
+class CatalogError(LaunchDarklyError, ValueError):
+    """An experiments file has problems; ``problems`` lists every one of them (``catalog``)."""
+
+    def __init__(self, path: str, problems: Sequence[object]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        count = len(self.problems)
+        header = f"{path}: {count} problem{'s' if count != 1 else ''} in the experiments file"
+        super().__init__("\n".join([header, *(f"  {p}" for p in self.problems)]))
 
 
 class ChangeRefused(LaunchDarklyError):
