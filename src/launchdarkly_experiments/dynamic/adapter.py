@@ -35,7 +35,7 @@ from pulumi.dynamic import (
 from ..config import SETTINGS, Settings, resolve_settings
 from ..core import plan, state
 from ..core.reconcile import Reconciler
-from ..errors import LaunchDarklyError
+from ..errors import ConfigurationError
 from ..http.client import LaunchDarklyClient, RetryPolicy
 from .unknowns import is_unknown
 
@@ -49,6 +49,7 @@ class DynamicAdapter(ResourceProvider):
     def _setup(self) -> None:
         self._lock = threading.Lock()
         self._settings: Settings | None = None
+        self._settings_error: ConfigurationError | None = None
         self._client: LaunchDarklyClient | None = None
         self._reconciler = Reconciler(self.client)
 
@@ -69,11 +70,15 @@ class DynamicAdapter(ResourceProvider):
                 config[setting.config_key] = str(value)
         try:
             settings = resolve_settings(config, os.environ)
-        except LaunchDarklyError:
+        except ConfigurationError as exc:
+            # Kept for check to report as one line: an exception raised here reaches the user as
+            # a traceback. Read and delete (refresh, destroy) raise it at their first use.
             _one_line_errors("warning")
-            raise
+            with self._lock:
+                self._settings, self._settings_error, self._client = None, exc, None
+            return
         with self._lock:
-            self._settings = settings
+            self._settings, self._settings_error = settings, None
             self._client = None
         _log_to_stderr(settings.log_level)
         _one_line_errors(settings.log_level)
@@ -81,6 +86,8 @@ class DynamicAdapter(ResourceProvider):
     @property
     def settings(self) -> Settings:
         with self._lock:
+            if self._settings_error is not None:
+                raise ConfigurationError(str(self._settings_error))
             if self._settings is None:
                 self._settings = resolve_settings({}, os.environ)
             return self._settings
@@ -113,7 +120,11 @@ class DynamicAdapter(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Unset inputs arrive as None; computed outputs are seeded as None by the resource class.
         props = {k: v for k, v in state.declared_part(news).items() if v is not None}
-        settings = self.settings
+        try:
+            settings = self.settings
+        except ConfigurationError as exc:
+            # One clear line at preview, naming every invalid setting, instead of a traceback.
+            return CheckResult(props, [CheckFailure("", f"provider configuration: {exc}")])
         for name, default in (
             ("projectKey", settings.project_key),
             ("environmentKey", settings.environment_key),
