@@ -75,7 +75,7 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
     assert api_calls(emulator) == []
 
     emulator.clear_requests()
-    outputs = stack.up(declaration(state="running"))
+    outputs = stack.up(declaration(state="running", onStopped="restart"))
     assert instructions(emulator) == [["startIteration"]]
     assert api_calls(emulator) == [("PATCH", ITEM)]
     current = stored(emulator)["currentIteration"]

@@ -80,6 +80,13 @@ RUN_STATE_OF_STATUS = {
 }
 
 
+class StoppedPolicy(StrEnum):
+    """What to do when a stopped iteration is declared running again."""
+
+    REFUSE = "refuse"
+    RESTART = "restart"
+
+
 class RunningChangePolicy(StrEnum):
     """What to do when the iteration design changes while an iteration is running."""
 
@@ -241,7 +248,7 @@ class ExperimentBody(InputModel):
 # The experiment's address: part of its URL, so a change is a new experiment.
 ADDRESS_FIELDS = ("projectKey", "environmentKey", "key")
 # Inputs that steer how a change is made; never a change by themselves.
-STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
+STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange", "onStopped")
 
 
 class ExperimentSpec(ExperimentBody):
@@ -254,6 +261,7 @@ class ExperimentSpec(ExperimentBody):
     winning_reason: NonEmpty | None = None
     change_justification: NonEmpty | None = None
     on_running_change: RunningChangePolicy = RunningChangePolicy.REFUSE
+    on_stopped: StoppedPolicy = StoppedPolicy.REFUSE
     adopt: bool = False
 
     def body(self) -> ExperimentBody:

@@ -33,6 +33,7 @@ from .models import (
     IterationStatus,
     RunningChangePolicy,
     RunState,
+    StoppedPolicy,
     input_field,
 )
 
@@ -40,6 +41,9 @@ from .models import (
 # names the consequence. It is never stored in outputs, so it does not linger as a diff.
 ITERATION_CHANGE = "iterationChange"
 NEW_ITERATION_NOTICE = "starts a new iteration: the running iteration stops and results reset"
+RESTART_NOTICE = (
+    "starts a new iteration after the stopped one (its results stay in previous_iterations)"
+)
 
 
 class IterationSummary(TypedDict):
@@ -171,6 +175,7 @@ def _drop_defaults(data: dict[str, Any]) -> dict[str, Any]:
     for key, default in (
         ("state", RunState.DRAFT.value),
         ("onRunningChange", RunningChangePolicy.REFUSE.value),
+        ("onStopped", StoppedPolicy.REFUSE.value),
         ("adopt", False),
     ):
         if out.get(key) == default:

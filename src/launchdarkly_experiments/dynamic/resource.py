@@ -138,6 +138,7 @@ class ExperimentArgs(_Args):
     winning_reason: pulumi.Input[str] | None = None
     change_justification: pulumi.Input[str] | None = None
     on_running_change: pulumi.Input[str] | None = None
+    on_stopped: pulumi.Input[str] | None = None
     adopt: pulumi.Input[bool] | None = None
 
 
@@ -170,6 +171,7 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
     winning_reason: pulumi.Output[str | None]
     change_justification: pulumi.Output[str | None]
     on_running_change: pulumi.Output[str | None]
+    on_stopped: pulumi.Output[str | None]
     adopt: pulumi.Output[bool | None]
     # Computed by LaunchDarkly:
     experiment_id: pulumi.Output[str]
