@@ -89,7 +89,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Provider log level on stderr (debug, info, warning, error); debug logs every request "
         "with the Authorization header redacted.",
     ),
+    Setting(
+        "validate_references",
+        "launchdarkly:validateReferences",
+        "LAUNCHDARKLY_VALIDATE_REFERENCES",
+        "auto",
+        "Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto "
+        "(when a token is available), always, never.",
+    ),
 )
+
+VALIDATE_REFERENCES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,15 @@ class Settings:
     retry_deadline: float = 120.0
     max_concurrent_requests: int = 4
     log_level: str = "warning"
+    validate_references: str = "auto"
+
+    def references_checked(self) -> bool:
+        """Whether check looks references up: always, never, or (auto) when a token is set."""
+        if self.validate_references == "always":
+            return True
+        if self.validate_references == "never":
+            return False
+        return bool(self.access_token)
 
     def require_token(self) -> str:
         if not self.access_token:
@@ -158,6 +177,9 @@ def resolve_settings(
             4,
         ),
         log_level=valid(lambda: _log_level(raw["log_level"] or "warning"), "warning"),
+        validate_references=valid(
+            lambda: _validate_references(raw["validate_references"] or "auto"), "auto"
+        ),
     )
     if problems:
         raise ConfigurationError("; ".join(problems))
@@ -180,6 +202,17 @@ def _log_level(value: str) -> str:
             f"got {value!r}"
         )
     return level
+
+
+def _validate_references(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in VALIDATE_REFERENCES:
+        setting = _setting("validate_references")
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env_var} must be one of "
+            f"{', '.join(VALIDATE_REFERENCES)}, got {value!r}"
+        )
+    return choice
 
 
 def _api_host(value: str) -> str:

@@ -6,6 +6,8 @@
     ├── ConfigurationError              settings are missing or invalid (no token, bad host, ...)
     ├── CatalogError                    an experiments file has problems (``problems``: each one)
     ├── ChangeRefused                   a declared change cannot be made (``property``, ``message``)
+    ├── ReferenceProblem                one referenced name matches nothing (``prop``, ``message``)
+    ├── UnresolvedReferences            names that match nothing at create/update (``problems``)
     ├── TransportError                  no usable HTTP answer: connect/read failure, timeout
     │   ├── OutcomeUnknown              a write may or may not have landed (timeout, cut off, 5xx)
     │   └── RetryBudgetExceeded         transient failures outlasted the retry deadline
@@ -61,6 +63,28 @@ class ChangeRefused(LaunchDarklyError):
         self.property = prop
         self.message = message
         super().__init__(f"{prop}: {message}")
+
+
+class ReferenceProblem(LaunchDarklyError):
+    """One reference that cannot be resolved: the property and the message (core.references)."""
+
+    def __init__(self, prop: str, message: str) -> None:
+        super().__init__(f"{prop}: {message}")
+        self.prop = prop
+        self.message = message
+
+
+class UnresolvedReferences(LaunchDarklyError):
+    """Names that match nothing; ``problems`` lists every one as (property, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]] | str) -> None:
+        # A plain message is accepted too: errors are re-raised with the operation prefixed.
+        if isinstance(problems, str):
+            self.problems: list[tuple[str, str]] = []
+            super().__init__(problems)
+            return
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
 
 
 class TransportError(LaunchDarklyError):

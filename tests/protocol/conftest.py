@@ -24,8 +24,14 @@ def emulator() -> Iterator[Emulator]:
 def host(emulator: Emulator) -> Iterator[ProviderHost]:
     env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
     with ProviderHost(ExperimentProvider(), env=env) as running:
+        # These tests count the requests of each operation: reference lookups at check are
+        # covered by test_references_protocol.py.
         running.configure(
-            {"launchdarkly:accessToken": TOKEN, "launchdarkly:apiHost": emulator.url},
+            {
+                "launchdarkly:accessToken": TOKEN,
+                "launchdarkly:apiHost": emulator.url,
+                "launchdarkly:validateReferences": "never",
+            },
             secret_keys={"launchdarkly:accessToken"},
         )
         yield running

@@ -183,7 +183,9 @@ class InputModel(BaseModel):
 
 class TreatmentParameter(InputModel):
     flag_key: Key
-    variation_id: NonEmpty
+    # One of the two: the variation's _id, or its name or value (resolved by core/references.py).
+    variation_id: NonEmpty | None = None
+    variation: str | bool | int | float | None = None
 
 
 class Treatment(InputModel):
@@ -194,8 +196,11 @@ class Treatment(InputModel):
 
 
 class FlagConfig(InputModel):
-    rule_id: NonEmpty = Field(description='A targeting rule `_id`, or "fallthrough".')
-    flag_config_version: int = Field(ge=0)
+    rule_id: NonEmpty = Field(
+        description='A targeting rule `_id` or description, or "fallthrough".'
+    )
+    # Left out: the flag's current version in the environment (resolved by core/references.py).
+    flag_config_version: int | None = Field(default=None, ge=0)
     not_in_experiment_variation_id: NonEmpty | None = None
 
 

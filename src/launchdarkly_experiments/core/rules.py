@@ -491,18 +491,36 @@ def one_parameter_per_flag(treatments: list[Treatment]) -> Iterator[Problem]:
 
 
 @rule(TREATMENTS)
+def variation_given(treatments: list[Treatment]) -> Iterator[Problem]:
+    for i, treatment in enumerate(treatments):
+        for j, parameter in enumerate(treatment.parameters):
+            if parameter.variation_id is None and parameter.variation is None:
+                yield Problem(
+                    f"iteration.treatments[{i}].parameters[{j}]",
+                    "set variation (the variation's name or value) or variationId (its _id); "
+                    "neither is set",
+                )
+
+
+@rule(TREATMENTS)
 def distinct_variations(treatments: list[Treatment]) -> Iterator[Problem]:
     served: dict[tuple[str, str], str] = {}
     for i, treatment in enumerate(treatments):
         for j, parameter in enumerate(treatment.parameters):
-            ident = (parameter.flag_key, parameter.variation_id)
+            if parameter.variation_id is not None:
+                given, prop = repr(parameter.variation_id), "variationId"
+            elif parameter.variation is not None:
+                given, prop = repr(parameter.variation), "variation"
+            else:
+                continue
+            ident = (parameter.flag_key, f"{prop}:{given}")
             other = served.get(ident)
             if other is not None and other != treatment.name:
                 yield Problem(
-                    f"iteration.treatments[{i}].parameters[{j}].variationId",
+                    f"iteration.treatments[{i}].parameters[{j}].{prop}",
                     f"treatments {other!r} and {treatment.name!r} both serve variation "
-                    f"{parameter.variation_id!r} of flag {parameter.flag_key!r}; each treatment "
-                    "must serve a different variation",
+                    f"{given} of flag {parameter.flag_key!r}; each treatment must serve a "
+                    "different variation",
                 )
             else:
                 served.setdefault(ident, treatment.name)

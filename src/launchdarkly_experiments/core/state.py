@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pydantic import BaseModel
 
@@ -70,6 +70,8 @@ class ComputedOutputs(TypedDict):
     links: dict[str, str | None]
     currentIteration: IterationSummary | None
     previousIterations: list[IterationSummary]
+    # What names resolved to at create/update (property path -> id or version): core/references.
+    resolvedReferences: NotRequired[dict[str, Any]]
 
 
 OUTPUT_ONLY_FIELDS = tuple(ComputedOutputs.__annotations__)
@@ -292,8 +294,12 @@ def declared_from_live(
 # -- outputs ----------------------------------------------------------------------------------
 
 
-def outputs(rep: ExperimentRep, declared_form: Mapping[str, Any]) -> dict[str, Any]:
-    """Resource outputs: the declared form plus what LaunchDarkly computed."""
+def outputs(
+    rep: ExperimentRep,
+    declared_form: Mapping[str, Any],
+    resolved: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Resource outputs: the declared form, what LaunchDarkly computed, what names resolved to."""
     current = rep.current_iteration
     computed: ComputedOutputs = {
         "experimentId": rep.id,
@@ -303,7 +309,11 @@ def outputs(rep: ExperimentRep, declared_form: Mapping[str, Any]) -> dict[str, A
         "links": {name: link.href for name, link in rep.links.items()},
         "currentIteration": _iteration_summary(current) if current else None,
         "previousIterations": [_iteration_summary(i) for i in rep.previous_iterations or []],
+        "resolvedReferences": dict(resolved or {}),
     }
+    if not resolved:
+        # Nothing was named: state stays as release 0.1.0 wrote it (no new output to show).
+        del computed["resolvedReferences"]
     return {**declared_form, **computed}
 
 

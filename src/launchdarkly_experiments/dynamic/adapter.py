@@ -35,9 +35,13 @@ from pulumi.dynamic import (
 from ..config import SETTINGS, Settings, resolve_settings
 from ..core import plan, state
 from ..core.reconcile import Reconciler
-from ..errors import ConfigurationError
+from ..core.references import check_references
+from ..core.rules import holds_unknown
+from ..errors import ConfigurationError, LaunchDarklyError
 from ..http.client import LaunchDarklyClient, RetryPolicy
 from .unknowns import is_unknown
+
+logger = logging.getLogger(__name__)
 
 
 class DynamicAdapter(ResourceProvider):
@@ -50,6 +54,7 @@ class DynamicAdapter(ResourceProvider):
         self._lock = threading.Lock()
         self._settings: Settings | None = None
         self._settings_error: ConfigurationError | None = None
+        self._unchecked_noted = False
         self._client: LaunchDarklyClient | None = None
         self._reconciler = Reconciler(self.client)
 
@@ -132,7 +137,30 @@ class DynamicAdapter(ResourceProvider):
             if props.get(name) is None and default:
                 props[name] = default
         checked = plan.check(state.declared_part(_olds), props, is_unknown)
-        return CheckResult(checked.inputs, [CheckFailure(p, m) for p, m in checked.problems])
+        failures = [CheckFailure(p, m) for p, m in checked.problems]
+        if not holds_unknown(checked.inputs, is_unknown):
+            failures += self._reference_failures(settings, checked.inputs)
+        return CheckResult(checked.inputs, failures)
+
+    def _reference_failures(self, settings: Settings, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Look up every referenced object (launchdarkly:validateReferences); cached per host."""
+        if not settings.references_checked():
+            with self._lock:
+                noted, self._unchecked_noted = self._unchecked_noted, True
+            if not noted and settings.validate_references == "auto":
+                logger.warning(
+                    "references (flags, variations, rules, metrics, holdouts) were not checked: "
+                    "no access token; `pulumi up` will check them"
+                )
+            return []
+        try:
+            problems = check_references(inputs, self._reconciler.lookups())
+        except LaunchDarklyError as exc:
+            if settings.validate_references == "always":
+                return [CheckFailure("", f"references could not be checked: {exc}")]
+            logger.warning("references were not checked: %s", exc)
+            return []
+        return [CheckFailure(prop, message) for prop, message in problems]
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         old = state.declared_part(_olds)
