@@ -34,9 +34,6 @@ EXPERIMENT_TYPE = "pulumi-python:dynamic/launchdarkly:Experiment"
 PROVIDER_KEY = "__provider"
 
 FLAG_CONFIG = {"launchdarkly:projectKey": "shop", "launchdarkly:environmentKey": "dev"}
-TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-CHECKOUT_RULE = "b7c1e2d3-0000-4000-8000-00000000a001"
 Q4_HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
 
 # -- the mock runtime ---------------------------------------------------------------------------
@@ -122,7 +119,7 @@ def treatment(name: str, variation: str, flag: str, percent: Any, baseline: bool
     item: dict[str, Any] = {
         "name": name,
         "allocationPercent": percent,
-        "parameters": [{"flagKey": flag, "variationId": variation}],
+        "parameters": [{"flagKey": flag, "variation": variation}],
     }
     if baseline:
         item["baseline"] = True
@@ -148,12 +145,11 @@ def test_ab_test_registers_the_checkout_experiment_with_primary_and_secondary_me
     assert iteration["primarySingleMetricKey"] == "checkout-completed"
     assert "primaryFunnelKey" not in iteration
     assert iteration["treatments"] == [
-        treatment("Bottom", BOTTOM, "checkout-button", 50, baseline=True),
-        treatment("Top", TOP, "checkout-button", 50),
+        treatment("Bottom", "Bottom", "checkout-button", 50, baseline=True),
+        treatment("Top", "Top", "checkout-button", 50),
     ]
-    assert iteration["flags"] == {
-        "checkout-button": {"ruleId": CHECKOUT_RULE, "flagConfigVersion": 3}
-    }
+    # Readable references: a rule description, no flag version (resolved at create).
+    assert iteration["flags"] == {"checkout-button": {"ruleId": "Beta customers"}}
     assert run.exports["experiment_id"] == "id-checkout-button-ab"
 
 
@@ -166,11 +162,11 @@ def test_multi_armed_bandit_has_three_arms_and_a_reallocation_frequency() -> Non
     iteration = inputs["iteration"]
     assert iteration["reallocationFrequencyMillis"] == 86_400_000
     assert iteration["treatments"] == [
-        treatment("Control", "a1b2c3d4-0000-4000-8000-000000000011", "pricing-page", 34, True),
-        treatment("Annual first", "a1b2c3d4-0000-4000-8000-000000000012", "pricing-page", 33),
-        treatment("Monthly first", "a1b2c3d4-0000-4000-8000-000000000013", "pricing-page", 33),
+        treatment("Control", "Control", "pricing-page", 34, True),
+        treatment("Annual first", "Annual first", "pricing-page", 33),
+        treatment("Monthly first", "Monthly first", "pricing-page", 33),
     ]
-    assert iteration["flags"] == {"pricing-page": {"ruleId": "fallthrough", "flagConfigVersion": 7}}
+    assert iteration["flags"] == {"pricing-page": {"ruleId": "fallthrough"}}
 
 
 def test_holdout_example_uses_the_q4_holdout_id() -> None:
@@ -290,6 +286,11 @@ def test_program_declarations_pass_check_and_create_on_the_emulator(
             assert checked.inputs["environmentKey"] == "dev"
             created = provider.create(checked.inputs)
             assert created.id == f"shop/dev/{inputs['key']}"
+            # Names were resolved: LaunchDarkly holds variation ids and the flag's version.
+            stored = emulator.experiment("shop", "dev", inputs["key"])
+            assert stored is not None
+            for flag in stored["currentIteration"]["flags"].values():
+                assert flag["flagConfigVersion"] >= 1
             assert created.outs["key"] == inputs["key"]
             assert created.outs.get("state", "draft") == inputs.get("state", "draft")
 
@@ -308,7 +309,7 @@ def test_root_program_declares_the_experiments_of_experiments_yaml() -> None:
         "revenue-per-user",
         "add-to-cart",
     ]
-    assert checkout["iteration"]["flags"]["checkout-button"]["flagConfigVersion"] == 3
+    assert checkout["iteration"]["flags"]["checkout-button"] == {"ruleId": "Beta customers"}
     pricing = experiments["pricing-plan-order"]
     assert set(pricing["iteration"]["flags"]) == {"pricing-page"}
     # Exports: key, state (draft when unset) and the current iteration, per experiment.
