@@ -1,6 +1,8 @@
 """The launchdarkly-experiments program: the experiments listed in experiments.yaml.
 
-Each entry of experiments.yaml becomes one ``Experiment`` resource (its Pulumi name is its key).
+Each entry of experiments.yaml becomes one ``Experiment`` resource (its Pulumi name is its key),
+through ``launchdarkly_experiments.catalog``: the whole file is checked first, every problem
+reported at once with file:line.
 project_key and environment_key come from the stack's launchdarkly:projectKey and
 launchdarkly:environmentKey (Pulumi.dev.yaml, Pulumi.prod.yaml) unless an entry sets them.
 
@@ -10,17 +12,14 @@ ids and winner, as LaunchDarkly reports them).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
-HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-# The file loader is shared with examples/data_file; it is not part of the installed package.
-sys.path.insert(0, str(HERE / "examples" / "data_file"))
+from launchdarkly_experiments.catalog_resources import declare_experiments
 
-from experiments_from_file import declare_experiments  # noqa: E402
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 
 
 def _summary(values: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import runpy
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,20 +30,11 @@ from ld_emulator import PROFILES, Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-DATA_FILE_DIR = EXAMPLES / "data_file"
 EXPERIMENT_TYPE = "pulumi-python:dynamic/launchdarkly:Experiment"
 PROVIDER_KEY = "__provider"
 
 FLAG_CONFIG = {"launchdarkly:projectKey": "shop", "launchdarkly:environmentKey": "dev"}
-TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-CHECKOUT_RULE = "b7c1e2d3-0000-4000-8000-00000000a001"
 Q4_HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
-
-if str(DATA_FILE_DIR) not in sys.path:
-    sys.path.insert(0, str(DATA_FILE_DIR))
-
-from experiments_from_file import load_experiment_args  # noqa: E402
 
 # -- the mock runtime ---------------------------------------------------------------------------
 
@@ -129,7 +119,7 @@ def treatment(name: str, variation: str, flag: str, percent: Any, baseline: bool
     item: dict[str, Any] = {
         "name": name,
         "allocationPercent": percent,
-        "parameters": [{"flagKey": flag, "variationId": variation}],
+        "parameters": [{"flagKey": flag, "variation": variation}],
     }
     if baseline:
         item["baseline"] = True
@@ -155,12 +145,11 @@ def test_ab_test_registers_the_checkout_experiment_with_primary_and_secondary_me
     assert iteration["primarySingleMetricKey"] == "checkout-completed"
     assert "primaryFunnelKey" not in iteration
     assert iteration["treatments"] == [
-        treatment("Bottom", BOTTOM, "checkout-button", 50, baseline=True),
-        treatment("Top", TOP, "checkout-button", 50),
+        treatment("Bottom", "Bottom", "checkout-button", 50, baseline=True),
+        treatment("Top", "Top", "checkout-button", 50),
     ]
-    assert iteration["flags"] == {
-        "checkout-button": {"ruleId": CHECKOUT_RULE, "flagConfigVersion": 3}
-    }
+    # Readable references: a rule description, no flag version (resolved at create).
+    assert iteration["flags"] == {"checkout-button": {"ruleId": "Beta customers"}}
     assert run.exports["experiment_id"] == "id-checkout-button-ab"
 
 
@@ -173,11 +162,11 @@ def test_multi_armed_bandit_has_three_arms_and_a_reallocation_frequency() -> Non
     iteration = inputs["iteration"]
     assert iteration["reallocationFrequencyMillis"] == 86_400_000
     assert iteration["treatments"] == [
-        treatment("Control", "a1b2c3d4-0000-4000-8000-000000000011", "pricing-page", 34, True),
-        treatment("Annual first", "a1b2c3d4-0000-4000-8000-000000000012", "pricing-page", 33),
-        treatment("Monthly first", "a1b2c3d4-0000-4000-8000-000000000013", "pricing-page", 33),
+        treatment("Control", "Control", "pricing-page", 34, True),
+        treatment("Annual first", "Annual first", "pricing-page", 33),
+        treatment("Monthly first", "Monthly first", "pricing-page", 33),
     ]
-    assert iteration["flags"] == {"pricing-page": {"ruleId": "fallthrough", "flagConfigVersion": 7}}
+    assert iteration["flags"] == {"pricing-page": {"ruleId": "fallthrough"}}
 
 
 def test_holdout_example_uses_the_q4_holdout_id() -> None:
@@ -298,6 +287,11 @@ def test_program_declarations_pass_check_and_create_on_the_emulator(
             assert checked.inputs["environmentKey"] == "dev"
             created = provider.create(checked.inputs)
             assert created.id == f"shop/dev/{inputs['key']}"
+            # Names were resolved: LaunchDarkly holds variation ids and the flag's version.
+            stored = emulator.experiment("shop", "dev", inputs["key"])
+            assert stored is not None
+            for flag in stored["currentIteration"]["flags"].values():
+                assert flag["flagConfigVersion"] >= 1
             assert created.outs["key"] == inputs["key"]
             assert created.outs.get("state", "draft") == inputs.get("state", "draft")
 
@@ -316,7 +310,7 @@ def test_root_program_declares_the_experiments_of_experiments_yaml() -> None:
         "revenue-per-user",
         "add-to-cart",
     ]
-    assert checkout["iteration"]["flags"]["checkout-button"]["flagConfigVersion"] == 3
+    assert checkout["iteration"]["flags"]["checkout-button"] == {"ruleId": "Beta customers"}
     pricing = experiments["pricing-plan-order"]
     assert set(pricing["iteration"]["flags"]) == {"pricing-page"}
     # Exports: key, state (draft when unset) and the current iteration, per experiment.
@@ -392,180 +386,25 @@ def test_provider_blob_unpickles_to_the_provider_and_holds_no_token(
     assert provider.__getstate__() == {}
 
 
-# -- the data-file loader --------------------------------------------------------------------------
-
-VALID_ENTRY = """\
-  - key: exp
-    name: Exp
-    iteration:
-      hypothesis: h
-      metrics: [{key: checkout-completed}]
-      primary_single_metric_key: checkout-completed
-      treatments:
-        - name: A
-          baseline: true
-          allocation_percent: 50
-          parameters: [{flag_key: checkout-button, variation_id: v1}]
-      flags:
-        checkout-button: {rule_id: fallthrough, flag_config_version: 3}
-"""
+# -- the data-file catalog declares nothing from a broken file ------------------------------------
 
 
-def write(tmp_path: Path, text: str, name: str = "experiments.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
-def test_loader_builds_typed_arguments_from_a_valid_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "experiments:\n" + VALID_ENTRY)
-    (args,) = load_experiment_args(path, defaults={"environment_key": "staging"})
-    assert args.key == "exp"
-    assert args.environment_key == "staging"
-    wire = args.to_wire()
-    assert wire["iteration"]["treatments"][0] == {
-        "name": "A",
-        "baseline": True,
-        "allocationPercent": 50,
-        "parameters": [{"flagKey": "checkout-button", "variationId": "v1"}],
-    }
-    assert wire["iteration"]["flags"] == {
-        "checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}
-    }
-
-
-def test_loader_reads_json_files_too(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        '{"experiments": [{"key": "exp", "name": "Exp", "iteration": {"hypothesis": "h", '
-        '"metrics": [{"key": "m"}], "treatments": [], "flags": {}}}]}',
-        name="experiments.json",
-    )
-    (args,) = load_experiment_args(path)
-    assert args.name == "Exp"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        pytest.param(
-            "experiments:\n  - key: exp\n    name: Exp\n   iteration: {}\n",
-            ["not valid YAML", "line 4, column 4"],
-            id="bad-yaml-syntax",
-        ),
-        pytest.param(
-            "experiments:\n  - key: exp\n    name: Exp\n",
-            ["experiments[0] (exp)", "iteration", "missing required field"],
-            id="missing-iteration",
-        ),
-        pytest.param(
-            "experiments:\n"
-            + VALID_ENTRY.replace("    name: Exp\n", "    name: Exp\n    colour: red\n"),
-            ["experiments[0] (exp)", "colour", "unknown field"],
-            id="unknown-field",
-        ),
-        pytest.param(
-            "experiments:\n"
-            + VALID_ENTRY.replace("primary_single_metric_key", "primarySingleMetricKey"),
-            ["iteration.primarySingleMetricKey", "did you mean 'primary_single_metric_key'"],
-            id="camel-case-field",
-        ),
-        pytest.param(
-            "experiments:\n"
-            + VALID_ENTRY.replace("allocation_percent: 50", "allocation_percent: [50]"),
-            [
-                "experiments[0] (exp)",
-                "iteration.treatments[0].allocation_percent",
-                "expected a number or a string, got a list",
-            ],
-            id="wrong-type-percent",
-        ),
-        pytest.param(
-            "experiments:\n"
-            + VALID_ENTRY.replace("flag_config_version: 3", "flag_config_version: three"),
-            ["iteration.flags.checkout-button.flag_config_version", "expected a whole number"],
-            id="wrong-type-version",
-        ),
-        pytest.param(
-            "experiments:\n" + VALID_ENTRY.replace("baseline: true", "baseline: 'yes'"),
-            ["iteration.treatments[0].baseline", "expected true or false, got a string"],
-            id="wrong-type-bool",
-        ),
-        pytest.param(
-            "experiments:\n" + VALID_ENTRY + VALID_ENTRY.replace("hypothesis: h", "hypothesis: 7"),
-            ["experiments[1] (exp)", "iteration.hypothesis", "expected a string, got a number"],
-            id="wrong-type-second-entry",
-        ),
-        pytest.param(
-            "experiments:\n" + VALID_ENTRY + VALID_ENTRY,
-            ["experiments[1] (exp)", "already used by experiments[0]"],
-            id="duplicate-key",
-        ),
-        pytest.param(
-            "experiments:\n  - just a string\n",
-            ["experiments[0]", "expected a mapping, got a string"],
-            id="entry-not-a-mapping",
-        ),
-        pytest.param("- key: exp\n", ["'experiments' list"], id="top-level-list"),
-        pytest.param(
-            "experiment:\n" + VALID_ENTRY,
-            ["unknown top-level field 'experiment'"],
-            id="misspelt-top-level",
-        ),
-        pytest.param(
-            "defaults:\n  key: shared\nexperiments:\n" + VALID_ENTRY,
-            ["defaults", "'key' is different for every experiment"],
-            id="key-as-default",
-        ),
-    ],
-)
-def test_loader_rejects_a_malformed_file_naming_file_entry_and_field(
-    tmp_path: Path, text: str, expected: list[str]
-) -> None:
-    path = write(tmp_path, text)
-    with pytest.raises(ValueError) as info:
-        load_experiment_args(path)
-    message = str(info.value)
-    assert message.startswith(f"{path}: "), message
-    for part in expected:
-        assert part in message, message
-
-
-def test_loader_rejects_malformed_json_with_its_position(tmp_path: Path) -> None:
-    path = write(tmp_path, '{"experiments": [}', name="experiments.json")
-    with pytest.raises(ValueError, match=r"not valid JSON: .* line 1, column 18"):
-        load_experiment_args(path)
-
-
-def test_a_malformed_file_declares_nothing(tmp_path: Path) -> None:
-    """declare_experiments checks the whole file before declaring any resource."""
-    path = write(
-        tmp_path,
-        "experiments:\n"
-        + VALID_ENTRY
-        + VALID_ENTRY.replace("key: exp", "key: exp2").replace("hypothesis: h", "hypothesis: [h]"),
-    )
+def test_a_broken_data_file_declares_nothing(tmp_path: Path) -> None:
+    """declare_experiments checks the whole file (every problem) before declaring anything."""
+    data = yaml.safe_load((EXAMPLES / "data_file" / "experiments.yaml").read_text())
+    data["experiments"][1]["iteration"]["hypothesis"] = ["not", "a", "string"]
+    data["experiments"][0]["methodology"] = "bayes"
+    path = tmp_path / "experiments.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     program = tmp_path / "__main__.py"
     program.write_text(
-        "from experiments_from_file import declare_experiments\n"
+        "from launchdarkly_experiments.catalog_resources import declare_experiments\n"
         f"declare_experiments({str(path)!r})\n"
     )
-    with pytest.raises(ValueError, match=r"experiments\[1\] \(exp2\): iteration.hypothesis"):
+    from launchdarkly_experiments.catalog import CatalogError
+
+    with pytest.raises(CatalogError) as info:
         run_program(program, project="broken")
-
-
-def test_loader_covers_every_argument_field() -> None:
-    """The loader reads its schema from the argument classes: every field is accepted."""
-    from dataclasses import fields
-
-    from launchdarkly_experiments import ExperimentArgs
-
-    entry: dict[str, Any] = yaml.safe_load(VALID_ENTRY)[0]
-    names = {f.name for f in fields(ExperimentArgs)} - set(entry)
-    samples = {"tags": ["t"], "adopt": True, "analysis_config": {"bayesian_threshold": "90"}}
-    for name in names:
-        entry[name] = samples.get(name, "x")
-    from experiments_from_file import _build
-
-    args = _build(ExperimentArgs, entry, "")
-    assert {f.name for f in fields(ExperimentArgs) if getattr(args, f.name) is None} == set()
+    message = str(info.value)
+    assert "experiments[0] (file-checkout-button): methodology" in message
+    assert "experiments[1] (file-pricing-page): iteration.hypothesis" in message

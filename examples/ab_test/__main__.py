@@ -16,9 +16,8 @@ from launchdarkly_experiments import (
 )
 
 FLAG = "checkout-button"
-TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-RULE = "b7c1e2d3-0000-4000-8000-00000000a001"  # the flag's targeting rule `_id`
+# The flag's targeting rule, by its description (its `_id` works too).
+RULE = "Beta customers"
 
 experiment = Experiment(
     "checkout-button-ab",
@@ -39,15 +38,15 @@ experiment = Experiment(
                 name="Bottom",
                 baseline=True,
                 allocation_percent=50,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=BOTTOM)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Bottom")],
             ),
             TreatmentArgs(
                 name="Top",
                 allocation_percent=50,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=TOP)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Top")],
             ),
         ],
-        flags={FLAG: FlagArgs(rule_id=RULE, flag_config_version=3)},
+        flags={FLAG: FlagArgs(rule_id=RULE)},
     ),
 )
 

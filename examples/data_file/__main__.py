@@ -1,19 +1,17 @@
 """Experiments declared from a data file (experiments.yaml next to this program).
 
-``declare_experiments`` checks the file first: a syntax error, a missing or unknown field or a
-value of the wrong type stops the program with a message naming the file, the entry and the
-field, before any resource is declared.
+``declare_experiments`` checks the whole file first: every problem (syntax, duplicate keys, a
+missing, unknown or mistyped field, a broken rule between fields) is reported at once with
+``file:line:column``, before any resource is declared.
 """
 
-import sys
 from pathlib import Path
 
 import pulumi
 
-HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(HERE))
+from launchdarkly_experiments.catalog_resources import declare_experiments
 
-from experiments_from_file import declare_experiments  # noqa: E402
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 
 experiments = declare_experiments(HERE / "experiments.yaml")
 

@@ -18,8 +18,6 @@ from launchdarkly_experiments import (
 
 Q4_HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"  # holdout "q4-holdout"
 FLAG = "checkout-button"
-TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
 
 experiment = Experiment(
     "checkout-button-q4",
@@ -36,15 +34,15 @@ experiment = Experiment(
                 name="Bottom",
                 baseline=True,
                 allocation_percent=50,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=BOTTOM)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Bottom")],
             ),
             TreatmentArgs(
                 name="Top",
                 allocation_percent=50,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=TOP)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Top")],
             ),
         ],
-        flags={FLAG: FlagArgs(rule_id="fallthrough", flag_config_version=3)},
+        flags={FLAG: FlagArgs(rule_id="fallthrough")},
     ),
 )
 

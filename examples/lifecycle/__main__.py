@@ -24,8 +24,6 @@ state = config.get("state") or "draft"
 winner = config.get("winner")
 
 FLAG = "checkout-button"
-TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
 
 experiment = Experiment(
     "checkout-button-lifecycle",
@@ -44,15 +42,15 @@ experiment = Experiment(
                 name="Bottom",
                 baseline=True,
                 allocation_percent=50,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=BOTTOM)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Bottom")],
             ),
             TreatmentArgs(
                 name="Top",
                 allocation_percent=50,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=TOP)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Top")],
             ),
         ],
-        flags={FLAG: FlagArgs(rule_id="fallthrough", flag_config_version=3)},
+        flags={FLAG: FlagArgs(rule_id="fallthrough")},
     ),
 )
 

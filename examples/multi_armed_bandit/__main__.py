@@ -17,9 +17,6 @@ from launchdarkly_experiments import (
 )
 
 FLAG = "pricing-page"
-CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
-ANNUAL_FIRST = "a1b2c3d4-0000-4000-8000-000000000012"
-MONTHLY_FIRST = "a1b2c3d4-0000-4000-8000-000000000013"
 ONE_DAY_MS = 24 * 60 * 60 * 1000
 
 experiment = Experiment(
@@ -37,20 +34,20 @@ experiment = Experiment(
                 name="Control",
                 baseline=True,
                 allocation_percent=34,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=CONTROL)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Control")],
             ),
             TreatmentArgs(
                 name="Annual first",
                 allocation_percent=33,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=ANNUAL_FIRST)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Annual first")],
             ),
             TreatmentArgs(
                 name="Monthly first",
                 allocation_percent=33,
-                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation_id=MONTHLY_FIRST)],
+                parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Monthly first")],
             ),
         ],
-        flags={FLAG: FlagArgs(rule_id="fallthrough", flag_config_version=7)},
+        flags={FLAG: FlagArgs(rule_id="fallthrough")},
         reallocation_frequency_millis=ONE_DAY_MS,
     ),
 )

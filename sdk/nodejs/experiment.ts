@@ -123,6 +123,10 @@ export class Experiment extends pulumi.CustomResource {
      */
     declare public readonly onRunningChange: pulumi.Output<string | undefined>;
     /**
+     * "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+     */
+    declare public readonly onStopped: pulumi.Output<string | undefined>;
+    /**
      * Earlier iterations, oldest first.
      */
     declare public /*out*/ readonly previousIterations: pulumi.Output<outputs.IterationSummary[] | undefined>;
@@ -184,6 +188,7 @@ export class Experiment extends pulumi.CustomResource {
             resourceInputs["methodology"] = args?.methodology;
             resourceInputs["name"] = args?.name;
             resourceInputs["onRunningChange"] = args?.onRunningChange;
+            resourceInputs["onStopped"] = args?.onStopped;
             resourceInputs["projectKey"] = args?.projectKey;
             resourceInputs["state"] = args?.state;
             resourceInputs["tags"] = args?.tags;
@@ -217,6 +222,7 @@ export class Experiment extends pulumi.CustomResource {
             resourceInputs["methodology"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["onRunningChange"] = undefined /*out*/;
+            resourceInputs["onStopped"] = undefined /*out*/;
             resourceInputs["previousIterations"] = undefined /*out*/;
             resourceInputs["projectKey"] = undefined /*out*/;
             resourceInputs["state"] = undefined /*out*/;
@@ -286,6 +292,10 @@ export interface ExperimentArgs {
      * "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
      */
     onRunningChange?: pulumi.Input<string | undefined>;
+    /**
+     * "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+     */
+    onStopped?: pulumi.Input<string | undefined>;
     /**
      * LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
      */

@@ -38,6 +38,10 @@ export class Provider extends pulumi.ProviderResource {
      * Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
      */
     declare public readonly projectKey: pulumi.Output<string | undefined>;
+    /**
+     * Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+     */
+    declare public readonly validateReferences: pulumi.Output<string | undefined>;
 
     /**
      * Create a Provider resource with the given unique name, arguments, and options.
@@ -58,6 +62,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["projectKey"] = args?.projectKey;
             resourceInputs["requestTimeout"] = pulumi.output(args?.requestTimeout).apply(JSON.stringify);
             resourceInputs["retryDeadline"] = pulumi.output(args?.retryDeadline).apply(JSON.stringify);
+            resourceInputs["validateReferences"] = args?.validateReferences;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -100,4 +105,8 @@ export interface ProviderArgs {
      * Seconds one operation may spend retrying 429, 5xx and connection failures. Environment variable: `LAUNCHDARKLY_RETRY_DEADLINE`. Default: `120`.
      */
     retryDeadline?: pulumi.Input<number | undefined>;
+    /**
+     * Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+     */
+    validateReferences?: pulumi.Input<string | undefined>;
 }

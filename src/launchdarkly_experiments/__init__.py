@@ -12,6 +12,7 @@ from .core.models import (
     Methodology,
     RunningChangePolicy,
     RunState,
+    StoppedPolicy,
 )
 from .dynamic.resource import (
     AnalysisConfigArgs,
@@ -66,6 +67,7 @@ __all__ = [
     "RunState",
     "RunningChangePolicy",
     "ServerError",
+    "StoppedPolicy",
     "TransportError",
     "TreatmentArgs",
     "TreatmentParameterArgs",

@@ -8,13 +8,15 @@ provider host process and kept only in memory: never pickled into ``__provider``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
 DEFAULT_API_HOST = "https://app.launchdarkly.com"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Provider log level on stderr (debug, info, warning, error); debug logs every request "
         "with the Authorization header redacted.",
     ),
+    Setting(
+        "validate_references",
+        "launchdarkly:validateReferences",
+        "LAUNCHDARKLY_VALIDATE_REFERENCES",
+        "auto",
+        "Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto "
+        "(when a token is available), always, never.",
+    ),
 )
+
+VALIDATE_REFERENCES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,15 @@ class Settings:
     retry_deadline: float = 120.0
     max_concurrent_requests: int = 4
     log_level: str = "warning"
+    validate_references: str = "auto"
+
+    def references_checked(self) -> bool:
+        """Whether check looks references up: always, never, or (auto) when a token is set."""
+        if self.validate_references == "always":
+            return True
+        if self.validate_references == "never":
+            return False
+        return bool(self.access_token)
 
     def require_token(self) -> str:
         if not self.access_token:
@@ -127,18 +148,42 @@ def resolve_settings(
             value = environ.get(setting.env_var) or None
         raw[setting.name] = value if value is not None else setting.default
 
-    return Settings(
+    # Every invalid setting is reported, in one line, not only the first.
+    problems: list[str] = []
+
+    def valid(parse: Callable[[], _T], fallback: _T) -> _T:
+        try:
+            return parse()
+        except ConfigurationError as exc:
+            problems.append(str(exc))
+            return fallback
+
+    settings = Settings(
         access_token=raw["access_token"],
-        api_host=_api_host(raw["api_host"] or DEFAULT_API_HOST),
+        api_host=valid(lambda: _api_host(raw["api_host"] or DEFAULT_API_HOST), DEFAULT_API_HOST),
         project_key=raw["project_key"],
         environment_key=raw["environment_key"],
-        request_timeout=_positive_number("request_timeout", raw["request_timeout"]),
-        retry_deadline=_positive_number("retry_deadline", raw["retry_deadline"], allow_zero=True),
-        max_concurrent_requests=int(
-            _positive_number("max_concurrent_requests", raw["max_concurrent_requests"])
+        request_timeout=valid(
+            lambda: _positive_number("request_timeout", raw["request_timeout"]), 30.0
         ),
-        log_level=_log_level(raw["log_level"] or "warning"),
+        retry_deadline=valid(
+            lambda: _positive_number("retry_deadline", raw["retry_deadline"], allow_zero=True),
+            120.0,
+        ),
+        max_concurrent_requests=valid(
+            lambda: int(
+                _positive_number("max_concurrent_requests", raw["max_concurrent_requests"])
+            ),
+            4,
+        ),
+        log_level=valid(lambda: _log_level(raw["log_level"] or "warning"), "warning"),
+        validate_references=valid(
+            lambda: _validate_references(raw["validate_references"] or "auto"), "auto"
+        ),
     )
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return settings
 
 
 def _setting(name: str) -> Setting:
@@ -157,6 +202,17 @@ def _log_level(value: str) -> str:
             f"got {value!r}"
         )
     return level
+
+
+def _validate_references(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in VALIDATE_REFERENCES:
+        setting = _setting("validate_references")
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env_var} must be one of "
+            f"{', '.join(VALIDATE_REFERENCES)}, got {value!r}"
+        )
+    return choice
 
 
 def _api_host(value: str) -> str:

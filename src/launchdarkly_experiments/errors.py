@@ -4,9 +4,12 @@
 
     LaunchDarklyError                   base class; never carries the access token
     ├── ConfigurationError              settings are missing or invalid (no token, bad host, ...)
+    ├── CatalogError                    an experiments file has problems (``problems``: each one)
     ├── ChangeRefused                   a declared change cannot be made (``property``, ``message``)
     ├── OperationFailed                 the native plugin's report of any failed operation: the
     │                                   message is the whole story (notes folded in)
+    ├── ReferenceProblem                one referenced name matches nothing (``prop``, ``message``)
+    ├── UnresolvedReferences            names that match nothing at create/update (``problems``)
     ├── TransportError                  no usable HTTP answer: connect/read failure, timeout
     │   ├── OutcomeUnknown              a write may or may not have landed (timeout, cut off, 5xx)
     │   └── RetryBudgetExceeded         transient failures outlasted the retry deadline
@@ -33,6 +36,8 @@ No other module defines an exception class (tests/unit/test_public_surface.py ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LaunchDarklyError(Exception):
     """Base class of every error raised by this package."""
@@ -40,6 +45,17 @@ class LaunchDarklyError(Exception):
 
 class ConfigurationError(LaunchDarklyError):
     """A required setting is missing or invalid."""
+
+
+class CatalogError(LaunchDarklyError, ValueError):
+    """An experiments file has problems; ``problems`` lists every one of them (``catalog``)."""
+
+    def __init__(self, path: str, problems: Sequence[object]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        count = len(self.problems)
+        header = f"{path}: {count} problem{'s' if count != 1 else ''} in the experiments file"
+        super().__init__("\n".join([header, *(f"  {p}" for p in self.problems)]))
 
 
 class ChangeRefused(LaunchDarklyError):
@@ -53,6 +69,28 @@ class ChangeRefused(LaunchDarklyError):
 
 class OperationFailed(LaunchDarklyError):
     """A native-plugin operation failed; the message is what the user reads (notes folded in)."""
+
+
+class ReferenceProblem(LaunchDarklyError):
+    """One reference that cannot be resolved: the property and the message (core.references)."""
+
+    def __init__(self, prop: str, message: str) -> None:
+        super().__init__(f"{prop}: {message}")
+        self.prop = prop
+        self.message = message
+
+
+class UnresolvedReferences(LaunchDarklyError):
+    """Names that match nothing; ``problems`` lists every one as (property, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]] | str) -> None:
+        # A plain message is accepted too: errors are re-raised with the operation prefixed.
+        if isinstance(problems, str):
+            self.problems: list[tuple[str, str]] = []
+            super().__init__(problems)
+            return
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
 
 
 class TransportError(LaunchDarklyError):

@@ -63,12 +63,7 @@ def root_project(target: Path) -> Path:
     staging = REPO_ROOT / "Pulumi.staging.yaml"
     if staging.exists():
         shutil.copy2(staging, target / "Pulumi.staging.yaml")
-    # The root program imports the data-file loader from examples/data_file.
-    shutil.copytree(
-        REPO_ROOT / "examples" / "data_file",
-        target / "examples" / "data_file",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    # The root program reads experiments.yaml with the package's catalog: nothing else to copy.
     return target
 
 

@@ -38,7 +38,8 @@ def test_bad_input_fails_the_preview_naming_the_property(root: E2EProject) -> No
     assert "got 120" in preview.output
     assert "methodology" in preview.output
     assert _traceback_lines(preview.output) == []
-    assert root.emulator.requests() == []
+    # Reference lookups at check (a token is set) are reads; nothing is written.
+    assert {r["method"] for r in root.emulator.requests()} <= {"GET"}
 
 
 def test_a_missing_token_names_both_settings(root: E2EProject) -> None:

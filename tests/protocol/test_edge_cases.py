@@ -558,7 +558,7 @@ def test_winner_change_while_stopped_is_not_silent(
 def test_restart_keeping_winner_declared_is_clean(host: ProviderHost, emulator: Emulator) -> None:
     stack = Stack(host)
     stack.up(decl(state="stopped", winningTreatment="Top"))
-    rerun = decl(state="running", winningTreatment="Top")
+    rerun = decl(state="running", winningTreatment="Top", onStopped="restart")
     stack.up(rerun)
     assert stored(emulator)["currentIteration"]["status"] == "running"
     assert stack.changes(rerun) == "none"

@@ -75,7 +75,7 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
     assert api_calls(emulator) == []
 
     emulator.clear_requests()
-    outputs = stack.up(declaration(state="running"))
+    outputs = stack.up(declaration(state="running", onStopped="restart"))
     # The spec wants a new iteration before startIteration: updating an iteration field of the
     # stopped iteration makes one, in the same PATCH.
     assert instructions(emulator) == [["updateExperimentFields", "startIteration"]]

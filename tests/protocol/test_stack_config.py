@@ -80,3 +80,18 @@ def test_no_token_previews_fine_and_fails_clearly_on_create() -> None:
         assert "create experiment shop/dev/checkout-button" in details
         assert "launchdarkly:accessToken" in details and "LAUNCHDARKLY_ACCESS_TOKEN" in details
         assert emulator.requests() == []
+
+
+def test_an_invalid_setting_is_one_line_at_check_and_no_traceback() -> None:
+    env = blank_launchdarkly_env()
+    env["LAUNCHDARKLY_REQUEST_TIMEOUT"] = "abc"
+    with ProviderHost(ExperimentProvider(), env=env) as host:
+        host.configure({"launchdarkly:retryDeadline": "-1"})
+        _, failures = host.check("exp", {}, declaration())
+    (failure,) = failures
+    reason = failure[1] if isinstance(failure, tuple) else str(failure)
+    assert "\n" not in reason and "Traceback" not in reason
+    assert "launchdarkly:requestTimeout / LAUNCHDARKLY_REQUEST_TIMEOUT" in reason
+    assert "got 'abc'" in reason
+    # Every invalid setting, not only the first.
+    assert "launchdarkly:retryDeadline / LAUNCHDARKLY_RETRY_DEADLINE" in reason

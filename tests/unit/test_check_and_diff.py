@@ -112,7 +112,7 @@ def test_valid_declaration_passes_and_is_canonical(
         (
             lambda p: p["iteration"]["flags"]["checkout-button"].update(flagConfigVersion=-1),
             "iteration.flags.checkout-button.flagConfigVersion",
-            "greater than or equal to 0",
+            "must be at least 0; got -1",
         ),
     ],
 )

@@ -36,6 +36,7 @@ PUBLIC_NAMES = [
     "RunState",
     "RunningChangePolicy",
     "ServerError",
+    "StoppedPolicy",
     "TransportError",
     "TreatmentArgs",
     "TreatmentParameterArgs",

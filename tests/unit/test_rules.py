@@ -26,7 +26,7 @@ def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_every_rule_reads_declared_input_fields_only() -> None:
-    assert len(rules.RULES) == len({r.name for r in rules.RULES}) == 9
+    assert len(rules.RULES) == len({r.name for r in rules.RULES}) == 16
     for rule in rules.RULES:
         assert rule.reads, rule.name
         # find takes exactly the declared inputs, so it cannot read anything else.

@@ -54,6 +54,8 @@ type Experiment struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
 	OnRunningChange pulumi.StringPtrOutput `pulumi:"onRunningChange"`
+	// "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+	OnStopped pulumi.StringPtrOutput `pulumi:"onStopped"`
 	// Earlier iterations, oldest first.
 	PreviousIterations IterationSummaryArrayOutput `pulumi:"previousIterations"`
 	// LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
@@ -151,6 +153,8 @@ type experimentArgs struct {
 	Name string `pulumi:"name"`
 	// "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
 	OnRunningChange *string `pulumi:"onRunningChange"`
+	// "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+	OnStopped *string `pulumi:"onStopped"`
 	// LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
 	ProjectKey *string `pulumi:"projectKey"`
 	// Declared run state of the iteration (default "draft"). One of: draft, running, stopped.
@@ -193,6 +197,8 @@ type ExperimentArgs struct {
 	Name pulumi.StringInput
 	// "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
 	OnRunningChange pulumi.StringPtrInput
+	// "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+	OnStopped pulumi.StringPtrInput
 	// LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
 	ProjectKey pulumi.StringPtrInput
 	// Declared run state of the iteration (default "draft"). One of: draft, running, stopped.
@@ -337,6 +343,11 @@ func (o ExperimentOutput) Name() pulumi.StringOutput {
 // "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
 func (o ExperimentOutput) OnRunningChange() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Experiment) pulumi.StringPtrOutput { return v.OnRunningChange }).(pulumi.StringPtrOutput)
+}
+
+// "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+func (o ExperimentOutput) OnStopped() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Experiment) pulumi.StringPtrOutput { return v.OnStopped }).(pulumi.StringPtrOutput)
 }
 
 // Earlier iterations, oldest first.

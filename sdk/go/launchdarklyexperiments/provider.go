@@ -23,6 +23,8 @@ type Provider struct {
 	LogLevel pulumi.StringPtrOutput `pulumi:"logLevel"`
 	// Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
 	ProjectKey pulumi.StringPtrOutput `pulumi:"projectKey"`
+	// Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+	ValidateReferences pulumi.StringPtrOutput `pulumi:"validateReferences"`
 }
 
 // NewProvider registers a new resource with the given unique name, arguments, and options.
@@ -61,6 +63,8 @@ type providerArgs struct {
 	RequestTimeout *float64 `pulumi:"requestTimeout"`
 	// Seconds one operation may spend retrying 429, 5xx and connection failures. Environment variable: `LAUNCHDARKLY_RETRY_DEADLINE`. Default: `120`.
 	RetryDeadline *float64 `pulumi:"retryDeadline"`
+	// Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+	ValidateReferences *string `pulumi:"validateReferences"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -81,6 +85,8 @@ type ProviderArgs struct {
 	RequestTimeout pulumi.Float64PtrInput
 	// Seconds one operation may spend retrying 429, 5xx and connection failures. Environment variable: `LAUNCHDARKLY_RETRY_DEADLINE`. Default: `120`.
 	RetryDeadline pulumi.Float64PtrInput
+	// Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+	ValidateReferences pulumi.StringPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {
@@ -138,6 +144,11 @@ func (o ProviderOutput) LogLevel() pulumi.StringPtrOutput {
 // Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
 func (o ProviderOutput) ProjectKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.ProjectKey }).(pulumi.StringPtrOutput)
+}
+
+// Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+func (o ProviderOutput) ValidateReferences() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.ValidateReferences }).(pulumi.StringPtrOutput)
 }
 
 func init() {

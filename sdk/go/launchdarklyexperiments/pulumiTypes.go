@@ -250,11 +250,11 @@ func (o AnalysisConfigPtrOutput) TestDirection() pulumi.StringPtrOutput {
 
 // FlagConfig
 type FlagConfig struct {
-	// The flag configuration version the experiment runs on.
-	FlagConfigVersion int `pulumi:"flagConfigVersion"`
+	// The flag configuration version the experiment runs on (default: the flag's current version in the environment).
+	FlagConfigVersion *int `pulumi:"flagConfigVersion"`
 	// Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
 	NotInExperimentVariationId *string `pulumi:"notInExperimentVariationId"`
-	// A targeting rule `_id`, or "fallthrough".
+	// A targeting rule `_id` or description, or "fallthrough".
 	RuleId string `pulumi:"ruleId"`
 }
 
@@ -271,11 +271,11 @@ type FlagConfigInput interface {
 
 // FlagConfig
 type FlagConfigArgs struct {
-	// The flag configuration version the experiment runs on.
-	FlagConfigVersion pulumi.IntInput `pulumi:"flagConfigVersion"`
+	// The flag configuration version the experiment runs on (default: the flag's current version in the environment).
+	FlagConfigVersion pulumi.IntPtrInput `pulumi:"flagConfigVersion"`
 	// Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
 	NotInExperimentVariationId pulumi.StringPtrInput `pulumi:"notInExperimentVariationId"`
-	// A targeting rule `_id`, or "fallthrough".
+	// A targeting rule `_id` or description, or "fallthrough".
 	RuleId pulumi.StringInput `pulumi:"ruleId"`
 }
 
@@ -331,9 +331,9 @@ func (o FlagConfigOutput) ToFlagConfigOutputWithContext(ctx context.Context) Fla
 	return o
 }
 
-// The flag configuration version the experiment runs on.
-func (o FlagConfigOutput) FlagConfigVersion() pulumi.IntOutput {
-	return o.ApplyT(func(v FlagConfig) int { return v.FlagConfigVersion }).(pulumi.IntOutput)
+// The flag configuration version the experiment runs on (default: the flag's current version in the environment).
+func (o FlagConfigOutput) FlagConfigVersion() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v FlagConfig) *int { return v.FlagConfigVersion }).(pulumi.IntPtrOutput)
 }
 
 // Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
@@ -341,7 +341,7 @@ func (o FlagConfigOutput) NotInExperimentVariationId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v FlagConfig) *string { return v.NotInExperimentVariationId }).(pulumi.StringPtrOutput)
 }
 
-// A targeting rule `_id`, or "fallthrough".
+// A targeting rule `_id` or description, or "fallthrough".
 func (o FlagConfigOutput) RuleId() pulumi.StringOutput {
 	return o.ApplyT(func(v FlagConfig) string { return v.RuleId }).(pulumi.StringOutput)
 }
@@ -967,8 +967,10 @@ func (o TreatmentArrayOutput) Index(i pulumi.IntInput) TreatmentOutput {
 type TreatmentParameter struct {
 	// Key of the flag this treatment sets.
 	FlagKey string `pulumi:"flagKey"`
-	// The `_id` of the flag variation served.
-	VariationId string `pulumi:"variationId"`
+	// The flag variation served, by its name or value (instead of variationId).
+	Variation interface{} `pulumi:"variation"`
+	// The `_id` of the flag variation served (or give variation).
+	VariationId *string `pulumi:"variationId"`
 }
 
 // TreatmentParameterInput is an input type that accepts TreatmentParameterArgs and TreatmentParameterOutput values.
@@ -986,8 +988,10 @@ type TreatmentParameterInput interface {
 type TreatmentParameterArgs struct {
 	// Key of the flag this treatment sets.
 	FlagKey pulumi.StringInput `pulumi:"flagKey"`
-	// The `_id` of the flag variation served.
-	VariationId pulumi.StringInput `pulumi:"variationId"`
+	// The flag variation served, by its name or value (instead of variationId).
+	Variation pulumi.Input `pulumi:"variation"`
+	// The `_id` of the flag variation served (or give variation).
+	VariationId pulumi.StringPtrInput `pulumi:"variationId"`
 }
 
 func (TreatmentParameterArgs) ElementType() reflect.Type {
@@ -1047,9 +1051,14 @@ func (o TreatmentParameterOutput) FlagKey() pulumi.StringOutput {
 	return o.ApplyT(func(v TreatmentParameter) string { return v.FlagKey }).(pulumi.StringOutput)
 }
 
-// The `_id` of the flag variation served.
-func (o TreatmentParameterOutput) VariationId() pulumi.StringOutput {
-	return o.ApplyT(func(v TreatmentParameter) string { return v.VariationId }).(pulumi.StringOutput)
+// The flag variation served, by its name or value (instead of variationId).
+func (o TreatmentParameterOutput) Variation() pulumi.AnyOutput {
+	return o.ApplyT(func(v TreatmentParameter) interface{} { return v.Variation }).(pulumi.AnyOutput)
+}
+
+// The `_id` of the flag variation served (or give variation).
+func (o TreatmentParameterOutput) VariationId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TreatmentParameter) *string { return v.VariationId }).(pulumi.StringPtrOutput)
 }
 
 type TreatmentParameterArrayOutput struct{ *pulumi.OutputState }

@@ -95,3 +95,14 @@ Object.defineProperty(exports, "retryDeadline", {
     enumerable: true,
 });
 
+/**
+ * Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+ */
+export declare const validateReferences: string | undefined;
+Object.defineProperty(exports, "validateReferences", {
+    get() {
+        return __config.get("validateReferences");
+    },
+    enumerable: true,
+});
+

@@ -40,15 +40,15 @@ export interface AnalysisConfigArgs {
  */
 export interface FlagConfigArgs {
     /**
-     * The flag configuration version the experiment runs on.
+     * The flag configuration version the experiment runs on (default: the flag's current version in the environment).
      */
-    flagConfigVersion: pulumi.Input<number>;
+    flagConfigVersion?: pulumi.Input<number | undefined>;
     /**
      * Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
      */
     notInExperimentVariationId?: pulumi.Input<string | undefined>;
     /**
-     * A targeting rule `_id`, or "fallthrough".
+     * A targeting rule `_id` or description, or "fallthrough".
      */
     ruleId: pulumi.Input<string>;
 }
@@ -148,7 +148,11 @@ export interface TreatmentParameterArgs {
      */
     flagKey: pulumi.Input<string>;
     /**
-     * The `_id` of the flag variation served.
+     * The flag variation served, by its name or value (instead of variationId).
      */
-    variationId: pulumi.Input<string>;
+    variation?: any | undefined;
+    /**
+     * The `_id` of the flag variation served (or give variation).
+     */
+    variationId?: pulumi.Input<string | undefined>;
 }

@@ -40,15 +40,15 @@ export interface AnalysisConfig {
  */
 export interface FlagConfig {
     /**
-     * The flag configuration version the experiment runs on.
+     * The flag configuration version the experiment runs on (default: the flag's current version in the environment).
      */
-    flagConfigVersion: number;
+    flagConfigVersion?: number;
     /**
      * Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
      */
     notInExperimentVariationId?: string;
     /**
-     * A targeting rule `_id`, or "fallthrough".
+     * A targeting rule `_id` or description, or "fallthrough".
      */
     ruleId: string;
 }
@@ -190,8 +190,12 @@ export interface TreatmentParameter {
      */
     flagKey: string;
     /**
-     * The `_id` of the flag variation served.
+     * The flag variation served, by its name or value (instead of variationId).
      */
-    variationId: string;
+    variation?: any;
+    /**
+     * The `_id` of the flag variation served (or give variation).
+     */
+    variationId?: string;
 }
 

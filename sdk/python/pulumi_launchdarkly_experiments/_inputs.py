@@ -167,13 +167,13 @@ class FlagConfigArgsDict(TypedDict):
     """
     FlagConfig
     """
-    flag_config_version: pulumi.Input[_builtins.int]
-    """
-    The flag configuration version the experiment runs on.
-    """
     rule_id: pulumi.Input[_builtins.str]
     """
-    A targeting rule `_id`, or "fallthrough".
+    A targeting rule `_id` or description, or "fallthrough".
+    """
+    flag_config_version: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The flag configuration version the experiment runs on (default: the flag's current version in the environment).
     """
     not_in_experiment_variation_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -183,44 +183,45 @@ class FlagConfigArgsDict(TypedDict):
 @pulumi.input_type
 class FlagConfigArgs:
     def __init__(__self__, *,
-                 flag_config_version: pulumi.Input[_builtins.int],
                  rule_id: pulumi.Input[_builtins.str],
+                 flag_config_version: pulumi.Input[Optional[_builtins.int]] = None,
                  not_in_experiment_variation_id: pulumi.Input[Optional[_builtins.str]] = None):
         """
         FlagConfig
 
-        :param pulumi.Input[_builtins.int] flag_config_version: The flag configuration version the experiment runs on.
-        :param pulumi.Input[_builtins.str] rule_id: A targeting rule `_id`, or "fallthrough".
+        :param pulumi.Input[_builtins.str] rule_id: A targeting rule `_id` or description, or "fallthrough".
+        :param pulumi.Input[_builtins.int] flag_config_version: The flag configuration version the experiment runs on (default: the flag's current version in the environment).
         :param pulumi.Input[_builtins.str] not_in_experiment_variation_id: Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
         """
-        pulumi.set(__self__, "flag_config_version", flag_config_version)
         pulumi.set(__self__, "rule_id", rule_id)
+        if flag_config_version is not None:
+            pulumi.set(__self__, "flag_config_version", flag_config_version)
         if not_in_experiment_variation_id is not None:
             pulumi.set(__self__, "not_in_experiment_variation_id", not_in_experiment_variation_id)
-
-    @_builtins.property
-    @pulumi.getter(name="flagConfigVersion")
-    def flag_config_version(self) -> pulumi.Input[_builtins.int]:
-        """
-        The flag configuration version the experiment runs on.
-        """
-        return pulumi.get(self, "flag_config_version")
-
-    @flag_config_version.setter
-    def flag_config_version(self, value: pulumi.Input[_builtins.int]):
-        pulumi.set(self, "flag_config_version", value)
 
     @_builtins.property
     @pulumi.getter(name="ruleId")
     def rule_id(self) -> pulumi.Input[_builtins.str]:
         """
-        A targeting rule `_id`, or "fallthrough".
+        A targeting rule `_id` or description, or "fallthrough".
         """
         return pulumi.get(self, "rule_id")
 
     @rule_id.setter
     def rule_id(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "rule_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="flagConfigVersion")
+    def flag_config_version(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The flag configuration version the experiment runs on (default: the flag's current version in the environment).
+        """
+        return pulumi.get(self, "flag_config_version")
+
+    @flag_config_version.setter
+    def flag_config_version(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "flag_config_version", value)
 
     @_builtins.property
     @pulumi.getter(name="notInExperimentVariationId")
@@ -617,24 +618,33 @@ class TreatmentParameterArgsDict(TypedDict):
     """
     Key of the flag this treatment sets.
     """
-    variation_id: pulumi.Input[_builtins.str]
+    variation: NotRequired[Any]
     """
-    The `_id` of the flag variation served.
+    The flag variation served, by its name or value (instead of variationId).
+    """
+    variation_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The `_id` of the flag variation served (or give variation).
     """
 
 @pulumi.input_type
 class TreatmentParameterArgs:
     def __init__(__self__, *,
                  flag_key: pulumi.Input[_builtins.str],
-                 variation_id: pulumi.Input[_builtins.str]):
+                 variation: Optional[Any] = None,
+                 variation_id: pulumi.Input[Optional[_builtins.str]] = None):
         """
         TreatmentParameter
 
         :param pulumi.Input[_builtins.str] flag_key: Key of the flag this treatment sets.
-        :param pulumi.Input[_builtins.str] variation_id: The `_id` of the flag variation served.
+        :param Any variation: The flag variation served, by its name or value (instead of variationId).
+        :param pulumi.Input[_builtins.str] variation_id: The `_id` of the flag variation served (or give variation).
         """
         pulumi.set(__self__, "flag_key", flag_key)
-        pulumi.set(__self__, "variation_id", variation_id)
+        if variation is not None:
+            pulumi.set(__self__, "variation", variation)
+        if variation_id is not None:
+            pulumi.set(__self__, "variation_id", variation_id)
 
     @_builtins.property
     @pulumi.getter(name="flagKey")
@@ -649,15 +659,27 @@ class TreatmentParameterArgs:
         pulumi.set(self, "flag_key", value)
 
     @_builtins.property
-    @pulumi.getter(name="variationId")
-    def variation_id(self) -> pulumi.Input[_builtins.str]:
+    @pulumi.getter
+    def variation(self) -> Optional[Any]:
         """
-        The `_id` of the flag variation served.
+        The flag variation served, by its name or value (instead of variationId).
+        """
+        return pulumi.get(self, "variation")
+
+    @variation.setter
+    def variation(self, value: Optional[Any]):
+        pulumi.set(self, "variation", value)
+
+    @_builtins.property
+    @pulumi.getter(name="variationId")
+    def variation_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The `_id` of the flag variation served (or give variation).
         """
         return pulumi.get(self, "variation_id")
 
     @variation_id.setter
-    def variation_id(self, value: pulumi.Input[_builtins.str]):
+    def variation_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "variation_id", value)
 
 

@@ -34,6 +34,7 @@ class ExperimentArgs:
                  maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
                  methodology: pulumi.Input[Optional[_builtins.str]] = None,
                  on_running_change: pulumi.Input[Optional[_builtins.str]] = None,
+                 on_stopped: pulumi.Input[Optional[_builtins.str]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  state: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -56,6 +57,7 @@ class ExperimentArgs:
         :param pulumi.Input[_builtins.str] maintainer_id: Member id of the maintainer (default: the token's member).
         :param pulumi.Input[_builtins.str] methodology: Analysis methodology (default "bayesian"). One of: bayesian, frequentist, export_only.
         :param pulumi.Input[_builtins.str] on_running_change: "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
+        :param pulumi.Input[_builtins.str] on_stopped: "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
         :param pulumi.Input[_builtins.str] project_key: LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
         :param pulumi.Input[_builtins.str] state: Declared run state of the iteration (default "draft"). One of: draft, running, stopped.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tags: Tags (a set: order is ignored).
@@ -86,6 +88,8 @@ class ExperimentArgs:
             pulumi.set(__self__, "methodology", methodology)
         if on_running_change is not None:
             pulumi.set(__self__, "on_running_change", on_running_change)
+        if on_stopped is not None:
+            pulumi.set(__self__, "on_stopped", on_stopped)
         if project_key is not None:
             pulumi.set(__self__, "project_key", project_key)
         if state is not None:
@@ -256,6 +260,18 @@ class ExperimentArgs:
         pulumi.set(self, "on_running_change", value)
 
     @_builtins.property
+    @pulumi.getter(name="onStopped")
+    def on_stopped(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+        """
+        return pulumi.get(self, "on_stopped")
+
+    @on_stopped.setter
+    def on_stopped(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "on_stopped", value)
+
+    @_builtins.property
     @pulumi.getter(name="projectKey")
     def project_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -347,6 +363,7 @@ class Experiment(pulumi.CustomResource):
                  methodology: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  on_running_change: pulumi.Input[Optional[_builtins.str]] = None,
+                 on_stopped: pulumi.Input[Optional[_builtins.str]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  state: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -372,6 +389,7 @@ class Experiment(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] methodology: Analysis methodology (default "bayesian"). One of: bayesian, frequentist, export_only.
         :param pulumi.Input[_builtins.str] name: Display name.
         :param pulumi.Input[_builtins.str] on_running_change: "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
+        :param pulumi.Input[_builtins.str] on_stopped: "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
         :param pulumi.Input[_builtins.str] project_key: LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
         :param pulumi.Input[_builtins.str] state: Declared run state of the iteration (default "draft"). One of: draft, running, stopped.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tags: Tags (a set: order is ignored).
@@ -416,6 +434,7 @@ class Experiment(pulumi.CustomResource):
                  methodology: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  on_running_change: pulumi.Input[Optional[_builtins.str]] = None,
+                 on_stopped: pulumi.Input[Optional[_builtins.str]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  state: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -450,6 +469,7 @@ class Experiment(pulumi.CustomResource):
                 raise TypeError("Missing required property 'name'")
             __props__.__dict__["name"] = name
             __props__.__dict__["on_running_change"] = on_running_change
+            __props__.__dict__["on_stopped"] = on_stopped
             __props__.__dict__["project_key"] = project_key
             __props__.__dict__["state"] = state
             __props__.__dict__["tags"] = tags
@@ -504,6 +524,7 @@ class Experiment(pulumi.CustomResource):
         __props__.__dict__["methodology"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["on_running_change"] = None
+        __props__.__dict__["on_stopped"] = None
         __props__.__dict__["previous_iterations"] = None
         __props__.__dict__["project_key"] = None
         __props__.__dict__["state"] = None
@@ -670,6 +691,14 @@ class Experiment(pulumi.CustomResource):
         "new_iteration" allows design changes that restart a running iteration. One of: refuse, new_iteration.
         """
         return pulumi.get(self, "on_running_change")
+
+    @_builtins.property
+    @pulumi.getter(name="onStopped")
+    def on_stopped(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
+        """
+        return pulumi.get(self, "on_stopped")
 
     @_builtins.property
     @pulumi.getter(name="previousIterations")

@@ -144,10 +144,10 @@ class FlagConfig(dict):
     @staticmethod
     def __key_warning(key: str):
         suggest = None
-        if key == "flagConfigVersion":
-            suggest = "flag_config_version"
-        elif key == "ruleId":
+        if key == "ruleId":
             suggest = "rule_id"
+        elif key == "flagConfigVersion":
+            suggest = "flag_config_version"
         elif key == "notInExperimentVariationId":
             suggest = "not_in_experiment_variation_id"
 
@@ -163,36 +163,37 @@ class FlagConfig(dict):
         return super().get(key, default)
 
     def __init__(__self__, *,
-                 flag_config_version: _builtins.int,
                  rule_id: _builtins.str,
+                 flag_config_version: Optional[_builtins.int] = None,
                  not_in_experiment_variation_id: Optional[_builtins.str] = None):
         """
         FlagConfig
 
-        :param _builtins.int flag_config_version: The flag configuration version the experiment runs on.
-        :param _builtins.str rule_id: A targeting rule `_id`, or "fallthrough".
+        :param _builtins.str rule_id: A targeting rule `_id` or description, or "fallthrough".
+        :param _builtins.int flag_config_version: The flag configuration version the experiment runs on (default: the flag's current version in the environment).
         :param _builtins.str not_in_experiment_variation_id: Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
         """
-        pulumi.set(__self__, "flag_config_version", flag_config_version)
         pulumi.set(__self__, "rule_id", rule_id)
+        if flag_config_version is not None:
+            pulumi.set(__self__, "flag_config_version", flag_config_version)
         if not_in_experiment_variation_id is not None:
             pulumi.set(__self__, "not_in_experiment_variation_id", not_in_experiment_variation_id)
-
-    @_builtins.property
-    @pulumi.getter(name="flagConfigVersion")
-    def flag_config_version(self) -> _builtins.int:
-        """
-        The flag configuration version the experiment runs on.
-        """
-        return pulumi.get(self, "flag_config_version")
 
     @_builtins.property
     @pulumi.getter(name="ruleId")
     def rule_id(self) -> _builtins.str:
         """
-        A targeting rule `_id`, or "fallthrough".
+        A targeting rule `_id` or description, or "fallthrough".
         """
         return pulumi.get(self, "rule_id")
+
+    @_builtins.property
+    @pulumi.getter(name="flagConfigVersion")
+    def flag_config_version(self) -> Optional[_builtins.int]:
+        """
+        The flag configuration version the experiment runs on (default: the flag's current version in the environment).
+        """
+        return pulumi.get(self, "flag_config_version")
 
     @_builtins.property
     @pulumi.getter(name="notInExperimentVariationId")
@@ -667,15 +668,20 @@ class TreatmentParameter(dict):
 
     def __init__(__self__, *,
                  flag_key: _builtins.str,
-                 variation_id: _builtins.str):
+                 variation: Optional[Any] = None,
+                 variation_id: Optional[_builtins.str] = None):
         """
         TreatmentParameter
 
         :param _builtins.str flag_key: Key of the flag this treatment sets.
-        :param _builtins.str variation_id: The `_id` of the flag variation served.
+        :param Any variation: The flag variation served, by its name or value (instead of variationId).
+        :param _builtins.str variation_id: The `_id` of the flag variation served (or give variation).
         """
         pulumi.set(__self__, "flag_key", flag_key)
-        pulumi.set(__self__, "variation_id", variation_id)
+        if variation is not None:
+            pulumi.set(__self__, "variation", variation)
+        if variation_id is not None:
+            pulumi.set(__self__, "variation_id", variation_id)
 
     @_builtins.property
     @pulumi.getter(name="flagKey")
@@ -686,10 +692,18 @@ class TreatmentParameter(dict):
         return pulumi.get(self, "flag_key")
 
     @_builtins.property
-    @pulumi.getter(name="variationId")
-    def variation_id(self) -> _builtins.str:
+    @pulumi.getter
+    def variation(self) -> Optional[Any]:
         """
-        The `_id` of the flag variation served.
+        The flag variation served, by its name or value (instead of variationId).
+        """
+        return pulumi.get(self, "variation")
+
+    @_builtins.property
+    @pulumi.getter(name="variationId")
+    def variation_id(self) -> Optional[_builtins.str]:
+        """
+        The `_id` of the flag variation served (or give variation).
         """
         return pulumi.get(self, "variation_id")
 

@@ -26,7 +26,8 @@ class ProviderArgs:
                  max_concurrent_requests: pulumi.Input[Optional[_builtins.int]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
-                 retry_deadline: pulumi.Input[Optional[_builtins.float]] = None):
+                 retry_deadline: pulumi.Input[Optional[_builtins.float]] = None,
+                 validate_references: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -38,6 +39,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] project_key: Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds to wait for one HTTP answer before treating it as failed. Environment variable: `LAUNCHDARKLY_REQUEST_TIMEOUT`. Default: `30`.
         :param pulumi.Input[_builtins.float] retry_deadline: Seconds one operation may spend retrying 429, 5xx and connection failures. Environment variable: `LAUNCHDARKLY_RETRY_DEADLINE`. Default: `120`.
+        :param pulumi.Input[_builtins.str] validate_references: Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
         """
         if access_token is not None:
             pulumi.set(__self__, "access_token", access_token)
@@ -55,6 +57,8 @@ class ProviderArgs:
             pulumi.set(__self__, "request_timeout", request_timeout)
         if retry_deadline is not None:
             pulumi.set(__self__, "retry_deadline", retry_deadline)
+        if validate_references is not None:
+            pulumi.set(__self__, "validate_references", validate_references)
 
     @_builtins.property
     @pulumi.getter(name="accessToken")
@@ -152,6 +156,18 @@ class ProviderArgs:
     def retry_deadline(self, value: pulumi.Input[Optional[_builtins.float]]):
         pulumi.set(self, "retry_deadline", value)
 
+    @_builtins.property
+    @pulumi.getter(name="validateReferences")
+    def validate_references(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+        """
+        return pulumi.get(self, "validate_references")
+
+    @validate_references.setter
+    def validate_references(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "validate_references", value)
+
 
 @pulumi.type_token("pulumi:providers:launchdarkly-experiments")
 class Provider(pulumi.ProviderResource):
@@ -167,6 +183,7 @@ class Provider(pulumi.ProviderResource):
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  retry_deadline: pulumi.Input[Optional[_builtins.float]] = None,
+                 validate_references: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         Settings for one LaunchDarkly account and, optionally, a default project and environment. Each setting falls back to its environment variable.
@@ -181,6 +198,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] project_key: Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds to wait for one HTTP answer before treating it as failed. Environment variable: `LAUNCHDARKLY_REQUEST_TIMEOUT`. Default: `30`.
         :param pulumi.Input[_builtins.float] retry_deadline: Seconds one operation may spend retrying 429, 5xx and connection failures. Environment variable: `LAUNCHDARKLY_RETRY_DEADLINE`. Default: `120`.
+        :param pulumi.Input[_builtins.str] validate_references: Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
         """
         ...
     @overload
@@ -214,6 +232,7 @@ class Provider(pulumi.ProviderResource):
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  retry_deadline: pulumi.Input[Optional[_builtins.float]] = None,
+                 validate_references: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -231,6 +250,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["project_key"] = project_key
             __props__.__dict__["request_timeout"] = pulumi.Output.from_input(request_timeout).apply(pulumi.runtime.to_json) if request_timeout is not None else None
             __props__.__dict__["retry_deadline"] = pulumi.Output.from_input(retry_deadline).apply(pulumi.runtime.to_json) if retry_deadline is not None else None
+            __props__.__dict__["validate_references"] = validate_references
         super(Provider, __self__).__init__(
             'launchdarkly-experiments',
             resource_name,
@@ -268,4 +288,12 @@ class Provider(pulumi.ProviderResource):
         Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         """
         return pulumi.get(self, "project_key")
+
+    @_builtins.property
+    @pulumi.getter(name="validateReferences")
+    def validate_references(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+        """
+        return pulumi.get(self, "validate_references")
 

@@ -80,6 +80,13 @@ RUN_STATE_OF_STATUS = {
 }
 
 
+class StoppedPolicy(StrEnum):
+    """What to do when a stopped iteration is declared running again."""
+
+    REFUSE = "refuse"
+    RESTART = "restart"
+
+
 class RunningChangePolicy(StrEnum):
     """What to do when the iteration design changes while an iteration is running."""
 
@@ -176,7 +183,14 @@ class InputModel(BaseModel):
 
 class TreatmentParameter(InputModel):
     flag_key: Key = Field(description="Key of the flag this treatment sets.")
-    variation_id: NonEmpty = Field(description="The `_id` of the flag variation served.")
+    # One of the two: the variation's _id, or its name or value (resolved by core/references.py).
+    variation_id: NonEmpty | None = Field(
+        default=None, description="The `_id` of the flag variation served (or give variation)."
+    )
+    variation: str | bool | int | float | None = Field(
+        default=None,
+        description="The flag variation served, by its name or value (instead of variationId).",
+    )
 
 
 class Treatment(InputModel):
@@ -192,9 +206,15 @@ class Treatment(InputModel):
 
 
 class FlagConfig(InputModel):
-    rule_id: NonEmpty = Field(description='A targeting rule `_id`, or "fallthrough".')
-    flag_config_version: int = Field(
-        ge=0, description="The flag configuration version the experiment runs on."
+    rule_id: NonEmpty = Field(
+        description='A targeting rule `_id` or description, or "fallthrough".'
+    )
+    # Left out: the flag's current version in the environment (resolved by core/references.py).
+    flag_config_version: int | None = Field(
+        default=None,
+        ge=0,
+        description="The flag configuration version the experiment runs on (default: the "
+        "flag's current version in the environment).",
     )
     not_in_experiment_variation_id: NonEmpty | None = Field(
         default=None,
@@ -296,7 +316,7 @@ class ExperimentBody(InputModel):
 # The experiment's address: part of its URL, so a change is a new experiment.
 ADDRESS_FIELDS = ("projectKey", "environmentKey", "key")
 # Inputs that steer how a change is made; never a change by themselves.
-STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange")
+STEERING_FIELDS = ("adopt", "changeJustification", "onRunningChange", "onStopped")
 
 
 class ExperimentSpec(ExperimentBody):
@@ -325,6 +345,10 @@ class ExperimentSpec(ExperimentBody):
     on_running_change: RunningChangePolicy = Field(
         default=RunningChangePolicy.REFUSE,
         description='"new_iteration" allows design changes that restart a running iteration.',
+    )
+    on_stopped: StoppedPolicy = Field(
+        default=StoppedPolicy.REFUSE,
+        description='"restart" allows starting a new iteration after a stopped one.',
     )
     adopt: bool = Field(
         default=False,

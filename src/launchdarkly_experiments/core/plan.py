@@ -7,8 +7,10 @@ Replace-vs-update rules (one place, also in the README's resource reference):
 * ``type`` cannot change at all: a replacement would reuse the key, which an archived experiment
   keeps holding, so ``check`` refuses it and asks for a new key.
 * Every other declared field is updated in place through the semantic-patch endpoint.
-* ``adopt``, ``changeJustification`` and ``onRunningChange`` steer how a change is made and are
-  never a change by themselves.
+* ``adopt``, ``changeJustification``, ``onRunningChange`` and ``onStopped`` steer how a change is
+  made and are never a change by themselves.
+* No silent restarts: a stopped iteration starts again only when the design changes along with
+  ``state='running'`` or with ``onStopped='restart'``; the preview then shows the notice.
 
 Everything here compares *declared forms* (``state``): the camelCase dicts of a declaration, of
 stored outputs and of a live experiment, which have one shape so that a diff is a plain
@@ -31,11 +33,13 @@ from .models import (
     IterationStatus,
     RunningChangePolicy,
     RunState,
+    StoppedPolicy,
 )
 from .rules import Declaration, IsUnknown, Problem, holds_unknown, nothing_is_unknown
 from .state import (
     ITERATION_CHANGE,
     NEW_ITERATION_NOTICE,
+    RESTART_NOTICE,
     LiveView,
     declared,
     declared_fields,
@@ -52,6 +56,7 @@ CHANGE_RULE_FIELDS = (
     "winningTreatment",
     "winningReason",
     "onRunningChange",
+    "onStopped",
     "methodology",
     "analysisConfig",
     "dataSource",
@@ -158,12 +163,36 @@ def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return bool(running_blockers(old, new))
 
 
+def iteration_notice(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """What the preview shows when applying ``new`` over ``old`` starts a new iteration."""
+    if restarts_iteration(old, new):
+        return NEW_ITERATION_NOTICE
+    if any(old.get(k) != new.get(k) for k in REPLACE_FIELDS):
+        return None
+    if old.get("state") == RunState.STOPPED.value and new.get("state") == RunState.RUNNING.value:
+        return RESTART_NOTICE
+    return None
+
+
 def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> ChangeRefused | None:
     """Check-time rules for changes to a running or stopped experiment."""
     old_state = old.get("state", RunState.DRAFT.value) if old else RunState.DRAFT.value
     new_state = new.get("state", RunState.DRAFT.value)
     if old_state == RunState.STOPPED.value:
         changed = design_changes(old.get("iteration") or {}, new.get("iteration") or {})
+        if (
+            new_state == RunState.RUNNING.value
+            and not changed
+            and new.get("onStopped") != StoppedPolicy.RESTART.value
+        ):
+            # No silent restarts, whatever stopped the iteration (this stack or the UI).
+            return ChangeRefused(
+                "state",
+                "the iteration is stopped; state='running' would start a new iteration (the "
+                "stopped one's results stay in previous_iterations). Set on_stopped='restart' "
+                "to start it, or change the iteration design along with state='running'; to "
+                "keep it stopped, declare state='stopped' with its winning_treatment",
+            )
         if new_state == RunState.STOPPED.value and changed:
             return ChangeRefused(
                 "iteration",
@@ -248,8 +277,9 @@ def check(
         return Checked(inputs, [])
     new = declared_fields({name: declaration.value(name) for name in CHANGE_RULE_FIELDS})
     refusals = change_problems(old, new)
-    if not refusals and restarts_iteration(old, new):
-        inputs[ITERATION_CHANGE] = NEW_ITERATION_NOTICE
+    notice = iteration_notice(old, new)
+    if not refusals and notice:
+        inputs[ITERATION_CHANGE] = notice
     return Checked(inputs, [Problem(r.property, r.message) for r in refusals])
 
 
@@ -297,8 +327,10 @@ def next_instructions(live: LiveView, desired: dict[str, Any]) -> list[dict[str,
 
     if live.archived:
         # Instructions apply in order and atomically: restore and reconcile in one PATCH.
+        # Declaring an archived key again is a new lifecycle: starting it is no silent restart.
         active = LiveView(live.declared, live.status, live.treatment_ids, archived=False)
-        return [{"kind": "restoreExperiment"}, *next_instructions(active, desired)]
+        restart = {**desired, "onStopped": StoppedPolicy.RESTART.value}
+        return [{"kind": "restoreExperiment"}, *next_instructions(active, restart)]
 
     instructions: list[dict[str, Any]] = []
     experiment_changes = [k for k in EXPERIMENT_FIELDS if have.get(k) != desired.get(k)]

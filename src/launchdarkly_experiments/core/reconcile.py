@@ -14,6 +14,7 @@ its SDK's results. The guarantees of the README's "Reliability" section are kept
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +33,15 @@ from ..errors import (
 from ..http.client import LaunchDarklyClient
 from . import plan, state
 from .models import ExperimentRep, ExperimentSpec, IterationStatus
+from .references import (
+    RESOLVED_OUTPUT,
+    CachedLookups,
+    apply_resolved,
+    needs_lookup,
+    resolve,
+    restore_declared,
+    reusable,
+)
 from .state import Address, LiveView
 
 logger = logging.getLogger(__name__)
@@ -61,14 +71,49 @@ class Reconciler:
 
     def __init__(self, client: Callable[[], LaunchDarklyClient]) -> None:
         self._client = client
+        self._lock = threading.Lock()
+        self._lookups: CachedLookups | None = None
+        self._lookups_client: LaunchDarklyClient | None = None
+
+    # -- references: names resolved to ids ------------------------------------------------
+
+    def lookups(self) -> CachedLookups:
+        """Reference lookups shared by every call of this provider (one GET per reference)."""
+        client = self._client()
+        with self._lock:
+            if self._lookups is None or self._lookups_client is not client:
+                self._lookups, self._lookups_client = CachedLookups(client), client
+            return self._lookups
+
+    def _resolved(
+        self, user: dict[str, Any], known: Mapping[str, Any]
+    ) -> tuple[ExperimentSpec, dict[str, Any], dict[str, Any]]:
+        """The declaration with names resolved to ids: (spec, its declared form, resolutions).
+
+        ``known`` are earlier resolutions still valid; only the rest are looked up (an
+        ids-only declaration costs no request).
+        """
+        props = apply_resolved(user, known)
+        resolved = dict(known)
+        if needs_lookup(props):
+            resolution = resolve(props, self.lookups())
+            props = resolution.props
+            resolved.update(resolution.resolved)
+        spec = ExperimentSpec.model_validate(props)
+        return spec, state.declared(spec), resolved
 
     # -- create -----------------------------------------------------------------------------
 
     def create(self, spec: ExperimentSpec) -> Written:
-        """Create the experiment, adopt it (``adopt``) or restore it (archived), then converge."""
-        desired = state.declared(spec)
+        """Create the experiment, adopt it (``adopt``) or restore it (archived), then converge.
+
+        Names (a variation's name, a rule's description, a left-out flag version) are resolved
+        first; the outputs keep the user's form and record the ids in ``resolvedReferences``.
+        """
+        user = state.declared(spec)
         address = Address.of(spec)
         with _operation("create", address):
+            spec, desired, resolved = self._resolved(user, {})
             rep, adopted = self._create_or_take_over(spec, address, desired)
             try:
                 if _is_partial(rep, desired) and not rep.archived and not adopted:
@@ -87,7 +132,7 @@ class Reconciler:
                         "and retries."
                     )
                 raise
-            return Written(str(address), _outputs(rep, address, desired))
+            return Written(str(address), _outputs(rep, address, desired, user, resolved))
 
     def _archive_quietly(self, address: Address) -> bool:
         try:
@@ -142,6 +187,7 @@ class Reconciler:
     def read(self, address: Address, stored: Mapping[str, Any]) -> Observed | None:
         """The live experiment as state, or None when it is gone (archived counts as gone)."""
         hint = state.declared_part(stored)
+        resolved = dict(stored.get(RESOLVED_OUTPUT) or {})
         with _operation("read", address):
             try:
                 rep = self._client().get_experiment(*_where(address))
@@ -150,19 +196,26 @@ class Reconciler:
             if rep.archived:
                 # Archived is what destroy leaves behind: for Pulumi the experiment is gone.
                 return None
-            live = state.declared_from_live(rep, address.project, hint)
-            return Observed(str(address), state.outputs(rep, live), live)
+            live = state.declared_from_live(rep, address.project, apply_resolved(hint, resolved))
+            live = restore_declared(live, hint, resolved)
+            return Observed(str(address), state.outputs(rep, live, resolved), live)
 
     # -- update -----------------------------------------------------------------------------
 
     def update(self, spec: ExperimentSpec, stored_outputs: Mapping[str, Any]) -> dict[str, Any]:
         """Converge from what the stored outputs say (re-reading if they prove stale)."""
-        desired = state.declared(spec)
+        user = state.declared(spec)
         address = Address.of(spec)
+        old_resolved = dict(stored_outputs.get(RESOLVED_OUTPUT) or {})
         with _operation("update", address):
+            # A name kept at its place keeps what it resolved to: a left-out flag version stays
+            # the one the experiment was created with, so the flag's next version is no change.
+            known = reusable(old_resolved, state.declared_part(stored_outputs), user)
+            _, desired, resolved = self._resolved(user, known)
             live = state.live_from_outputs(stored_outputs)
+            live.declared = apply_resolved(live.declared, old_resolved)
             rep = self._converge(address, desired, live=live)
-            return _outputs(rep, address, desired)
+            return _outputs(rep, address, desired, user, resolved)
 
     # -- converge ---------------------------------------------------------------------------
 
@@ -316,8 +369,16 @@ def _where(address: Address) -> tuple[str, str, str]:
     return address.project, address.environment, address.key
 
 
-def _outputs(rep: ExperimentRep, address: Address, desired: dict[str, Any]) -> dict[str, Any]:
-    return state.outputs(rep, state.declared_from_live(rep, address.project, desired))
+def _outputs(
+    rep: ExperimentRep,
+    address: Address,
+    desired: dict[str, Any],
+    user: dict[str, Any],
+    resolved: dict[str, Any],
+) -> dict[str, Any]:
+    """Outputs in the user's form (names where they were given) plus the resolutions."""
+    live = restore_declared(state.declared_from_live(rep, address.project, desired), user, resolved)
+    return state.outputs(rep, live, resolved)
 
 
 def _exists_error(address: Address) -> LaunchDarklyError:

@@ -13,17 +13,24 @@ says which values those are with ``is_unknown`` (the core knows nothing of Pulum
 * a rule is skipped when one of the inputs it reads holds an unknown value, or a field problem.
 
 So a preview reports every problem that stays a problem whatever the unknown values turn out to
-be, and none that might vanish. Rules across fields run only once no field has a problem.
+be, and none that might vanish.
+
+Every problem at once: a rule runs whenever none of the inputs it reads has a field problem, so a
+bad methodology does not hide two baselines or allocations totalling 140. Field messages are
+written here (``describe_error``) and say what was given and what is allowed, with a "did you
+mean" for a misspelt property name.
 """
 
 from __future__ import annotations
 
+import difflib
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import (
     ExperimentSpec,
@@ -71,7 +78,7 @@ class Declaration:
         try:
             spec = ExperimentSpec.model_validate(self.props)
         except ValidationError as exc:
-            self.field_problems = [_describe(error) for error in exc.errors()]
+            self.field_problems = [describe_error(error) for error in exc.errors()]
         else:
             # An unknown value can pass validation (the SDK's marker is a string): not a spec.
             self.spec = None if self.has_unknown else spec
@@ -117,10 +124,7 @@ class Declaration:
     def problems(self) -> list[Problem]:
         """Every problem that stays whatever the unknown values become; empty when valid."""
         # A field problem at, under or about a collection holding an unknown value may vanish.
-        definite = [p for p in self.field_problems if not self.unknown(p.property)]
-        if definite:
-            return definite
-        found: list[Problem] = []
+        found = [p for p in self.field_problems if not self.unknown(p.property)]
         for rule in RULES:
             if any(self.unknown(path) or self.invalid(path) for path in rule.reads):
                 continue
@@ -163,23 +167,135 @@ def _overlaps(a: str, b: str) -> bool:
     return pa[:shorter] == pb[:shorter]
 
 
-def _describe(error: Any) -> Problem:
-    loc = error.get("loc", ())
+# -- field problems: messages that say what was given and what is allowed ---------------------
+
+
+def _given(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list | tuple):
+        return "a list" if value else "an empty list"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that holds the field at ``loc`` (e.g. ``Treatment`` for treatments[0].name)."""
+    current: Any = ExperimentSpec
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next(
+                (info for name, info in current.model_fields.items() if part in (name, info.alias)),
+                None,
+            )
+            if field is None:
+                return None
+            current = field.annotation
+        elif get_origin(current) in (list, dict):
+            current = get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    if get_origin(current) in (list, dict):
+        current = _unwrap(get_args(current)[-1])
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unknown_name(loc: tuple[Any, ...]) -> str:
+    name = loc[-1] if loc else "?"
+    message = f"unknown property {name!r}"
+    model = _model_at(loc)
+    if model is None or not isinstance(name, str):
+        return f"{message}; check the spelling against the resource reference"
+    allowed = [info.alias or field for field, info in model.model_fields.items()]
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    return f"{message}; allowed here: {', '.join(allowed)}"
+
+
+_SIMPLE = {
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping of properties",
+    "model_type": "must be a mapping of properties",
+    "model_attributes_type": "must be a mapping of properties",
+}
+
+
+def describe_error(error: Mapping[str, Any]) -> Problem:
+    """One pydantic error as a ``Problem`` naming what was given and what is allowed."""
+    loc: tuple[Any, ...] = tuple(error.get("loc", ()))
+    kind = str(error.get("type", ""))
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    value = error.get("input")
+    given = _given(value)
+    if kind == "extra_forbidden":
+        message = _unknown_name(loc)
+    elif kind == "missing":
+        message = "required: this property must be set"
+    elif kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", "")).replace(" or ", ", ")
+        message = f"must be one of {expected}; got {given}"
+    elif kind in _SIMPLE:
+        message = f"{_SIMPLE[kind]}; got {given}"
+    elif kind == "string_too_short":
+        message = f"must not be empty; got {given}"
+    elif kind == "string_too_long":
+        message = f"must be at most {ctx.get('max_length')} characters; got {len(str(value))}"
+    elif kind == "greater_than_equal":
+        message = f"must be at least {ctx.get('ge')}; got {given}"
+    elif kind == "greater_than":
+        message = f"must be more than {ctx.get('gt')}; got {given}"
+    elif kind == "less_than_equal":
+        message = f"must be at most {ctx.get('le')}; got {given}"
+    elif kind == "too_short":
+        message = (
+            f"must have at least {ctx.get('min_length')} item(s); "
+            f"got {ctx.get('actual_length', 0) or 'none'}"
+        )
+    elif kind == "value_error":
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if "got" not in message:
+            message = f"{message}; got {given}"
+    else:
+        message = f"{error.get('msg', 'invalid')}; got {given}"
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        message = f"invalid key {loc[-1]!r}: {message}" if loc else message
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
             path += f".{part}" if path else str(part)
-    kind = error.get("type", "")
-    message = str(error.get("msg", "invalid"))
-    if kind == "extra_forbidden":
-        name = loc[-1] if loc else "?"
-        message = f"unknown property {name!r}; check the spelling against the resource reference"
-    elif kind == "missing":
-        message = "required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
     return Problem(path or "(resource)", message)
 
 
@@ -271,15 +387,17 @@ def one_primary_metric_among_metrics(
 ) -> Iterator[Problem]:
     is_group = {m.key: m.is_group for m in metrics}
     if (single is None) == (funnel is None):
+        given = "both are set" if single is not None else "neither is set"
         yield Problem(
             "iteration.primarySingleMetricKey",
             "set exactly one of primarySingleMetricKey (a metric) or primaryFunnelKey "
-            "(a funnel metric group)",
+            f"(a funnel metric group); {given}",
         )
     elif single is not None and is_group.get(single) is not False:
         yield Problem(
             "iteration.primarySingleMetricKey",
-            f"{single!r} must also be listed in iteration.metrics as a metric (isGroup false)",
+            f"{single!r} must also be listed in iteration.metrics as a metric (isGroup false); "
+            f"listed: {sorted(is_group)}",
         )
     elif funnel is not None and is_group.get(funnel) is not True:
         yield Problem(
@@ -296,7 +414,8 @@ def reallocation_frequency_for_bandits_only(
     if frequency is not None and not is_mab:
         yield Problem(
             "iteration.reallocationFrequencyMillis",
-            "only allowed when type is 'mab' (multi-armed bandit)",
+            "only allowed when type is 'mab' (multi-armed bandit); type is "
+            f"{type_ or ExperimentType.EXPERIMENT.value!r}",
         )
     if is_mab and frequency is None:
         yield Problem(
@@ -329,5 +448,93 @@ def running_needs_traffic(state: RunState, treatments: list[Treatment]) -> Itera
     if state == RunState.RUNNING and not any(_percent(t) > 0 for t in treatments):
         yield Problem(
             TREATMENTS,
-            "state 'running' needs at least one treatment with a non-zero allocationPercent",
+            "state 'running' needs at least one treatment with a non-zero allocationPercent; "
+            "all are 0",
         )
+
+
+def _blank(path: str, value: str) -> Iterator[Problem]:
+    if not value.strip():
+        yield Problem(path, f"must not be blank; got {value!r}")
+
+
+@rule("name")
+def name_not_blank(name: str) -> Iterator[Problem]:
+    yield from _blank("name", name)
+
+
+@rule("iteration.hypothesis")
+def hypothesis_not_blank(hypothesis: str) -> Iterator[Problem]:
+    yield from _blank("iteration.hypothesis", hypothesis)
+
+
+@rule(TREATMENTS)
+def treatment_names_not_blank(treatments: list[Treatment]) -> Iterator[Problem]:
+    for i, treatment in enumerate(treatments):
+        yield from _blank(f"iteration.treatments[{i}].name", treatment.name)
+
+
+@rule(TREATMENTS)
+def one_parameter_per_flag(treatments: list[Treatment]) -> Iterator[Problem]:
+    for i, treatment in enumerate(treatments):
+        first: dict[str, int] = {}
+        for j, parameter in enumerate(treatment.parameters):
+            if parameter.flag_key in first:
+                yield Problem(
+                    f"iteration.treatments[{i}].parameters[{j}].flagKey",
+                    f"treatment {treatment.name!r} has two parameters for flag "
+                    f"{parameter.flag_key!r} (parameters[{first[parameter.flag_key]}] and "
+                    f"parameters[{j}]); a treatment serves one variation per flag",
+                )
+            else:
+                first[parameter.flag_key] = j
+
+
+@rule(TREATMENTS)
+def variation_given(treatments: list[Treatment]) -> Iterator[Problem]:
+    for i, treatment in enumerate(treatments):
+        for j, parameter in enumerate(treatment.parameters):
+            if parameter.variation_id is None and parameter.variation is None:
+                yield Problem(
+                    f"iteration.treatments[{i}].parameters[{j}]",
+                    "set variation (the variation's name or value) or variationId (its _id); "
+                    "neither is set",
+                )
+
+
+@rule(TREATMENTS)
+def distinct_variations(treatments: list[Treatment]) -> Iterator[Problem]:
+    served: dict[tuple[str, str], str] = {}
+    for i, treatment in enumerate(treatments):
+        for j, parameter in enumerate(treatment.parameters):
+            if parameter.variation_id is not None:
+                given, prop = repr(parameter.variation_id), "variationId"
+            elif parameter.variation is not None:
+                given, prop = repr(parameter.variation), "variation"
+            else:
+                continue
+            ident = (parameter.flag_key, f"{prop}:{given}")
+            other = served.get(ident)
+            if other is not None and other != treatment.name:
+                yield Problem(
+                    f"iteration.treatments[{i}].parameters[{j}].{prop}",
+                    f"treatments {other!r} and {treatment.name!r} both serve variation "
+                    f"{given} of flag {parameter.flag_key!r}; each treatment must serve a "
+                    "different variation",
+                )
+            else:
+                served.setdefault(ident, treatment.name)
+
+
+@rule("iteration.metrics")
+def unique_metrics(metrics: list[MetricRef]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for index, metric in enumerate(metrics):
+        if metric.key in first:
+            yield Problem(
+                f"iteration.metrics[{index}].key",
+                f"metric {metric.key!r} is listed twice (also iteration.metrics"
+                f"[{first[metric.key]}]); list each metric once",
+            )
+        else:
+            first[metric.key] = index

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pydantic import BaseModel
 
@@ -33,6 +33,7 @@ from .models import (
     IterationStatus,
     RunningChangePolicy,
     RunState,
+    StoppedPolicy,
     input_field,
 )
 
@@ -40,6 +41,9 @@ from .models import (
 # names the consequence. It is never stored in outputs, so it does not linger as a diff.
 ITERATION_CHANGE = "iterationChange"
 NEW_ITERATION_NOTICE = "starts a new iteration: the running iteration stops and results reset"
+RESTART_NOTICE = (
+    "starts a new iteration after the stopped one (its results stay in previous_iterations)"
+)
 
 
 class IterationSummary(TypedDict):
@@ -66,6 +70,8 @@ class ComputedOutputs(TypedDict):
     links: dict[str, str | None]
     currentIteration: IterationSummary | None
     previousIterations: list[IterationSummary]
+    # What names resolved to at create/update (property path -> id or version): core/references.
+    resolvedReferences: NotRequired[dict[str, Any]]
 
 
 OUTPUT_ONLY_FIELDS = tuple(ComputedOutputs.__annotations__)
@@ -171,6 +177,7 @@ def _drop_defaults(data: dict[str, Any]) -> dict[str, Any]:
     for key, default in (
         ("state", RunState.DRAFT.value),
         ("onRunningChange", RunningChangePolicy.REFUSE.value),
+        ("onStopped", StoppedPolicy.REFUSE.value),
         ("adopt", False),
     ):
         if out.get(key) == default:
@@ -287,8 +294,12 @@ def declared_from_live(
 # -- outputs ----------------------------------------------------------------------------------
 
 
-def outputs(rep: ExperimentRep, declared_form: Mapping[str, Any]) -> dict[str, Any]:
-    """Resource outputs: the declared form plus what LaunchDarkly computed."""
+def outputs(
+    rep: ExperimentRep,
+    declared_form: Mapping[str, Any],
+    resolved: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Resource outputs: the declared form, what LaunchDarkly computed, what names resolved to."""
     current = rep.current_iteration
     computed: ComputedOutputs = {
         "experimentId": rep.id,
@@ -298,7 +309,11 @@ def outputs(rep: ExperimentRep, declared_form: Mapping[str, Any]) -> dict[str, A
         "links": {name: link.href for name, link in rep.links.items()},
         "currentIteration": _iteration_summary(current) if current else None,
         "previousIterations": [_iteration_summary(i) for i in rep.previous_iterations or []],
+        "resolvedReferences": dict(resolved or {}),
     }
+    if not resolved:
+        # Nothing was named: state stays as release 0.1.0 wrote it (no new output to show).
+        del computed["resolvedReferences"]
     return {**declared_form, **computed}
 
 

@@ -35,9 +35,13 @@ from pulumi.dynamic import (
 from ..config import SETTINGS, Settings, resolve_settings
 from ..core import plan, state
 from ..core.reconcile import Reconciler
-from ..errors import LaunchDarklyError
+from ..core.references import check_references
+from ..core.rules import holds_unknown
+from ..errors import ConfigurationError, LaunchDarklyError
 from ..http.client import LaunchDarklyClient, RetryPolicy
 from .unknowns import is_unknown
+
+logger = logging.getLogger(__name__)
 
 
 class DynamicAdapter(ResourceProvider):
@@ -49,6 +53,8 @@ class DynamicAdapter(ResourceProvider):
     def _setup(self) -> None:
         self._lock = threading.Lock()
         self._settings: Settings | None = None
+        self._settings_error: ConfigurationError | None = None
+        self._unchecked_noted = False
         self._client: LaunchDarklyClient | None = None
         self._reconciler = Reconciler(self.client)
 
@@ -69,22 +75,28 @@ class DynamicAdapter(ResourceProvider):
                 config[setting.config_key] = str(value)
         try:
             settings = resolve_settings(config, os.environ)
-        except LaunchDarklyError:
+        except ConfigurationError as exc:
+            # Kept for check to report as one line: an exception raised here reaches the user as
+            # a traceback. Read and delete (refresh, destroy) raise it at their first use.
             _one_line_errors("warning")
-            raise
+            with self._lock:
+                self._settings, self._settings_error, self._client = None, exc, None
+            return
         self.use_settings(settings)
         _one_line_errors(settings.log_level)
 
     def use_settings(self, settings: Settings) -> None:
         """Settings resolved by a host (this adapter's configure, or the native plugin's)."""
         with self._lock:
-            self._settings = settings
+            self._settings, self._settings_error = settings, None
             self._client = None
         _log_to_stderr(settings.log_level)
 
     @property
     def settings(self) -> Settings:
         with self._lock:
+            if self._settings_error is not None:
+                raise ConfigurationError(str(self._settings_error))
             if self._settings is None:
                 self._settings = resolve_settings({}, os.environ)
             return self._settings
@@ -117,7 +129,11 @@ class DynamicAdapter(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Unset inputs arrive as None; computed outputs are seeded as None by the resource class.
         props = {k: v for k, v in state.declared_part(news).items() if v is not None}
-        settings = self.settings
+        try:
+            settings = self.settings
+        except ConfigurationError as exc:
+            # One clear line at preview, naming every invalid setting, instead of a traceback.
+            return CheckResult(props, [CheckFailure("", f"provider configuration: {exc}")])
         for name, default in (
             ("projectKey", settings.project_key),
             ("environmentKey", settings.environment_key),
@@ -125,7 +141,30 @@ class DynamicAdapter(ResourceProvider):
             if props.get(name) is None and default:
                 props[name] = default
         checked = plan.check(state.declared_part(_olds), props, is_unknown)
-        return CheckResult(checked.inputs, [CheckFailure(p, m) for p, m in checked.problems])
+        failures = [CheckFailure(p, m) for p, m in checked.problems]
+        if not holds_unknown(checked.inputs, is_unknown):
+            failures += self._reference_failures(settings, checked.inputs)
+        return CheckResult(checked.inputs, failures)
+
+    def _reference_failures(self, settings: Settings, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Look up every referenced object (launchdarkly:validateReferences); cached per host."""
+        if not settings.references_checked():
+            with self._lock:
+                noted, self._unchecked_noted = self._unchecked_noted, True
+            if not noted and settings.validate_references == "auto":
+                logger.warning(
+                    "references (flags, variations, rules, metrics, holdouts) were not checked: "
+                    "no access token; `pulumi up` will check them"
+                )
+            return []
+        try:
+            problems = check_references(inputs, self._reconciler.lookups())
+        except LaunchDarklyError as exc:
+            if settings.validate_references == "always":
+                return [CheckFailure("", f"references could not be checked: {exc}")]
+            logger.warning("references were not checked: %s", exc)
+            return []
+        return [CheckFailure(prop, message) for prop, message in problems]
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         old = state.declared_part(_olds)

@@ -56,10 +56,11 @@ def _to_wire(value: Any) -> Any:
 
 @dataclass
 class TreatmentParameterArgs(_Args):
-    """Which flag variation a treatment serves."""
+    """Which flag variation a treatment serves: ``variation`` (its name or value) or its id."""
 
     flag_key: pulumi.Input[str]
-    variation_id: pulumi.Input[str]
+    variation_id: pulumi.Input[str] | None = None
+    variation: pulumi.Input[str | bool | int | float] | None = None
 
 
 @dataclass
@@ -74,10 +75,14 @@ class TreatmentArgs(_Args):
 
 @dataclass
 class FlagArgs(_Args):
-    """The flag rule the experiment runs on (``rule_id`` is a rule ``_id`` or "fallthrough")."""
+    """The flag rule the experiment runs on.
+
+    ``rule_id`` is a rule's ``_id`` or description, or "fallthrough"; ``flag_config_version``
+    left out is the flag's current version in the environment when the experiment is created.
+    """
 
     rule_id: pulumi.Input[str]
-    flag_config_version: pulumi.Input[int]
+    flag_config_version: pulumi.Input[int] | None = None
     not_in_experiment_variation_id: pulumi.Input[str] | None = None
 
 
@@ -138,6 +143,7 @@ class ExperimentArgs(_Args):
     winning_reason: pulumi.Input[str] | None = None
     change_justification: pulumi.Input[str] | None = None
     on_running_change: pulumi.Input[str] | None = None
+    on_stopped: pulumi.Input[str] | None = None
     adopt: pulumi.Input[bool] | None = None
 
 
@@ -170,6 +176,7 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
     winning_reason: pulumi.Output[str | None]
     change_justification: pulumi.Output[str | None]
     on_running_change: pulumi.Output[str | None]
+    on_stopped: pulumi.Output[str | None]
     adopt: pulumi.Output[bool | None]
     # Computed by LaunchDarkly:
     experiment_id: pulumi.Output[str]
@@ -179,6 +186,8 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
     links: pulumi.Output[dict[str, str]]
     current_iteration: pulumi.Output[dict[str, Any] | None]
     previous_iterations: pulumi.Output[list[dict[str, Any]]]
+    # What names resolved to (property path -> id or version), e.g. a variation's _id:
+    resolved_references: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,

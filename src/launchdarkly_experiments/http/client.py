@@ -105,6 +105,14 @@ def experiments_path(project_key: str, environment_key: str, experiment_key: str
     return f"{path}/{quote(experiment_key, safe='')}" if experiment_key else path
 
 
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _env_path(project_key: str, environment_key: str) -> str:
+    return f"/api/v2/projects/{_seg(project_key)}/environments/{_seg(environment_key)}"
+
+
 class LaunchDarklyClient:
     """A thread-safe client; one instance serves every call of a provider host."""
 
@@ -185,6 +193,65 @@ class LaunchDarklyClient:
         )
         return ExperimentRep.model_validate(answer)
 
+    # -- lookups for references (read-only; used by references.py) ----------------------------
+    # Each returns the parsed JSON answer; a 404 raises NotFoundError.
+
+    def get_flag(self, project_key: str, flag_key: str, environment_key: str) -> Any:
+        """A flag with its configuration in one environment (variations, rules, version)."""
+        return self.request(
+            "GET",
+            f"/api/v2/flags/{_seg(project_key)}/{_seg(flag_key)}",
+            params={"env": environment_key},
+        )
+
+    def list_flags(self, project_key: str) -> list[Any]:
+        """Every flag of a project (all pages), without environment configurations."""
+        items: list[Any] = []
+        while True:
+            page = self.request(
+                "GET",
+                f"/api/v2/flags/{_seg(project_key)}",
+                params={"limit": "100", "offset": str(len(items)), "summary": "true"},
+            )
+            batch = list(page.get("items") or []) if isinstance(page, dict) else []
+            items.extend(batch)
+            total = page.get("totalCount") if isinstance(page, dict) else None
+            if not batch or not isinstance(total, int) or len(items) >= total:
+                return items
+
+    def get_metric(self, project_key: str, metric_key: str) -> Any:
+        return self.request("GET", f"/api/v2/metrics/{_seg(project_key)}/{_seg(metric_key)}")
+
+    def get_metric_group(self, project_key: str, group_key: str) -> Any:
+        # A beta route: LaunchDarkly answers 403 without the beta API version.
+        return self.request(
+            "GET",
+            f"/api/v2/projects/{_seg(project_key)}/metric-groups/{_seg(group_key)}",
+            headers={"LD-API-Version": "beta"},
+        )
+
+    def get_holdout_by_id(self, project_key: str, environment_key: str, holdout_id: str) -> Any:
+        return self.request(
+            "GET",
+            f"{_env_path(project_key, environment_key)}/holdouts/id/{_seg(holdout_id)}",
+        )
+
+    def list_holdouts(self, project_key: str, environment_key: str) -> list[Any]:
+        page = self.request(
+            "GET", f"{_env_path(project_key, environment_key)}/holdouts", params={"limit": "50"}
+        )
+        return list(page.get("items") or []) if isinstance(page, dict) else []
+
+    def get_experimentation_settings(self, project_key: str) -> Any:
+        """The project's experimentation settings (randomization units); 404: no such project."""
+        return self.request("GET", f"/api/v2/projects/{_seg(project_key)}/experimentation-settings")
+
+    def list_experiments(self, project_key: str, environment_key: str, *, limit: int = 1) -> Any:
+        """One page of experiments; the spec's cheapest way to learn that an environment exists."""
+        return self.request(
+            "GET", experiments_path(project_key, environment_key), params={"limit": str(limit)}
+        )
+
     # -- transport --------------------------------------------------------------------------
 
     def request(
@@ -195,11 +262,14 @@ class LaunchDarklyClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request with retries; return the decoded JSON body (or None)."""
         idempotent = method in ("GET", "HEAD", "OPTIONS")
         window = self.retry_window()
+        extra = dict(headers or {})
         headers = {"Content-Type": content_type or "application/json"} if json is not None else {}
+        headers.update(extra)
         content = _encode(json) if json is not None else None
         while True:
             server_wait: float | None = None

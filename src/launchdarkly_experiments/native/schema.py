@@ -131,6 +131,10 @@ def _type_spec(annotation: Any) -> tuple[dict[str, Any], list[str]]:
             return {"type": "integer"}, []
         if issubclass(annotation, str):
             return {"type": "string"}, []
+    if origin in (typing.Union, types.UnionType):
+        # A value of several scalar types (a variation given by its name or its value): the
+        # schema's "any", checked by the core's models like every other input.
+        return {"$ref": "pulumi.json#/Any"}, []
     raise TypeError(f"no schema type for {annotation!r}")
 
 

@@ -50,3 +50,8 @@ func GetRequestTimeout(ctx *pulumi.Context) float64 {
 func GetRetryDeadline(ctx *pulumi.Context) float64 {
 	return config.GetFloat64(ctx, "launchdarkly-experiments:retryDeadline")
 }
+
+// Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+func GetValidateReferences(ctx *pulumi.Context) string {
+	return config.Get(ctx, "launchdarkly-experiments:validateReferences")
+}

@@ -54,3 +54,8 @@ retryDeadline: Optional[float]
 Seconds one operation may spend retrying 429, 5xx and connection failures. Environment variable: `LAUNCHDARKLY_RETRY_DEADLINE`. Default: `120`.
 """
 
+validateReferences: Optional[str]
+"""
+Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+"""
+

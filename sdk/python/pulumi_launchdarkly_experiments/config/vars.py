@@ -76,3 +76,10 @@ class _ExportableConfig(types.ModuleType):
         """
         return __config__.get_float('retryDeadline')
 
+    @_builtins.property
+    def validate_references(self) -> Optional[str]:
+        """
+        Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto (when a token is available), always, never. Environment variable: `LAUNCHDARKLY_VALIDATE_REFERENCES`. Default: `auto`.
+        """
+        return __config__.get('validateReferences')
+

@@ -1,0 +1,19 @@
+"""A green preview means `up` will work: the corpus of bench/preview_agreement.py."""
+
+from __future__ import annotations
+
+from bench.preview_agreement import CORPUS, measure, table
+
+
+def test_preview_catches_what_up_refuses_and_offline_rules_need_no_token() -> None:
+    verdicts = measure()
+    assert len(verdicts) == len(CORPUS) >= 40
+    for verdict in verdicts:
+        name = verdict.case.name
+        if verdict.case.kind == "offline":
+            assert verdict.preview_offline, f"{name}: an offline rule must fail without a token"
+        else:
+            assert not verdict.preview_offline, f"{name}: preview without a token stays offline"
+        if verdict.up_refused:
+            assert verdict.preview_online, f"{name}: up refuses it, preview with a token must too"
+    assert "Offline rules caught by a preview without a token: 32/32" in table(verdicts)

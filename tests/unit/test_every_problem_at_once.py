@@ -1,0 +1,157 @@
+"""Every problem at once: field problems and every rule whose inputs are valid, in one check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from launchdarkly_experiments.core import rules
+from launchdarkly_experiments.core.models import ExperimentSpec
+from launchdarkly_experiments.core.rules import validation_problems
+from tests.support.declarations import declaration
+
+V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
+
+
+def found(props: dict[str, Any]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for path, message in validation_problems(props):
+        result.setdefault(path, []).append(message)
+    return result
+
+
+def test_an_enum_error_no_longer_hides_the_rules_across_fields() -> None:
+    """The issue's example: bad methodology + two baselines + 140% -> all three reported."""
+    props = declaration(methodology="bayes")
+    treatments = props["iteration"]["treatments"]
+    treatments[1]["baseline"] = True
+    treatments[0]["allocationPercent"] = "90"
+    treatments[1]["allocationPercent"] = 50
+    problems = found(props)
+    assert problems["methodology"] == [
+        "must be one of 'bayesian', 'frequentist', 'export_only'; got 'bayes'"
+    ]
+    assert sorted(problems["iteration.treatments"]) == [
+        "allocation percentages total 140; they must total no more than 100",
+        "exactly one treatment must have baseline=True, found 2 (Top, Bottom)",
+    ]
+
+
+def test_a_rule_whose_input_is_broken_is_held_back() -> None:
+    """An unreadable allocation: the rules reading the treatments wait, the others run.
+
+    Rules read whole inputs (core/rules.py: ``iteration.treatments``), so a field problem inside
+    a treatment holds back every rule on the treatments; rules on other inputs still run.
+    """
+    props = declaration(methodology="bayes")
+    treatments = props["iteration"]["treatments"]
+    treatments[0]["allocationPercent"] = "lots"
+    treatments[1]["baseline"] = True
+    props["iteration"]["metrics"].append(dict(props["iteration"]["metrics"][0]))
+    problems = found(props)
+    assert "lots" in problems["iteration.treatments[0].allocationPercent"][0]
+    assert "iteration.treatments" not in problems
+    assert "got 'bayes'" in problems["methodology"][0]
+    assert any("listed twice" in m for m in problems["iteration.metrics[2].key"])
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "message"),
+    [
+        ({"methodology": "bayes"}, "methodology", "got 'bayes'"),
+        ({"name": 7}, "name", "must be a string; got 7"),
+        ({"name": ""}, "name", "must not be empty; got ''"),
+        ({"adopt": "maybe"}, "adopt", "must be true or false; got 'maybe'"),
+        ({"tags": "web"}, "tags", "must be a list; got 'web'"),
+        ({"key": "has space"}, "key", "got 'has space'"),
+        ({"analysisConfig": []}, "analysisConfig", "must be a mapping of properties; got"),
+        ({"colour": "red"}, "colour", "unknown property 'colour'; allowed here: key, name"),
+        ({"nmae": "x"}, "nmae", "did you mean 'name'?"),
+        ({"state": "paused"}, "state", "must be one of 'draft', 'running', 'stopped'; got"),
+    ],
+)
+def test_field_messages_say_what_was_given_and_what_is_allowed(
+    change: dict[str, Any], path: str, message: str
+) -> None:
+    problems = found(declaration(**change))
+    assert any(message in m for m in problems[path]), problems
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "fragment"),
+    [
+        pytest.param(
+            lambda it: it["metrics"].append({"key": "checkout-completed"}),
+            "iteration.metrics[2].key",
+            "'checkout-completed' is listed twice (also iteration.metrics[0])",
+            id="duplicate-metric",
+        ),
+        pytest.param(
+            lambda it: it.update(hypothesis="   "),
+            "iteration.hypothesis",
+            "must not be blank; got '   '",
+            id="blank-hypothesis",
+        ),
+        pytest.param(
+            lambda it: it["treatments"][1].update(name=" "),
+            "iteration.treatments[1].name",
+            "must not be blank",
+            id="blank-treatment-name",
+        ),
+        pytest.param(
+            lambda it: it["treatments"][0]["parameters"].append(
+                {"flagKey": "checkout-button", "variationId": "other"}
+            ),
+            "iteration.treatments[0].parameters[1].flagKey",
+            "two parameters for flag 'checkout-button'",
+            id="two-parameters-one-flag",
+        ),
+        pytest.param(
+            lambda it: it["treatments"][1]["parameters"][0].update(variationId=V_TOP),
+            "iteration.treatments[1].parameters[0].variationId",
+            "'Top' and 'Bottom' both serve variation",
+            id="same-variation-two-arms",
+        ),
+    ],
+)
+def test_offline_rules(mutate: Any, path: str, fragment: str) -> None:
+    props = declaration()
+    mutate(props["iteration"])
+    problems = found(props)
+    assert any(fragment in m for m in problems.get(path, [])), problems
+
+
+def test_blank_experiment_name() -> None:
+    assert found(declaration(name="  "))["name"] == ["must not be blank; got '  '"]
+
+
+def test_snake_case_inputs_are_salvaged_too() -> None:
+    props = declaration(methodology="bayes")
+    props["iteration"]["primary_single_metric_key"] = props["iteration"].pop(
+        "primarySingleMetricKey"
+    )
+    props["iteration"]["treatments"][1]["baseline"] = True
+    assert "iteration.treatments" in found(props)
+
+
+def test_every_rule_declares_inputs_that_exist_in_the_model() -> None:
+    names = {rule.name for rule in rules.RULES}
+    assert len(names) == len(rules.RULES)
+    for rule in rules.RULES:
+        assert rule.reads, rule.name
+        for read in rule.reads:
+            top = read.split(".")[0].split("[")[0].removesuffix("#keys")
+            assert top in {f.alias or n for n, f in ExperimentSpec.model_fields.items()}, read
+
+
+def test_a_valid_declaration_has_no_problem_and_rules_run_on_it_directly() -> None:
+    spec = ExperimentSpec.model_validate(declaration())
+    assert validation_problems(declaration()) == []
+    assert rules.Declaration(declaration()).spec == spec
+
+
+def test_a_whole_missing_iteration_reports_only_that() -> None:
+    props = declaration()
+    del props["iteration"]
+    assert found(props) == {"iteration": ["required: this property must be set"]}
