@@ -81,7 +81,7 @@ def error(status: int, code: str, message: str, **headers: str) -> httpx.Respons
 def test_sends_token_without_bearer_and_dated_api_version() -> None:
     client, _, seen = make_client(answers(httpx.Response(200, json=EXPERIMENT)))
     rep = client.get_experiment("shop", "dev", "exp")
-    assert rep.key == "exp"
+    assert rep["key"] == "exp"
     request = seen[0]
     assert request.headers["Authorization"] == TOKEN
     assert request.headers["LD-API-Version"] == "20240415"
@@ -134,7 +134,7 @@ def test_get_retries_5xx_and_429_honouring_retry_after() -> None:
             httpx.Response(200, json=EXPERIMENT),
         )
     )
-    assert client.get_experiment("shop", "dev", "exp").key == "exp"
+    assert client.get_experiment("shop", "dev", "exp")["key"] == "exp"
     assert len(seen) == 3
     assert 2.0 <= sleeps[1] <= 2.5, "Retry-After seconds honoured, plus a little jitter"
 
@@ -158,7 +158,7 @@ def test_post_is_retried_on_429_but_not_on_5xx() -> None:
             httpx.Response(201, json=EXPERIMENT),
         )
     )
-    assert client.create_experiment("shop", "dev", {"key": "exp"}).key == "exp"
+    assert client.create_experiment("shop", "dev", {"key": "exp"})["key"] == "exp"
     assert len(seen) == 2
 
     client, _, seen = make_client(answers(error(502, "bad_gateway", "oops")))
@@ -185,7 +185,7 @@ def test_post_read_timeout_is_outcome_unknown_but_connect_error_is_retried() -> 
         return httpx.Response(201, json=EXPERIMENT)
 
     client, _, _ = make_client(refuse_once)
-    assert client.create_experiment("shop", "dev", {"key": "exp"}).key == "exp"
+    assert client.create_experiment("shop", "dev", {"key": "exp"})["key"] == "exp"
     assert calls["n"] == 2
 
 
@@ -290,5 +290,5 @@ def test_a_read_answered_2xx_with_a_non_json_body_is_retried() -> None:
         ]
     )
     client, sleeps, seen = make_client(lambda r: next(answers))
-    assert client.get_experiment("p", "e", "exp").key == "exp"
+    assert client.get_experiment("p", "e", "exp")["key"] == "exp"
     assert len(seen) == 2 and len(sleeps) == 1

@@ -30,7 +30,7 @@ from ..errors import (
     NotFoundError,
     OutcomeUnknown,
 )
-from ..http.client import LaunchDarklyClient
+from ..http.client import FULL_EXPAND, LaunchDarklyClient, RetryWindow
 from . import plan, state
 from .models import ExperimentRep, ExperimentSpec, IterationStatus
 from .references import (
@@ -85,6 +85,9 @@ class Reconciler:
                 self._lookups, self._lookups_client = CachedLookups(client), client
             return self._lookups
 
+    def _experiments(self) -> _Experiments:
+        return _Experiments(self._client())
+
     def _resolved(
         self, user: dict[str, Any], known: Mapping[str, Any]
     ) -> tuple[ExperimentSpec, dict[str, Any], dict[str, Any]]:
@@ -136,7 +139,7 @@ class Reconciler:
 
     def _archive_quietly(self, address: Address) -> bool:
         try:
-            self._client().patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
+            self._experiments().patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
         except LaunchDarklyError as exc:
             logger.warning("could not archive %s after a failed create: %s", address.key, exc)
             return False
@@ -146,7 +149,7 @@ class Reconciler:
         self, spec: ExperimentSpec, address: Address, desired: dict[str, Any]
     ) -> tuple[ExperimentRep, bool]:
         """POST the experiment, or find the one to continue with; True when adopted."""
-        client = self._client()
+        client = self._experiments()
         project, env, key = _where(address)
         body = spec.body().wire()
         window = client.retry_window()
@@ -190,7 +193,7 @@ class Reconciler:
         resolved = dict(stored.get(RESOLVED_OUTPUT) or {})
         with _operation("read", address):
             try:
-                rep = self._client().get_experiment(*_where(address))
+                rep = self._experiments().get_experiment(*_where(address))
             except NotFoundError:
                 return None
             if rep.archived:
@@ -233,7 +236,7 @@ class Reconciler:
         outcomes re-read and re-plan, so nothing is applied twice. A failure after some steps
         landed says which, so the user knows to refresh.
         """
-        client = self._client()
+        client = self._experiments()
         window = client.retry_window()
         fresh = rep is not None
         if rep is not None:
@@ -293,7 +296,7 @@ class Reconciler:
     def _reread(
         self, address: Address, desired: dict[str, Any]
     ) -> tuple[ExperimentRep, LiveView, bool]:
-        rep = self._client().get_experiment(*_where(address))
+        rep = self._experiments().get_experiment(*_where(address))
         return rep, state.live_from_rep(rep, address.project, desired), True
 
     # -- archive ----------------------------------------------------------------------------
@@ -301,7 +304,7 @@ class Reconciler:
     def archive(self, address: Address) -> None:
         """Archive the experiment (LaunchDarkly has no delete); return once the archive is seen."""
         with _operation("delete", address):
-            client = self._client()
+            client = self._experiments()
             window = client.retry_window()
             stopped_first = False
             while True:
@@ -331,7 +334,7 @@ class Reconciler:
         Nothing declares a winner at destroy: the baseline (what users see without the
         experiment) is recorded as the winner, and the reason says why.
         """
-        client = self._client()
+        client = self._experiments()
         rep = client.get_experiment(*_where(address))
         current = rep.current_iteration
         if current is None or current.status != IterationStatus.RUNNING:
@@ -363,6 +366,37 @@ ARCHIVE_STOP_REASON = (
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+class _Experiments:
+    """The client's experiment calls with the answers parsed into the core's models.
+
+    The HTTP layer speaks JSON only and knows nothing of the domain; this is where an answer
+    becomes an ``ExperimentRep``.
+    """
+
+    def __init__(self, client: LaunchDarklyClient) -> None:
+        self._client = client
+
+    def retry_window(self) -> RetryWindow:
+        return self._client.retry_window()
+
+    def get_experiment(
+        self, project: str, env: str, key: str, *, expand: str = FULL_EXPAND
+    ) -> ExperimentRep:
+        return ExperimentRep.model_validate(
+            self._client.get_experiment(project, env, key, expand=expand)
+        )
+
+    def create_experiment(self, project: str, env: str, body: Mapping[str, Any]) -> ExperimentRep:
+        return ExperimentRep.model_validate(self._client.create_experiment(project, env, body))
+
+    def patch_experiment(
+        self, project: str, env: str, key: str, instructions: list[dict[str, Any]]
+    ) -> ExperimentRep:
+        return ExperimentRep.model_validate(
+            self._client.patch_experiment(project, env, key, instructions)
+        )
 
 
 def _where(address: Address) -> tuple[str, str, str]:

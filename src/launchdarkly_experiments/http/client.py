@@ -31,7 +31,6 @@ from urllib.parse import quote
 
 import httpx
 
-from ..core.models import ExperimentRep
 from ..errors import (
     APIError,
     OutcomeUnknown,
@@ -161,17 +160,16 @@ class LaunchDarklyClient:
 
     def get_experiment(
         self, project_key: str, environment_key: str, key: str, *, expand: str = FULL_EXPAND
-    ) -> ExperimentRep:
-        body = self.request(
+    ) -> Any:
+        """The experiment as LaunchDarkly's JSON (parsed into models by the core)."""
+        return self.request(
             "GET", experiments_path(project_key, environment_key, key), params={"expand": expand}
         )
-        return ExperimentRep.model_validate(body)
 
     def create_experiment(
         self, project_key: str, environment_key: str, body: Mapping[str, Any]
-    ) -> ExperimentRep:
-        answer = self.request("POST", experiments_path(project_key, environment_key), json=body)
-        return ExperimentRep.model_validate(answer)
+    ) -> Any:
+        return self.request("POST", experiments_path(project_key, environment_key), json=body)
 
     def patch_experiment(
         self,
@@ -181,17 +179,16 @@ class LaunchDarklyClient:
         instructions: list[dict[str, Any]],
         *,
         comment: str | None = None,
-    ) -> ExperimentRep:
+    ) -> Any:
         payload: dict[str, Any] = {"instructions": instructions}
         if comment:
             payload["comment"] = comment
-        answer = self.request(
+        return self.request(
             "PATCH",
             experiments_path(project_key, environment_key, key),
             json=payload,
             content_type=SEMANTIC_PATCH,
         )
-        return ExperimentRep.model_validate(answer)
 
     # -- lookups for references (read-only; used by references.py) ----------------------------
     # Each returns the parsed JSON answer; a 404 raises NotFoundError.
