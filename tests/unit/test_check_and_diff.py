@@ -39,7 +39,7 @@ def test_valid_declaration_passes_and_is_canonical(
     assert "methodology" not in inputs
     assert inputs["iteration"]["treatments"][0]["allocationPercent"] == "50"
     assert inputs["iteration"]["flags"]["checkout-button"]["flagConfigVersion"] == 3
-    assert provider._client is None, "check must not build an HTTP client"
+    assert provider._service._client is None, "check must not build an HTTP client"
 
 
 @pytest.mark.parametrize(

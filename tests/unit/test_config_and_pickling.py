@@ -95,6 +95,6 @@ def test_pickled_provider_is_by_reference_and_carries_no_token(
     assert b"httpx" not in raw and b"Lock" not in raw
     clone = dill.loads(raw)
     assert type(clone) is ExperimentProvider
-    assert clone._client is None and clone._settings is None
+    assert clone._service._client is None and clone._service._settings is None
     # Two instances pickle identically: one blob for every resource and stack.
     assert _serialize(True, serialize_provider, ExperimentProvider())[0] == blob

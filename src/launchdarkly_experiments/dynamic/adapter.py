@@ -1,24 +1,23 @@
-"""The dynamic-provider adapter: Pulumi's ``ResourceProvider`` calls onto the core.
+"""The dynamic-provider adapter: Pulumi's ``ResourceProvider`` calls onto the core's service.
 
-Each method turns the engine's dicts into core values, calls the core (``plan`` for check and
-diff, ``reconcile`` for the rest) and wraps the answer into the SDK's result type. What is
-specific to Pulumi's dynamic providers stays here: unknown values at preview (``unknowns``),
-``configure`` with stack config, logging to stderr, and pickling.
+Each method hands the engine's dicts to ``core.service.ExperimentService`` (check, diff and the
+reconciler's create/read/update/archive) and wraps its plain answer into the SDK's result type;
+the native plugin (``native.provider``) sits beside it over the same service. What is specific
+to Pulumi's dynamic providers stays here: unknown values at preview (``unknowns``),
+``configure`` with stack config, logging to stderr, one-line errors, and pickling.
 
 Pickling: the engine stores the provider pickled *by reference* in every resource's state. Only
 ``launchdarkly_experiments.provider.ExperimentProvider`` (a subclass of ``DynamicAdapter``) may
 be pickled: its module path and class name are what users' stacks hold. Nothing credential-like
-lives on a pickled instance: ``__getstate__`` keeps no attributes, and the settings (token
-included) and the HTTP client are built per provider-host process, in ``configure()`` or on
-first use.
+lives on a pickled instance: ``__getstate__`` keeps no attributes, and the service (settings,
+token included, and the HTTP client) is built per provider-host process, in ``configure()`` or
+on first use.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import threading
 from typing import Any
 
 from pulumi.dynamic import (
@@ -33,15 +32,10 @@ from pulumi.dynamic import (
 )
 
 from ..config import SETTINGS, Settings, resolve_settings
-from ..core import plan, state
-from ..core.reconcile import Reconciler
-from ..core.references import check_references
-from ..core.rules import holds_unknown
-from ..errors import ConfigurationError, LaunchDarklyError
-from ..http.client import LaunchDarklyClient, RetryPolicy
+from ..core.service import ExperimentService, log_to_stderr
+from ..errors import ConfigurationError
+from ..http.client import LaunchDarklyClient
 from .unknowns import is_unknown
-
-logger = logging.getLogger(__name__)
 
 
 class DynamicAdapter(ResourceProvider):
@@ -51,12 +45,7 @@ class DynamicAdapter(ResourceProvider):
         self._setup()
 
     def _setup(self) -> None:
-        self._lock = threading.Lock()
-        self._settings: Settings | None = None
-        self._settings_error: ConfigurationError | None = None
-        self._unchecked_noted = False
-        self._client: LaunchDarklyClient | None = None
-        self._reconciler = Reconciler(self.client)
+        self._service = ExperimentService()
 
     # The instance is pickled into state: keep nothing (no token, client or lock).
     def __getstate__(self) -> dict[str, Any]:
@@ -79,27 +68,19 @@ class DynamicAdapter(ResourceProvider):
             # Kept for check to report as one line: an exception raised here reaches the user as
             # a traceback. Read and delete (refresh, destroy) raise it at their first use.
             _one_line_errors("warning")
-            with self._lock:
-                self._settings, self._settings_error, self._client = None, exc, None
+            self._service.use_settings_error(exc)
             return
         self.use_settings(settings)
         _one_line_errors(settings.log_level)
 
     def use_settings(self, settings: Settings) -> None:
-        """Settings resolved by a host (this adapter's configure, or the native plugin's)."""
-        with self._lock:
-            self._settings, self._settings_error = settings, None
-            self._client = None
-        _log_to_stderr(settings.log_level)
+        """Settings resolved by a host (this adapter's configure, or a test's)."""
+        self._service.use_settings(settings)
+        log_to_stderr(settings.log_level)
 
     @property
     def settings(self) -> Settings:
-        with self._lock:
-            if self._settings_error is not None:
-                raise ConfigurationError(str(self._settings_error))
-            if self._settings is None:
-                self._settings = resolve_settings({}, os.environ)
-            return self._settings
+        return self._service.settings
 
     def use_client(self, client: LaunchDarklyClient) -> None:
         """Serve every call with ``client`` rather than one built from the settings.
@@ -107,71 +88,20 @@ class DynamicAdapter(ResourceProvider):
         For tests and embedding (a client with a mock transport or short retry waits). Like the
         built one, it lives in this process only: the pickled provider never carries it.
         """
-        with self._lock:
-            self._client = client
+        self._service.use_client(client)
 
     def client(self) -> LaunchDarklyClient:
         """The shared client, built on first use (a missing token fails here, not at preview)."""
-        settings = self.settings
-        with self._lock:
-            if self._client is None:
-                self._client = LaunchDarklyClient(
-                    settings.require_token(),
-                    settings.api_host,
-                    timeout=settings.request_timeout,
-                    retry=RetryPolicy(deadline=settings.retry_deadline),
-                    max_concurrent_requests=settings.max_concurrent_requests,
-                )
-            return self._client
+        return self._service.client()
 
-    # -- check and diff: no I/O ---------------------------------------------------------------
+    # -- check and diff: no I/O beyond the cached reference lookups --------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        # Unset inputs arrive as None; computed outputs are seeded as None by the resource class.
-        props = {k: v for k, v in state.declared_part(news).items() if v is not None}
-        try:
-            settings = self.settings
-        except ConfigurationError as exc:
-            # One clear line at preview, naming every invalid setting, instead of a traceback.
-            return CheckResult(props, [CheckFailure("", f"provider configuration: {exc}")])
-        for name, default in (
-            ("projectKey", settings.project_key),
-            ("environmentKey", settings.environment_key),
-        ):
-            if props.get(name) is None and default:
-                props[name] = default
-        checked = plan.check(state.declared_part(_olds), props, is_unknown)
-        failures = [CheckFailure(p, m) for p, m in checked.problems]
-        if not holds_unknown(checked.inputs, is_unknown):
-            failures += self._reference_failures(settings, checked.inputs)
-        return CheckResult(checked.inputs, failures)
-
-    def _reference_failures(self, settings: Settings, inputs: dict[str, Any]) -> list[CheckFailure]:
-        """Look up every referenced object (launchdarkly:validateReferences); cached per host."""
-        if not settings.references_checked():
-            with self._lock:
-                noted, self._unchecked_noted = self._unchecked_noted, True
-            if not noted and settings.validate_references == "auto":
-                logger.warning(
-                    "references (flags, variations, rules, metrics, holdouts) were not checked: "
-                    "no access token; `pulumi up` will check them"
-                )
-            return []
-        try:
-            problems = check_references(inputs, self._reconciler.lookups())
-        except LaunchDarklyError as exc:
-            if settings.validate_references == "always":
-                return [CheckFailure("", f"references could not be checked: {exc}")]
-            logger.warning("references were not checked: %s", exc)
-            return []
-        return [CheckFailure(prop, message) for prop, message in problems]
+        checked = self._service.check(_olds, news, is_unknown)
+        return CheckResult(checked.inputs, [CheckFailure(p, m) for p, m in checked.problems])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        old = state.declared_part(_olds)
-        new = state.declared_part(_news)
-        if _news.get(state.ITERATION_CHANGE):
-            new[state.ITERATION_CHANGE] = _news[state.ITERATION_CHANGE]
-        difference = plan.diff(old, new)
+        difference = self._service.diff(_olds, _news)
         # A replacement creates the new experiment first, then archives the old one: the address
         # differs, so both can exist, and nothing is lost if the create fails.
         return DiffResult(
@@ -183,31 +113,20 @@ class DynamicAdapter(ResourceProvider):
     # -- create, read, update, delete: the reconciler ---------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        written = self._reconciler.create(state.spec_from_inputs(props))
+        written = self._service.create(props)
         return CreateResult(written.id, written.outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        observed = self._reconciler.read(state.Address.from_state(id_, props), props)
+        observed = self._service.read(id_, props)
         if observed is None:
             return ReadResult(None, {})
         return ReadResult(observed.id, observed.outputs, observed.inputs)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._reconciler.update(state.spec_from_inputs(_news), _olds))
+        return UpdateResult(self._service.update(_olds, _news))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        self._reconciler.archive(state.Address.from_state(_id, _props))
-
-
-def _log_to_stderr(level: str) -> None:
-    """The engine shows a dynamic provider's stderr to the user: log there, once."""
-    package_logger = logging.getLogger("launchdarkly_experiments")
-    package_logger.setLevel(level.upper())
-    if not any(getattr(h, "_launchdarkly", False) for h in package_logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("launchdarkly: %(levelname)s %(message)s"))
-        handler._launchdarkly = True  # type: ignore[attr-defined]
-        package_logger.addHandler(handler)
+        self._service.delete(_id, _props)
 
 
 def _one_line_errors(level: str) -> None:

@@ -1,8 +1,9 @@
 """The native provider plugin: Pulumi's provider protocol over the same domain code.
 
 ``launchdarkly-experiments:index:Experiment`` is served by the very code the dynamic provider
-runs (``provider.ExperimentProvider``: models, plan, client, create/converge/read/archive); this
-adapter only translates the protocol. What the native protocol adds over the dynamic one:
+runs: both adapters sit side by side over ``core.service.ExperimentService`` (models, plan,
+client, create/converge/read/archive); this one only translates the protocol. What the native
+protocol adds over the dynamic one:
 
 * a detailed diff per property path, replacements marked (``projectKey``, ``environmentKey``,
   ``key``), so ``pulumi preview --diff`` names exactly what changes;
@@ -47,10 +48,11 @@ from ..config import SETTINGS, Settings, resolve_settings
 from ..core import state
 from ..core.models import STEERING_FIELDS
 from ..core.plan import REPLACE_FIELDS
+from ..core.reconcile import Observed
 from ..core.rules import holds_unknown
+from ..core.service import ExperimentService, log_to_stderr
 from ..dynamic.unknowns import is_unknown
 from ..errors import ConfigurationError, OperationFailed
-from ..provider import ExperimentProvider
 from .diff import detailed_diff
 from .engine_log import CURRENT_URN
 from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json, setting_property
@@ -64,9 +66,8 @@ class NativeProvider(Provider):
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
-        # The dynamic provider's logic, used as a library: nothing of it is pickled here.
-        self._core = ExperimentProvider()
-        self._core.use_settings(resolve_settings({}, self._environ))
+        self._service = ExperimentService()
+        self._use_settings(resolve_settings({}, self._environ))
 
     # -- schema and configuration --------------------------------------------------------------
 
@@ -86,13 +87,17 @@ class NativeProvider(Provider):
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         settings = self._settings(plain_map(request.args), request.variables)
-        self._core.use_settings(settings)
+        self._use_settings(settings)
         return ConfigureResponse(
             accept_secrets=True,
             supports_preview=True,
             accept_resources=False,
             accept_outputs=False,
         )
+
+    def _use_settings(self, settings: Settings) -> None:
+        self._service.use_settings(settings)
+        log_to_stderr(settings.log_level)
 
     def _settings(self, args: Mapping[str, Any], variables: Mapping[str, str]) -> Settings:
         """Provider arguments, else stack config variables, else environment, else default."""
@@ -114,17 +119,17 @@ class NativeProvider(Provider):
     async def check(self, request: CheckRequest) -> CheckResponse:
         _require_experiment(request.type)
         news = request.new_inputs
-        result = self._core.check(plain_map(request.old_inputs), plain_map(news))
+        checked = self._service.check(plain_map(request.old_inputs), plain_map(news), is_unknown)
         return CheckResponse(
-            inputs=property_map(result.inputs, secret_keys(news)),
-            failures=[CheckFailure(f.property, f.reason) for f in result.failures],
+            inputs=property_map(checked.inputs, secret_keys(news)),
+            failures=[CheckFailure(prop, message) for prop, message in checked.problems],
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         _require_experiment(request.type)
         old = plain_map(request.old_state)
         new = plain_map(request.new_inputs)
-        result = self._core.diff(request.resource_id, old, new)
+        difference = self._service.diff(old, new)
         details = detailed_diff(
             state.declared_part(old),
             {**state.declared_part(new), **_iteration_change(new)},
@@ -132,8 +137,8 @@ class NativeProvider(Provider):
             ignore_keys=STEERING_FIELDS,
         )
         return DiffResponse(
-            changes=bool(result.changes),
-            replaces=list(result.replaces or []),
+            changes=difference.changes,
+            replaces=list(difference.replaces),
             # A replacement creates the new experiment first: nothing is lost if that fails.
             delete_before_replace=False,
             diffs=sorted({path.split(".")[0].split("[")[0] for path in details}),
@@ -150,21 +155,23 @@ class NativeProvider(Provider):
             outs = {**props, **dict.fromkeys(state.OUTPUT_ONLY_FIELDS, rpc.UNKNOWN)}
             outs.pop(state.ITERATION_CHANGE, None)
             return CreateResponse(resource_id="", properties=property_map(outs, hidden))
-        result = await _run(request.urn, self._core.create, props)
-        return CreateResponse(result.id, property_map(result.outs or {}, hidden))
+        written = await _run(request.urn, self._service.create, props)
+        return CreateResponse(written.id, property_map(written.outputs, hidden))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         _require_experiment(request.type)
         # `pulumi import` sends only the id: the declaration is rebuilt from LaunchDarkly.
         known = request.properties or request.inputs
         hidden = secret_keys(request.properties, request.inputs)
-        result = await _run(request.urn, self._core.read, request.resource_id, plain_map(known))
-        if not result.id:
+        observed: Observed | None = await _run(
+            request.urn, self._service.read, request.resource_id, plain_map(known)
+        )
+        if observed is None or not observed.id:
             return ReadResponse(resource_id="", properties={}, inputs={})
         return ReadResponse(
-            resource_id=result.id,
-            properties=property_map(result.outs or {}, hidden),
-            inputs=property_map(result.inputs or {}, hidden),
+            resource_id=observed.id,
+            properties=property_map(observed.outputs, hidden),
+            inputs=property_map(observed.inputs, hidden),
         )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
@@ -175,13 +182,13 @@ class NativeProvider(Provider):
             computed = {k: olds.get(k) for k in state.OUTPUT_ONLY_FIELDS}
             outs = {**state.declared_part(news), **computed}
             return UpdateResponse(property_map(outs, hidden))
-        result = await _run(request.urn, self._core.update, request.resource_id, olds, news)
-        return UpdateResponse(property_map(result.outs or {}, hidden))
+        outputs = await _run(request.urn, self._service.update, olds, news)
+        return UpdateResponse(property_map(outputs, hidden))
 
     async def delete(self, request: DeleteRequest) -> None:
         _require_experiment(request.type)
         await _run(
-            request.urn, self._core.delete, request.resource_id, plain_map(request.properties)
+            request.urn, self._service.delete, request.resource_id, plain_map(request.properties)
         )
 
 
