@@ -38,17 +38,16 @@ import copy
 import json
 import re
 import sys
-import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel, to_snake
 
-from .core.models import ExperimentSpec
+from .core.models import ExperimentSpec, field_type
 from .core.rules import validation_problems
 from .errors import CatalogError
 
@@ -140,32 +139,17 @@ class Catalog:
 # -- the model's shape: snake_case names -> wire names, nested models -------------------------
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``Annotated`` and ``None`` from an annotation."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            members = [a for a in get_args(annotation) if a is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
 def _model_fields(model: type[BaseModel]) -> dict[str, tuple[str, Any]]:
     """``{snake name: (wire name, annotation)}`` of one model."""
     return {
-        name: (info.alias or to_camel(name), _unwrap(info.annotation))
+        name: (info.alias or to_camel(name), field_type(info.annotation))
         for name, info in model.model_fields.items()
     }
 
 
 def _to_wire(value: Any, annotation: Any) -> Any:
     """Rename the model's own snake_case names to wire names; user data (flag keys) stays."""
-    annotation = _unwrap(annotation)
+    annotation = field_type(annotation)
     origin = get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if not isinstance(value, dict):
@@ -188,7 +172,7 @@ def _to_wire(value: Any, annotation: Any) -> Any:
 
 def _camel_case_keys(value: Any, annotation: Any, where: str) -> Iterator[tuple[str, str]]:
     """(place, wire name) of every own field written in camelCase instead of snake_case."""
-    annotation = _unwrap(annotation)
+    annotation = field_type(annotation)
     origin = get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if not isinstance(value, dict):
@@ -217,7 +201,7 @@ def _all_wire_names(model: type[BaseModel]) -> set[str]:
     for wire, sub in _model_fields(model).values():
         names.add(wire)
         for candidate in (sub, *get_args(sub)):
-            inner = _unwrap(candidate)
+            inner = field_type(candidate)
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 names |= _all_wire_names(inner)
     return names

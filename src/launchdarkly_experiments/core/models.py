@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import re
+import types
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -163,6 +164,24 @@ def _threshold(value: Any) -> str:
 
 
 Threshold = Annotated[str, BeforeValidator(_threshold)]
+
+
+def field_type(annotation: Any) -> Any:
+    """A field's type with ``Annotated`` metadata and an optional ``None`` stripped off.
+
+    A union of several types other than ``None`` is returned as it is.
+    """
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
 
 
 class InputModel(BaseModel):

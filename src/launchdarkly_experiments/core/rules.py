@@ -24,11 +24,10 @@ mean" for a misspelt property name.
 from __future__ import annotations
 
 import difflib
-import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,6 +38,7 @@ from .models import (
     MetricRef,
     RunState,
     Treatment,
+    field_type,
     input_field,
 )
 
@@ -182,25 +182,11 @@ def _given(value: Any) -> str:
     return repr(value)
 
 
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            members = [a for a in get_args(annotation) if a is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model that holds the field at ``loc`` (e.g. ``Treatment`` for treatments[0].name)."""
     current: Any = ExperimentSpec
     for part in loc[:-1]:
-        current = _unwrap(current)
+        current = field_type(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = next(
                 (info for name, info in current.model_fields.items() if part in (name, info.alias)),
@@ -213,9 +199,9 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             current = get_args(current)[-1]
         else:
             return None
-    current = _unwrap(current)
+    current = field_type(current)
     if get_origin(current) in (list, dict):
-        current = _unwrap(get_args(current)[-1])
+        current = field_type(get_args(current)[-1])
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 

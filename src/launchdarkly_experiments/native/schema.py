@@ -28,6 +28,7 @@ from ..core.models import (
     MetricRef,
     Treatment,
     TreatmentParameter,
+    field_type,
 )
 
 PACKAGE = "launchdarkly-experiments"
@@ -100,17 +101,9 @@ def _type_ref(model: type[InputModel]) -> dict[str, Any]:
     return {"$ref": f"#/types/{PACKAGE}:index:{TYPE_NAMES[model]}"}
 
 
-def _unwrap_optional(annotation: Any) -> Any:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
-
-
 def _type_spec(annotation: Any) -> tuple[dict[str, Any], list[str]]:
     """The schema type of a model field's annotation, and its allowed values (enums)."""
-    annotation = _unwrap_optional(annotation)
+    annotation = field_type(annotation)
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _type_spec(typing.get_args(annotation)[0])
