@@ -36,6 +36,7 @@ import httpx  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 
 from scripts.pulumi_inline import workspace  # noqa: E402
+from tests.e2e.support import declare_experiment  # noqa: E402
 
 TOKEN = "bench-token"
 STEPS = ("preview (new)", "up", "preview (no changes)")
@@ -65,43 +66,8 @@ class Emulator:
 
 def experiments_program(n: int) -> Callable[[], None]:
     def program() -> None:
-        import launchdarkly_experiments as ld
-
         for i in range(n):
-            ld.Experiment(
-                f"exp-{i}",
-                key=f"exp-{i}",
-                name=f"Experiment {i}",
-                iteration=ld.IterationArgs(
-                    hypothesis="A bottom button converts better",
-                    metrics=[ld.MetricArgs(key="checkout-completed")],
-                    primary_single_metric_key="checkout-completed",
-                    treatments=[
-                        ld.TreatmentArgs(
-                            name="Top",
-                            baseline=True,
-                            allocation_percent=50,
-                            parameters=[
-                                ld.TreatmentParameterArgs(
-                                    "checkout-button", "a1b2c3d4-0000-4000-8000-000000000001"
-                                )
-                            ],
-                        ),
-                        ld.TreatmentArgs(
-                            name="Bottom",
-                            allocation_percent=50,
-                            parameters=[
-                                ld.TreatmentParameterArgs(
-                                    "checkout-button", "a1b2c3d4-0000-4000-8000-000000000002"
-                                )
-                            ],
-                        ),
-                    ],
-                    flags={
-                        "checkout-button": ld.FlagArgs(rule_id="fallthrough", flag_config_version=3)
-                    },
-                ),
-            )
+            declare_experiment(f"exp-{i}", name=f"Experiment {i}")
 
     return program
 

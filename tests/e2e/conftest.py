@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ld_emulator import Emulator
-from tests.e2e.support import TOKEN, E2EProject, cli_missing_reason, root_project
+from tests.e2e.support import REPO_ROOT, TOKEN, E2EProject, cli_missing_reason, root_project
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +41,6 @@ def root(tmp_path: Path, emulator: Emulator) -> E2EProject:
 
 def project_from(example: str, tmp_path: Path, emulator: Emulator) -> E2EProject:
     """An example folder (examples/<name>) as a project with a dev stack on this emulator."""
-    import shutil
-
-    from tests.e2e.support import REPO_ROOT
-
     target = tmp_path / "project"
     shutil.copytree(
         REPO_ROOT / "examples" / example, target, ignore=shutil.ignore_patterns("__pycache__")

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
+from pydantic.alias_generators import to_snake
 
 from ld_emulator import Emulator
 from scripts.pulumi_inline import pulumi_binary, quiet_environment, workspace
+from tests.support.declarations import declaration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-token"
@@ -44,15 +46,6 @@ def cli_missing_reason() -> str | None:
     ):
         return "needs pulumi-resource-pulumi-python beside the CLI (scripts/install-pulumi.sh)"
     return None
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    """Copy a Pulumi project folder (and what the root program imports) into ``target``."""
-    ignore = shutil.ignore_patterns("__pycache__", ".venv", ".pulumi-state", "*.db")
-    shutil.copytree(source, target, ignore=ignore)
-    if source == REPO_ROOT / "." or source == REPO_ROOT:
-        return target
-    return target
 
 
 def root_project(target: Path) -> Path:
@@ -218,43 +211,16 @@ def api_writes(emulator: Emulator) -> list[tuple[str, str, list[str]]]:
 def declare_experiment(resource_name: str, *, opts: Any = None, **changes: Any) -> Any:
     """Declare tests/support/declarations.DECLARATION (project and env from stack config).
 
-    ``changes`` are snake_case ``ExperimentArgs`` fields (``name="..."``, ``key="..."``).
-    Runs inside an inline program.
+    ``changes`` are snake_case ``ExperimentArgs`` fields (``name="..."``, ``key="..."``);
+    ``iteration_changes`` replaces iteration fields. Runs inside an inline program.
     """
     import launchdarkly_experiments as ld
 
-    design = {
-        "hypothesis": "A bottom button converts better",
-        "metrics": [ld.MetricArgs(key="checkout-completed"), ld.MetricArgs(key="revenue-per-user")],
-        "primary_single_metric_key": "checkout-completed",
-        "treatments": [
-            ld.TreatmentArgs(
-                name="Top",
-                baseline=True,
-                allocation_percent=50,
-                parameters=[
-                    ld.TreatmentParameterArgs(
-                        "checkout-button", "a1b2c3d4-0000-4000-8000-000000000001"
-                    )
-                ],
-            ),
-            ld.TreatmentArgs(
-                name="Bottom",
-                allocation_percent=50,
-                parameters=[
-                    ld.TreatmentParameterArgs(
-                        "checkout-button", "a1b2c3d4-0000-4000-8000-000000000002"
-                    )
-                ],
-            ),
-        ],
-        "flags": {"checkout-button": ld.FlagArgs(rule_id="fallthrough", flag_config_version=3)},
-    }
-    design.update(changes.pop("iteration_changes", {}))
-    fields: dict[str, Any] = {
-        "key": resource_name,
-        "name": "Checkout button placement",
-        "iteration": ld.IterationArgs(**design),
-    }
+    # Top-level names in snake_case, values in the wire form the resource passes on as they are.
+    wire = declaration(key=resource_name)
+    for name in ("projectKey", "environmentKey", "tags"):
+        wire.pop(name)
+    wire["iteration"].update(changes.pop("iteration_changes", {}))
+    fields = {to_snake(name): value for name, value in wire.items()}
     fields.update(changes)
     return ld.Experiment(resource_name, opts=opts, **fields)
