@@ -304,15 +304,14 @@ class LaunchDarklyClient:
                                 f"{unreadable}; LaunchDarkly may or may not have applied it"
                             ) from None
                         failure = TransportError(unreadable)
-                        window.wait(failure)
-                        continue
-                error = self._error(method, path, response)
-                if response.status_code not in RETRYABLE_STATUSES:
-                    raise error
-                if not idempotent and response.status_code != 429:
-                    raise OutcomeUnknown(str(error)) from error
-                failure = error
-                server_wait = _server_wait(response, self._wall_clock())
+                else:
+                    error = self._error(method, path, response)
+                    if response.status_code not in RETRYABLE_STATUSES:
+                        raise error
+                    if not idempotent and response.status_code != 429:
+                        raise OutcomeUnknown(str(error)) from error
+                    failure = error
+                    server_wait = _server_wait(response, self._wall_clock())
             window.wait(failure, server_wait)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> APIError:
