@@ -20,7 +20,7 @@ from launchdarkly_experiments.core.references import (
 )
 from launchdarkly_experiments.errors import ConfigurationError, RetryBudgetExceeded
 from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
-from ld_emulator import Emulator
+from ld_emulator import PROFILES, Emulator
 from tests.support.declarations import declaration
 
 TOKEN = "references-test-token"
@@ -30,9 +30,9 @@ RULE_BETA = "b7c1e2d3-0000-4000-8000-00000000a001"
 HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with Emulator(tokens=(TOKEN,)) as emu:
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    with Emulator(tokens=(TOKEN,), profile=request.param) as emu:
         yield emu
 
 

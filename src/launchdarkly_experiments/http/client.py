@@ -234,8 +234,9 @@ class LaunchDarklyClient:
         )
 
     def list_holdouts(self, project_key: str, environment_key: str) -> list[Any]:
+        # 20 is the spec's documented default; a larger limit is refused under some readings.
         page = self.request(
-            "GET", f"{_env_path(project_key, environment_key)}/holdouts", params={"limit": "50"}
+            "GET", f"{_env_path(project_key, environment_key)}/holdouts", params={"limit": "20"}
         )
         return list(page.get("items") or []) if isinstance(page, dict) else []
 
