@@ -135,6 +135,14 @@ export class Experiment extends pulumi.CustomResource {
      */
     declare public readonly projectKey: pulumi.Output<string>;
     /**
+     * What each name resolved to at create/update, by property path (a variation's `_id`, the flag version used, a rule's `_id`).
+     */
+    declare public /*out*/ readonly resolvedReferences: pulumi.Output<{[key: string]: any} | undefined>;
+    /**
+     * Once the current iteration is stopped with a winner, by flag key what the flag now serves on the experiment's rule (LaunchDarkly ships the winner).
+     */
+    declare public /*out*/ readonly shipped: pulumi.Output<{[key: string]: outputs.ShippedVariation} | undefined>;
+    /**
      * Declared run state of the iteration (default "draft"). One of: draft, running, stopped.
      */
     declare public readonly state: pulumi.Output<string | undefined>;
@@ -202,6 +210,8 @@ export class Experiment extends pulumi.CustomResource {
             resourceInputs["experimentId"] = undefined /*out*/;
             resourceInputs["links"] = undefined /*out*/;
             resourceInputs["previousIterations"] = undefined /*out*/;
+            resourceInputs["resolvedReferences"] = undefined /*out*/;
+            resourceInputs["shipped"] = undefined /*out*/;
         } else {
             resourceInputs["adopt"] = undefined /*out*/;
             resourceInputs["analysisConfig"] = undefined /*out*/;
@@ -225,6 +235,8 @@ export class Experiment extends pulumi.CustomResource {
             resourceInputs["onStopped"] = undefined /*out*/;
             resourceInputs["previousIterations"] = undefined /*out*/;
             resourceInputs["projectKey"] = undefined /*out*/;
+            resourceInputs["resolvedReferences"] = undefined /*out*/;
+            resourceInputs["shipped"] = undefined /*out*/;
             resourceInputs["state"] = undefined /*out*/;
             resourceInputs["tags"] = undefined /*out*/;
             resourceInputs["type"] = undefined /*out*/;

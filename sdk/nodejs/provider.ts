@@ -35,6 +35,10 @@ export class Provider extends pulumi.ProviderResource {
      */
     declare public readonly logLevel: pulumi.Output<string | undefined>;
     /**
+     * Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+     */
+    declare public readonly maintainerId: pulumi.Output<string | undefined>;
+    /**
      * Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
      */
     declare public readonly projectKey: pulumi.Output<string | undefined>;
@@ -58,6 +62,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["apiHost"] = args?.apiHost;
             resourceInputs["environmentKey"] = args?.environmentKey;
             resourceInputs["logLevel"] = args?.logLevel;
+            resourceInputs["maintainerId"] = args?.maintainerId;
             resourceInputs["maxConcurrentRequests"] = pulumi.output(args?.maxConcurrentRequests).apply(JSON.stringify);
             resourceInputs["projectKey"] = args?.projectKey;
             resourceInputs["requestTimeout"] = pulumi.output(args?.requestTimeout).apply(JSON.stringify);
@@ -89,6 +94,10 @@ export interface ProviderArgs {
      * Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
      */
     logLevel?: pulumi.Input<string | undefined>;
+    /**
+     * Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+     */
+    maintainerId?: pulumi.Input<string | undefined>;
     /**
      * Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
      */

@@ -1,8 +1,10 @@
 """Where settings come from: stack config > environment variable > default.
 
-Stack config is what the Pulumi engine hands to ``ResourceProvider.configure`` (namespaced keys
-such as ``launchdarkly:accessToken``, secrets already unwrapped). Settings are read once per
-provider host process and kept only in memory: never pickled into ``__provider``, never in state.
+Stack config is what the Pulumi engine hands to a provider (namespaced keys such as
+``launchdarkly:accessToken`` for the dynamic provider, ``launchdarkly-experiments:accessToken``
+for the native one; secrets already unwrapped). Settings are read once per provider host process
+and kept only in memory: never pickled into ``__provider``, never in state. They remember the
+namespace they were read under, so that every message names the key the user would set.
 """
 
 from __future__ import annotations
@@ -16,31 +18,41 @@ from urllib.parse import urlsplit
 from .errors import ConfigurationError
 
 DEFAULT_API_HOST = "https://app.launchdarkly.com"
+#: The stack-config namespace of the dynamic provider (``launchdarkly:accessToken``).
+DYNAMIC_NAMESPACE = "launchdarkly"
 _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its stack-config key, its environment variable and its default."""
+    """One setting: its property name, its environment variable and its default."""
 
     name: str
-    config_key: str
+    config_name: str  # camelCase, after the namespace: launchdarkly:<config_name>
     env_var: str
     default: str | None
     description: str
+
+    @property
+    def config_key(self) -> str:
+        """The dynamic provider's stack-config key (``launchdarkly:accessToken``)."""
+        return self.key_in(DYNAMIC_NAMESPACE)
+
+    def key_in(self, namespace: str) -> str:
+        return f"{namespace}:{self.config_name}"
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "access_token",
-        "launchdarkly:accessToken",
+        "accessToken",
         "LAUNCHDARKLY_ACCESS_TOKEN",
         None,
         "LaunchDarkly API access token (set it with `pulumi config set --secret`).",
     ),
     Setting(
         "api_host",
-        "launchdarkly:apiHost",
+        "apiHost",
         "LAUNCHDARKLY_API_HOST",
         DEFAULT_API_HOST,
         "Base URL: https://app.launchdarkly.com, https://app.launchdarkly.us (federal), "
@@ -48,42 +60,42 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "project_key",
-        "launchdarkly:projectKey",
+        "projectKey",
         "LAUNCHDARKLY_PROJECT_KEY",
         None,
         "Default project key for experiments that do not set project_key.",
     ),
     Setting(
         "environment_key",
-        "launchdarkly:environmentKey",
+        "environmentKey",
         "LAUNCHDARKLY_ENVIRONMENT_KEY",
         None,
         "Default environment key for experiments that do not set environment_key.",
     ),
     Setting(
         "request_timeout",
-        "launchdarkly:requestTimeout",
+        "requestTimeout",
         "LAUNCHDARKLY_REQUEST_TIMEOUT",
         "30",
         "Seconds to wait for one HTTP answer before treating it as failed.",
     ),
     Setting(
         "retry_deadline",
-        "launchdarkly:retryDeadline",
+        "retryDeadline",
         "LAUNCHDARKLY_RETRY_DEADLINE",
         "120",
         "Seconds one operation may spend retrying 429, 5xx and connection failures.",
     ),
     Setting(
         "max_concurrent_requests",
-        "launchdarkly:maxConcurrentRequests",
+        "maxConcurrentRequests",
         "LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS",
         "4",
         "Most HTTP requests in flight at once from one provider host.",
     ),
     Setting(
         "log_level",
-        "launchdarkly:logLevel",
+        "logLevel",
         "LAUNCHDARKLY_LOG_LEVEL",
         "warning",
         "Provider log level on stderr (debug, info, warning, error); debug logs every request "
@@ -91,11 +103,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "validate_references",
-        "launchdarkly:validateReferences",
+        "validateReferences",
         "LAUNCHDARKLY_VALIDATE_REFERENCES",
         "auto",
         "Look up referenced flags, variations, rules, metrics, holdouts, ... at check: auto "
         "(when a token is available), always, never.",
+    ),
+    Setting(
+        "maintainer_id",
+        "maintainerId",
+        "LAUNCHDARKLY_MAINTAINER_ID",
+        None,
+        "Member id recorded as maintainer when an experiment that does not set maintainerId "
+        "is created. Needed with a service token (LaunchDarkly has no member behind one).",
     ),
 )
 
@@ -115,6 +135,18 @@ class Settings:
     max_concurrent_requests: int = 4
     log_level: str = "warning"
     validate_references: str = "auto"
+    maintainer_id: str | None = None
+    #: The stack-config namespace these settings were read under, for messages.
+    namespace: str = DYNAMIC_NAMESPACE
+
+    def key(self, name: str) -> str:
+        """The stack-config key of setting ``name`` under this provider's namespace."""
+        return _setting(name).key_in(self.namespace)
+
+    def where_to_set(self, name: str) -> str:
+        """Both places a setting can be given: its stack-config key and its variable."""
+        setting = _setting(name)
+        return f"{setting.key_in(self.namespace)} / {setting.env_var}"
 
     def references_checked(self) -> bool:
         """Whether check looks references up: always, never, or (auto) when a token is set."""
@@ -128,8 +160,9 @@ class Settings:
         if not self.access_token:
             raise ConfigurationError(
                 "no LaunchDarkly access token: set it with "
-                "`pulumi config set --secret launchdarkly:accessToken <token>` "
-                "or the LAUNCHDARKLY_ACCESS_TOKEN environment variable"
+                f"`pulumi config set --secret {self.key('access_token')} <token>` "
+                "or the LAUNCHDARKLY_ACCESS_TOKEN environment variable",
+                settings=("access_token",),
             )
         return self.access_token
 
@@ -137,13 +170,18 @@ class Settings:
 def resolve_settings(
     config: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    namespace: str = DYNAMIC_NAMESPACE,
 ) -> Settings:
-    """Resolve every setting: stack config first, then environment variables, then defaults."""
+    """Resolve every setting: stack config first, then environment variables, then defaults.
+
+    ``config`` keys are ``<namespace>:<property>``; messages name settings the same way.
+    """
     config = config or {}
     environ = environ if environ is not None else {}
     raw: dict[str, str | None] = {}
     for setting in SETTINGS:
-        value = config.get(setting.config_key)
+        value = config.get(setting.key_in(namespace))
         if value is None or value == "":
             value = environ.get(setting.env_var) or None
         raw[setting.name] = value if value is not None else setting.default
@@ -160,26 +198,34 @@ def resolve_settings(
 
     settings = Settings(
         access_token=raw["access_token"],
-        api_host=valid(lambda: _api_host(raw["api_host"] or DEFAULT_API_HOST), DEFAULT_API_HOST),
+        api_host=valid(
+            lambda: _api_host(raw["api_host"] or DEFAULT_API_HOST, namespace), DEFAULT_API_HOST
+        ),
         project_key=raw["project_key"],
         environment_key=raw["environment_key"],
         request_timeout=valid(
-            lambda: _positive_number("request_timeout", raw["request_timeout"]), 30.0
+            lambda: _positive_number("request_timeout", raw["request_timeout"], namespace), 30.0
         ),
         retry_deadline=valid(
-            lambda: _positive_number("retry_deadline", raw["retry_deadline"], allow_zero=True),
+            lambda: _positive_number(
+                "retry_deadline", raw["retry_deadline"], namespace, allow_zero=True
+            ),
             120.0,
         ),
         max_concurrent_requests=valid(
             lambda: int(
-                _positive_number("max_concurrent_requests", raw["max_concurrent_requests"])
+                _positive_number(
+                    "max_concurrent_requests", raw["max_concurrent_requests"], namespace
+                )
             ),
             4,
         ),
-        log_level=valid(lambda: _log_level(raw["log_level"] or "warning"), "warning"),
+        log_level=valid(lambda: _log_level(raw["log_level"] or "warning", namespace), "warning"),
         validate_references=valid(
-            lambda: _validate_references(raw["validate_references"] or "auto"), "auto"
+            lambda: _validate_references(raw["validate_references"] or "auto", namespace), "auto"
         ),
+        maintainer_id=raw["maintainer_id"],
+        namespace=namespace,
     )
     if problems:
         raise ConfigurationError("; ".join(problems))
@@ -193,41 +239,44 @@ def _setting(name: str) -> Setting:
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-def _log_level(value: str) -> str:
+def _names(name: str, namespace: str) -> str:
+    setting = _setting(name)
+    return f"{setting.key_in(namespace)} / {setting.env_var}"
+
+
+def _log_level(value: str, namespace: str) -> str:
     level = value.strip().lower()
     if level not in _LOG_LEVELS:
-        setting = _setting("log_level")
         raise ConfigurationError(
-            f"{setting.config_key} / {setting.env_var} must be one of {', '.join(_LOG_LEVELS)}, "
+            f"{_names('log_level', namespace)} must be one of {', '.join(_LOG_LEVELS)}, "
             f"got {value!r}"
         )
     return level
 
 
-def _validate_references(value: str) -> str:
+def _validate_references(value: str, namespace: str) -> str:
     choice = value.strip().lower()
     if choice not in VALIDATE_REFERENCES:
-        setting = _setting("validate_references")
         raise ConfigurationError(
-            f"{setting.config_key} / {setting.env_var} must be one of "
+            f"{_names('validate_references', namespace)} must be one of "
             f"{', '.join(VALIDATE_REFERENCES)}, got {value!r}"
         )
     return choice
 
 
-def _api_host(value: str) -> str:
+def _api_host(value: str, namespace: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        setting = _setting("api_host")
         raise ConfigurationError(
-            f"{setting.config_key} / {setting.env_var} must be an http(s) URL such as "
+            f"{_names('api_host', namespace)} must be an http(s) URL such as "
             f"{DEFAULT_API_HOST}, got {value!r}"
         )
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def _positive_number(name: str, value: str | None, *, allow_zero: bool = False) -> float:
-    setting = _setting(name)
+def _positive_number(
+    name: str, value: str | None, namespace: str, *, allow_zero: bool = False
+) -> float:
     try:
         number = float(value if value is not None else "")
     except ValueError:
@@ -235,6 +284,6 @@ def _positive_number(name: str, value: str | None, *, allow_zero: bool = False) 
     if math.isnan(number) or math.isinf(number) or number < 0 or (number == 0 and not allow_zero):
         bound = "zero or more" if allow_zero else "more than zero"
         raise ConfigurationError(
-            f"{setting.config_key} / {setting.env_var} must be a number {bound}, got {value!r}"
+            f"{_names(name, namespace)} must be a number {bound}, got {value!r}"
         )
     return number

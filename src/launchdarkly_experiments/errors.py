@@ -44,7 +44,11 @@ class LaunchDarklyError(Exception):
 
 
 class ConfigurationError(LaunchDarklyError):
-    """A required setting is missing or invalid."""
+    """A required setting is missing or invalid; ``settings`` names the ones at fault."""
+
+    def __init__(self, message: str, *, settings: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.settings = tuple(settings)
 
 
 class CatalogError(LaunchDarklyError, ValueError):

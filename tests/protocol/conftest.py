@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,28 +33,30 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[ProviderHost]:
     """Each scenario runs against both adapters: the dynamic provider host and the native
     plugin executable (tests/native/test_plugin_grpc.py), which share the domain code."""
-    env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
     # These tests count the requests of each operation: reference lookups at check are
     # covered by test_references_protocol.py.
-    if request.param == "dynamic":
+    settings = {"accessToken": TOKEN, "apiHost": emulator.url, "validateReferences": "never"}
+    with provider_host(request.param, settings) as running:
+        yield running
+
+
+@contextmanager
+def provider_host(adapter: str, settings: Mapping[str, str]) -> Iterator[ProviderHost]:
+    """A started provider host of ``adapter`` ("dynamic" or "native") configured with
+    ``settings`` (names without namespace: ``accessToken``, ``maintainerId``...), in an
+    environment free of ``LAUNCHDARKLY_*`` variables. The token is sent as a secret."""
+    env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
+    if adapter == "dynamic":
+        config = {f"launchdarkly:{k}": v for k, v in settings.items()}
+        secrets = {"launchdarkly:accessToken"} & set(config)
         with ProviderHost(ExperimentProvider(), env=env) as running:
-            running.configure(
-                {
-                    "launchdarkly:accessToken": TOKEN,
-                    "launchdarkly:apiHost": emulator.url,
-                    "launchdarkly:validateReferences": "never",
-                },
-                secret_keys={"launchdarkly:accessToken"},
-            )
+            running.configure(config, secret_keys=secrets)
             yield running
         return
     with ProviderHost(
         None, command=[native_plugin()], env=env, type_token=EXPERIMENT_TOKEN
     ) as running:
-        running.configure(
-            {"accessToken": TOKEN, "apiHost": emulator.url, "validateReferences": "never"},
-            secret_keys={"accessToken"},
-        )
+        running.configure(dict(settings), secret_keys={"accessToken"} & set(settings))
         yield running
 
 

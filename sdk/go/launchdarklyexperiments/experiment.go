@@ -60,6 +60,10 @@ type Experiment struct {
 	PreviousIterations IterationSummaryArrayOutput `pulumi:"previousIterations"`
 	// LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
 	ProjectKey pulumi.StringOutput `pulumi:"projectKey"`
+	// What each name resolved to at create/update, by property path (a variation's `_id`, the flag version used, a rule's `_id`).
+	ResolvedReferences pulumi.MapOutput `pulumi:"resolvedReferences"`
+	// Once the current iteration is stopped with a winner, by flag key what the flag now serves on the experiment's rule (LaunchDarkly ships the winner).
+	Shipped ShippedVariationMapOutput `pulumi:"shipped"`
 	// Declared run state of the iteration (default "draft"). One of: draft, running, stopped.
 	State pulumi.StringPtrOutput `pulumi:"state"`
 	// Tags (a set: order is ignored).
@@ -358,6 +362,16 @@ func (o ExperimentOutput) PreviousIterations() IterationSummaryArrayOutput {
 // LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
 func (o ExperimentOutput) ProjectKey() pulumi.StringOutput {
 	return o.ApplyT(func(v *Experiment) pulumi.StringOutput { return v.ProjectKey }).(pulumi.StringOutput)
+}
+
+// What each name resolved to at create/update, by property path (a variation's `_id`, the flag version used, a rule's `_id`).
+func (o ExperimentOutput) ResolvedReferences() pulumi.MapOutput {
+	return o.ApplyT(func(v *Experiment) pulumi.MapOutput { return v.ResolvedReferences }).(pulumi.MapOutput)
+}
+
+// Once the current iteration is stopped with a winner, by flag key what the flag now serves on the experiment's rule (LaunchDarkly ships the winner).
+func (o ExperimentOutput) Shipped() ShippedVariationMapOutput {
+	return o.ApplyT(func(v *Experiment) ShippedVariationMapOutput { return v.Shipped }).(ShippedVariationMapOutput)
 }
 
 // Declared run state of the iteration (default "draft"). One of: draft, running, stopped.

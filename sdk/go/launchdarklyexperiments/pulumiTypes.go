@@ -836,6 +836,80 @@ func (o MetricArrayOutput) Index(i pulumi.IntInput) MetricOutput {
 	}).(MetricOutput)
 }
 
+// What stopping an iteration with a winner made a flag serve.
+type ShippedVariation struct {
+	// The rule's description.
+	RuleDescription *string `pulumi:"ruleDescription"`
+	// The rule that serves it: its `_id`, or "fallthrough".
+	RuleId string `pulumi:"ruleId"`
+	// Its value.
+	Value interface{} `pulumi:"value"`
+	// The `_id` of the variation now served.
+	VariationId string `pulumi:"variationId"`
+	// Its name.
+	VariationName *string `pulumi:"variationName"`
+}
+
+// What stopping an iteration with a winner made a flag serve.
+type ShippedVariationOutput struct{ *pulumi.OutputState }
+
+func (ShippedVariationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ShippedVariation)(nil)).Elem()
+}
+
+func (o ShippedVariationOutput) ToShippedVariationOutput() ShippedVariationOutput {
+	return o
+}
+
+func (o ShippedVariationOutput) ToShippedVariationOutputWithContext(ctx context.Context) ShippedVariationOutput {
+	return o
+}
+
+// The rule's description.
+func (o ShippedVariationOutput) RuleDescription() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ShippedVariation) *string { return v.RuleDescription }).(pulumi.StringPtrOutput)
+}
+
+// The rule that serves it: its `_id`, or "fallthrough".
+func (o ShippedVariationOutput) RuleId() pulumi.StringOutput {
+	return o.ApplyT(func(v ShippedVariation) string { return v.RuleId }).(pulumi.StringOutput)
+}
+
+// Its value.
+func (o ShippedVariationOutput) Value() pulumi.AnyOutput {
+	return o.ApplyT(func(v ShippedVariation) interface{} { return v.Value }).(pulumi.AnyOutput)
+}
+
+// The `_id` of the variation now served.
+func (o ShippedVariationOutput) VariationId() pulumi.StringOutput {
+	return o.ApplyT(func(v ShippedVariation) string { return v.VariationId }).(pulumi.StringOutput)
+}
+
+// Its name.
+func (o ShippedVariationOutput) VariationName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ShippedVariation) *string { return v.VariationName }).(pulumi.StringPtrOutput)
+}
+
+type ShippedVariationMapOutput struct{ *pulumi.OutputState }
+
+func (ShippedVariationMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]ShippedVariation)(nil)).Elem()
+}
+
+func (o ShippedVariationMapOutput) ToShippedVariationMapOutput() ShippedVariationMapOutput {
+	return o
+}
+
+func (o ShippedVariationMapOutput) ToShippedVariationMapOutputWithContext(ctx context.Context) ShippedVariationMapOutput {
+	return o
+}
+
+func (o ShippedVariationMapOutput) MapIndex(k pulumi.StringInput) ShippedVariationOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) ShippedVariation {
+		return vs[0].(map[string]ShippedVariation)[vs[1].(string)]
+	}).(ShippedVariationOutput)
+}
+
 // Treatment
 type Treatment struct {
 	// Share of traffic, 0 to 100, as a numeric string such as "50" or "33.5"; all treatments total at most 100.
@@ -1103,6 +1177,8 @@ func init() {
 	pulumi.RegisterOutputType(IterationSummaryArrayOutput{})
 	pulumi.RegisterOutputType(MetricOutput{})
 	pulumi.RegisterOutputType(MetricArrayOutput{})
+	pulumi.RegisterOutputType(ShippedVariationOutput{})
+	pulumi.RegisterOutputType(ShippedVariationMapOutput{})
 	pulumi.RegisterOutputType(TreatmentOutput{})
 	pulumi.RegisterOutputType(TreatmentArrayOutput{})
 	pulumi.RegisterOutputType(TreatmentParameterOutput{})

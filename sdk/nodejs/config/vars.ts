@@ -52,6 +52,17 @@ Object.defineProperty(exports, "logLevel", {
 });
 
 /**
+ * Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+ */
+export declare const maintainerId: string | undefined;
+Object.defineProperty(exports, "maintainerId", {
+    get() {
+        return __config.get("maintainerId");
+    },
+    enumerable: true,
+});
+
+/**
  * Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
  */
 export declare const maxConcurrentRequests: number | undefined;

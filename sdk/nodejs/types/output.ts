@@ -160,6 +160,32 @@ export interface Metric {
 }
 
 /**
+ * What stopping an iteration with a winner made a flag serve.
+ */
+export interface ShippedVariation {
+    /**
+     * The rule's description.
+     */
+    ruleDescription?: string;
+    /**
+     * The rule that serves it: its `_id`, or "fallthrough".
+     */
+    ruleId: string;
+    /**
+     * Its value.
+     */
+    value?: any;
+    /**
+     * The `_id` of the variation now served.
+     */
+    variationId: string;
+    /**
+     * Its name.
+     */
+    variationName?: string;
+}
+
+/**
  * Treatment
  */
 export interface Treatment {

@@ -483,6 +483,8 @@ class Experiment(pulumi.CustomResource):
             __props__.__dict__["experiment_id"] = None
             __props__.__dict__["links"] = None
             __props__.__dict__["previous_iterations"] = None
+            __props__.__dict__["resolved_references"] = None
+            __props__.__dict__["shipped"] = None
         super(Experiment, __self__).__init__(
             'launchdarkly-experiments:index:Experiment',
             resource_name,
@@ -527,6 +529,8 @@ class Experiment(pulumi.CustomResource):
         __props__.__dict__["on_stopped"] = None
         __props__.__dict__["previous_iterations"] = None
         __props__.__dict__["project_key"] = None
+        __props__.__dict__["resolved_references"] = None
+        __props__.__dict__["shipped"] = None
         __props__.__dict__["state"] = None
         __props__.__dict__["tags"] = None
         __props__.__dict__["type"] = None
@@ -715,6 +719,22 @@ class Experiment(pulumi.CustomResource):
         LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
         """
         return pulumi.get(self, "project_key")
+
+    @_builtins.property
+    @pulumi.getter(name="resolvedReferences")
+    def resolved_references(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
+        """
+        What each name resolved to at create/update, by property path (a variation's `_id`, the flag version used, a rule's `_id`).
+        """
+        return pulumi.get(self, "resolved_references")
+
+    @_builtins.property
+    @pulumi.getter
+    def shipped(self) -> pulumi.Output[Optional[Mapping[str, 'outputs.ShippedVariation']]]:
+        """
+        Once the current iteration is stopped with a winner, by flag key what the flag now serves on the experiment's rule (LaunchDarkly ships the winner).
+        """
+        return pulumi.get(self, "shipped")
 
     @_builtins.property
     @pulumi.getter

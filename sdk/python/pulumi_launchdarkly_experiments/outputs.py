@@ -21,6 +21,7 @@ __all__ = [
     'Iteration',
     'IterationSummary',
     'Metric',
+    'ShippedVariation',
     'Treatment',
     'TreatmentParameter',
 ]
@@ -566,6 +567,99 @@ class Metric(dict):
         True when key names a metric group.
         """
         return pulumi.get(self, "is_group")
+
+
+@pulumi.output_type
+class ShippedVariation(dict):
+    """
+    What stopping an iteration with a winner made a flag serve.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "ruleId":
+            suggest = "rule_id"
+        elif key == "variationId":
+            suggest = "variation_id"
+        elif key == "ruleDescription":
+            suggest = "rule_description"
+        elif key == "variationName":
+            suggest = "variation_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ShippedVariation. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ShippedVariation.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ShippedVariation.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 rule_id: _builtins.str,
+                 variation_id: _builtins.str,
+                 rule_description: Optional[_builtins.str] = None,
+                 value: Optional[Any] = None,
+                 variation_name: Optional[_builtins.str] = None):
+        """
+        What stopping an iteration with a winner made a flag serve.
+
+        :param _builtins.str rule_id: The rule that serves it: its `_id`, or "fallthrough".
+        :param _builtins.str variation_id: The `_id` of the variation now served.
+        :param _builtins.str rule_description: The rule's description.
+        :param Any value: Its value.
+        :param _builtins.str variation_name: Its name.
+        """
+        pulumi.set(__self__, "rule_id", rule_id)
+        pulumi.set(__self__, "variation_id", variation_id)
+        if rule_description is not None:
+            pulumi.set(__self__, "rule_description", rule_description)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+        if variation_name is not None:
+            pulumi.set(__self__, "variation_name", variation_name)
+
+    @_builtins.property
+    @pulumi.getter(name="ruleId")
+    def rule_id(self) -> _builtins.str:
+        """
+        The rule that serves it: its `_id`, or "fallthrough".
+        """
+        return pulumi.get(self, "rule_id")
+
+    @_builtins.property
+    @pulumi.getter(name="variationId")
+    def variation_id(self) -> _builtins.str:
+        """
+        The `_id` of the variation now served.
+        """
+        return pulumi.get(self, "variation_id")
+
+    @_builtins.property
+    @pulumi.getter(name="ruleDescription")
+    def rule_description(self) -> Optional[_builtins.str]:
+        """
+        The rule's description.
+        """
+        return pulumi.get(self, "rule_description")
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> Optional[Any]:
+        """
+        Its value.
+        """
+        return pulumi.get(self, "value")
+
+    @_builtins.property
+    @pulumi.getter(name="variationName")
+    def variation_name(self) -> Optional[_builtins.str]:
+        """
+        Its name.
+        """
+        return pulumi.get(self, "variation_name")
 
 
 @pulumi.output_type

@@ -23,6 +23,7 @@ class ProviderArgs:
                  api_host: pulumi.Input[Optional[_builtins.str]] = None,
                  environment_key: pulumi.Input[Optional[_builtins.str]] = None,
                  log_level: pulumi.Input[Optional[_builtins.str]] = None,
+                 maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
                  max_concurrent_requests: pulumi.Input[Optional[_builtins.int]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
@@ -35,6 +36,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] api_host: Base URL: https://app.launchdarkly.com, https://app.launchdarkly.us (federal), https://app.eu.launchdarkly.com (EU) or an emulator URL. Environment variable: `LAUNCHDARKLY_API_HOST`. Default: `https://app.launchdarkly.com`.
         :param pulumi.Input[_builtins.str] environment_key: Default environment key for experiments that do not set environment_key. Environment variable: `LAUNCHDARKLY_ENVIRONMENT_KEY`.
         :param pulumi.Input[_builtins.str] log_level: Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
+        :param pulumi.Input[_builtins.str] maintainer_id: Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
         :param pulumi.Input[_builtins.int] max_concurrent_requests: Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
         :param pulumi.Input[_builtins.str] project_key: Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds to wait for one HTTP answer before treating it as failed. Environment variable: `LAUNCHDARKLY_REQUEST_TIMEOUT`. Default: `30`.
@@ -49,6 +51,8 @@ class ProviderArgs:
             pulumi.set(__self__, "environment_key", environment_key)
         if log_level is not None:
             pulumi.set(__self__, "log_level", log_level)
+        if maintainer_id is not None:
+            pulumi.set(__self__, "maintainer_id", maintainer_id)
         if max_concurrent_requests is not None:
             pulumi.set(__self__, "max_concurrent_requests", max_concurrent_requests)
         if project_key is not None:
@@ -107,6 +111,18 @@ class ProviderArgs:
     @log_level.setter
     def log_level(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "log_level", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maintainerId")
+    def maintainer_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        """
+        return pulumi.get(self, "maintainer_id")
+
+    @maintainer_id.setter
+    def maintainer_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "maintainer_id", value)
 
     @_builtins.property
     @pulumi.getter(name="maxConcurrentRequests")
@@ -179,6 +195,7 @@ class Provider(pulumi.ProviderResource):
                  api_host: pulumi.Input[Optional[_builtins.str]] = None,
                  environment_key: pulumi.Input[Optional[_builtins.str]] = None,
                  log_level: pulumi.Input[Optional[_builtins.str]] = None,
+                 maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
                  max_concurrent_requests: pulumi.Input[Optional[_builtins.int]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
@@ -194,6 +211,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] api_host: Base URL: https://app.launchdarkly.com, https://app.launchdarkly.us (federal), https://app.eu.launchdarkly.com (EU) or an emulator URL. Environment variable: `LAUNCHDARKLY_API_HOST`. Default: `https://app.launchdarkly.com`.
         :param pulumi.Input[_builtins.str] environment_key: Default environment key for experiments that do not set environment_key. Environment variable: `LAUNCHDARKLY_ENVIRONMENT_KEY`.
         :param pulumi.Input[_builtins.str] log_level: Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
+        :param pulumi.Input[_builtins.str] maintainer_id: Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
         :param pulumi.Input[_builtins.int] max_concurrent_requests: Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
         :param pulumi.Input[_builtins.str] project_key: Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds to wait for one HTTP answer before treating it as failed. Environment variable: `LAUNCHDARKLY_REQUEST_TIMEOUT`. Default: `30`.
@@ -228,6 +246,7 @@ class Provider(pulumi.ProviderResource):
                  api_host: pulumi.Input[Optional[_builtins.str]] = None,
                  environment_key: pulumi.Input[Optional[_builtins.str]] = None,
                  log_level: pulumi.Input[Optional[_builtins.str]] = None,
+                 maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
                  max_concurrent_requests: pulumi.Input[Optional[_builtins.int]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
@@ -246,6 +265,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["api_host"] = api_host
             __props__.__dict__["environment_key"] = environment_key
             __props__.__dict__["log_level"] = log_level
+            __props__.__dict__["maintainer_id"] = maintainer_id
             __props__.__dict__["max_concurrent_requests"] = pulumi.Output.from_input(max_concurrent_requests).apply(pulumi.runtime.to_json) if max_concurrent_requests is not None else None
             __props__.__dict__["project_key"] = project_key
             __props__.__dict__["request_timeout"] = pulumi.Output.from_input(request_timeout).apply(pulumi.runtime.to_json) if request_timeout is not None else None
@@ -280,6 +300,14 @@ class Provider(pulumi.ProviderResource):
         Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
         """
         return pulumi.get(self, "log_level")
+
+    @_builtins.property
+    @pulumi.getter(name="maintainerId")
+    def maintainer_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        """
+        return pulumi.get(self, "maintainer_id")
 
     @_builtins.property
     @pulumi.getter(name="projectKey")

@@ -458,6 +458,7 @@ class TreatmentRep(ResponseModel):
 
 class FlagRep(ResponseModel):
     targeting_rule: str | None = None
+    targeting_rule_description: str | None = None
     flag_config_version: int | None = None
     not_in_experiment_variation_id: str | None = None
 

@@ -163,6 +163,21 @@ def restarts_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return bool(running_blockers(old, new))
 
 
+def makes_new_iteration(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when applying ``new`` over ``old`` designs or starts an iteration after the current
+    one (a stopped iteration followed by a draft or a start, or a running one restarted).
+
+    A new iteration runs on the flags as they are now: flag versions resolved for the old one
+    are stale (stopping with a winner ships it, which moves the flag's version on).
+    """
+    if any(old.get(k) != new.get(k) for k in REPLACE_FIELDS):
+        return False
+    new_state = new.get("state", RunState.DRAFT.value)
+    if old.get("state") == RunState.STOPPED.value:
+        return bool(new_state != RunState.STOPPED.value)
+    return restarts_iteration(old, new)
+
+
 def iteration_notice(old: dict[str, Any], new: dict[str, Any]) -> str | None:
     """What the preview shows when applying ``new`` over ``old`` starts a new iteration."""
     if restarts_iteration(old, new):

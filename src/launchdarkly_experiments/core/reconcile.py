@@ -21,9 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import Settings
 from ..errors import (
     APIError,
     ChangeRefused,
+    ConfigurationError,
     ConflictError,
     InvalidRequestError,
     LaunchDarklyError,
@@ -37,10 +39,14 @@ from .references import (
     RESOLVED_OUTPUT,
     CachedLookups,
     apply_resolved,
+    is_flag_version,
     needs_lookup,
     resolve,
     restore_declared,
     reusable,
+    rule_conflict_message,
+    running_on_rule,
+    service_token_message,
 )
 from .state import Address, LiveView
 
@@ -69,8 +75,13 @@ class Observed:
 class Reconciler:
     """One reconciler per provider; ``client`` gives the shared client, built on first use."""
 
-    def __init__(self, client: Callable[[], LaunchDarklyClient]) -> None:
+    def __init__(
+        self,
+        client: Callable[[], LaunchDarklyClient],
+        settings: Callable[[], Settings] = Settings,
+    ) -> None:
         self._client = client
+        self._settings = settings
         self._lock = threading.Lock()
         self._lookups: CachedLookups | None = None
         self._lookups_client: LaunchDarklyClient | None = None
@@ -135,7 +146,7 @@ class Reconciler:
                         "and retries."
                     )
                 raise
-            return Written(str(address), _outputs(rep, address, desired, user, resolved))
+            return Written(str(address), self._outputs(rep, address, desired, user, resolved))
 
     def _archive_quietly(self, address: Address) -> bool:
         try:
@@ -152,6 +163,11 @@ class Reconciler:
         client = self._experiments()
         project, env, key = _where(address)
         body = spec.body().wire()
+        default_maintainer = self._settings().maintainer_id
+        if "maintainerId" not in body and default_maintainer:
+            # Only when created: the setting is no declaration, so it never shows as a change
+            # (a stack previewed with and without it plans the same).
+            body["maintainerId"] = default_maintainer
         window = client.retry_window()
         uncertain = False
         while True:
@@ -175,6 +191,8 @@ class Reconciler:
                 try:
                     existing = client.get_experiment(project, env, key)
                 except NotFoundError:
+                    if isinstance(exc, InvalidRequestError) and "maintainerId" not in body:
+                        self._refuse_service_token_without_maintainer(exc)
                     raise exc from None
                 if existing.archived:
                     logger.warning("%s exists archived; restoring it", key)
@@ -184,6 +202,19 @@ class Reconciler:
                 if spec.adopt:
                     return existing, True
                 raise _exists_error(address) from None
+
+    def _refuse_service_token_without_maintainer(self, refusal: InvalidRequestError) -> None:
+        """Explain a refused create when the token is a service token and no maintainer was
+        given (verified live: LaunchDarkly then needs ``maintainerId``; ``/members/me`` is a
+        404 for such a token)."""
+        try:
+            self._client().get_member("me")
+        except NotFoundError:
+            error = ConfigurationError(service_token_message(self._settings()))
+            error.add_note(f"LaunchDarkly's answer: {refusal.message}")
+            raise error from None
+        except LaunchDarklyError:
+            return  # cannot tell: LaunchDarkly's own refusal stands
 
     # -- read -------------------------------------------------------------------------------
 
@@ -201,7 +232,8 @@ class Reconciler:
                 return None
             live = state.declared_from_live(rep, address.project, apply_resolved(hint, resolved))
             live = restore_declared(live, hint, resolved)
-            return Observed(str(address), state.outputs(rep, live, resolved), live)
+            outputs = state.outputs(rep, live, resolved, self._shipped(rep, address))
+            return Observed(str(address), outputs, live)
 
     # -- update -----------------------------------------------------------------------------
 
@@ -213,12 +245,17 @@ class Reconciler:
         with _operation("update", address):
             # A name kept at its place keeps what it resolved to: a left-out flag version stays
             # the one the experiment was created with, so the flag's next version is no change.
-            known = reusable(old_resolved, state.declared_part(stored_outputs), user)
+            old_user = state.declared_part(stored_outputs)
+            known = reusable(old_resolved, old_user, user)
+            if plan.makes_new_iteration(old_user, user):
+                # A new iteration runs on the flag as it is now (a shipped winner moved its
+                # version on): look a left-out version up again.
+                known = {path: v for path, v in known.items() if not is_flag_version(path)}
             _, desired, resolved = self._resolved(user, known)
             live = state.live_from_outputs(stored_outputs)
             live.declared = apply_resolved(live.declared, old_resolved)
             rep = self._converge(address, desired, live=live)
-            return _outputs(rep, address, desired, user, resolved)
+            return self._outputs(rep, address, desired, user, resolved)
 
     # -- converge ---------------------------------------------------------------------------
 
@@ -267,6 +304,10 @@ class Reconciler:
                 try:
                     rep = client.patch_experiment(*_where(address), instructions)
                 except (OutcomeUnknown, ConflictError) as exc:
+                    if isinstance(exc, ConflictError) and _starts(instructions):
+                        # A 409 from a start whose cause is another running experiment on the
+                        # same flag rule is no race: retrying cannot help.
+                        self._refuse_rule_conflict(address, desired)
                     # Applied or not? Conflicted? Re-read and re-plan: nothing is applied twice.
                     window.wait(exc)
                     rep, live, fresh = self._reread(address, desired)
@@ -292,6 +333,51 @@ class Reconciler:
             raise
         assert rep is not None  # the loop ends on a complete answer
         return rep
+
+    def _refuse_rule_conflict(self, address: Address, desired: dict[str, Any]) -> None:
+        """Raise naming the running experiment that holds one of ``desired``'s flag rules."""
+        iteration = desired.get("iteration") or {}
+        client = self._client()
+        for flag_key, config in (iteration.get("flags") or {}).items():
+            rule = config.get("ruleId") if isinstance(config, dict) else None
+            if not isinstance(rule, str):
+                continue
+            try:
+                running = client.running_experiments(address.project, address.environment, flag_key)
+            except LaunchDarklyError:
+                return  # cannot tell: treat the 409 as the race it may be
+            other = running_on_rule(running, flag_key, rule, other_than=address.key)
+            if other is not None:
+                raise LaunchDarklyError(rule_conflict_message(flag_key, rule, other))
+
+    def _shipped(self, rep: ExperimentRep, address: Address) -> dict[str, Any]:
+        """``state.shipped`` with the flags' variations looked up (cached per process)."""
+        current = rep.current_iteration
+        if current is None or not current.winning_treatment_id:
+            return {}
+        flags: dict[str, Any] = {}
+        for flag_key in current.flags or {}:
+            try:
+                flags[flag_key] = self.lookups().get_flag(
+                    address.project, flag_key, address.environment
+                )
+            except LaunchDarklyError as exc:
+                logger.warning("could not read flag %s for the shipped output: %s", flag_key, exc)
+        return state.shipped(rep, flags)
+
+    def _outputs(
+        self,
+        rep: ExperimentRep,
+        address: Address,
+        desired: dict[str, Any],
+        user: dict[str, Any],
+        resolved: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Outputs in the user's form (names where they were given) plus the resolutions."""
+        live = restore_declared(
+            state.declared_from_live(rep, address.project, desired), user, resolved
+        )
+        return state.outputs(rep, live, resolved, self._shipped(rep, address))
 
     def _reread(
         self, address: Address, desired: dict[str, Any]
@@ -403,16 +489,10 @@ def _where(address: Address) -> tuple[str, str, str]:
     return address.project, address.environment, address.key
 
 
-def _outputs(
-    rep: ExperimentRep,
-    address: Address,
-    desired: dict[str, Any],
-    user: dict[str, Any],
-    resolved: dict[str, Any],
-) -> dict[str, Any]:
-    """Outputs in the user's form (names where they were given) plus the resolutions."""
-    live = restore_declared(state.declared_from_live(rep, address.project, desired), user, resolved)
-    return state.outputs(rep, live, resolved)
+def _starts(instructions: list[dict[str, Any]]) -> bool:
+    return any(
+        i.get("kind") in ("startIteration", "saveAndStartNewIteration") for i in instructions
+    )
 
 
 def _exists_error(address: Address) -> LaunchDarklyError:
@@ -463,7 +543,11 @@ def _operation(operation: str, address: Address) -> Iterator[None]:
         elif isinstance(exc, ChangeRefused):
             error = LaunchDarklyError(f"{operation} experiment {address}: {exc}")
         else:
-            error = type(exc)(f"{operation} experiment {address}: {exc}")
+            # The same error with the operation in front; its attributes (a configuration
+            # error's settings, a list of problems) are kept.
+            error = type(exc).__new__(type(exc))
+            error.__dict__.update(exc.__dict__)
+            error.args = (f"{operation} experiment {address}: {exc}",)
         for note in getattr(exc, "__notes__", ()):
             error.add_note(note)
         raise error from None

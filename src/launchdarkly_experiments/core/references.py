@@ -32,7 +32,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import NotFoundError, ReferenceProblem, UnresolvedReferences
+from ..config import Settings
+from ..errors import ForbiddenError, NotFoundError, ReferenceProblem, UnresolvedReferences
 
 Problem = tuple[str, str]
 FALLTHROUGH = "fallthrough"
@@ -81,6 +82,12 @@ class ReferenceSource(Protocol):
     def list_experiments(
         self, project_key: str, environment_key: str, *, limit: int = 1
     ) -> Any: ...
+
+    def get_member(self, member_id: str) -> Any: ...
+
+    def running_experiments(
+        self, project_key: str, environment_key: str, flag_key: str
+    ) -> list[Any]: ...
 
 
 # -- cached lookups -------------------------------------------------------------------------------
@@ -182,6 +189,21 @@ class CachedLookups:
             environment_key,
         )
 
+    def get_member(self, member_id: str) -> Any:
+        return self._get("member", lambda: self._source.get_member(member_id), member_id)
+
+    def running_experiments(
+        self, project_key: str, environment_key: str, flag_key: str
+    ) -> list[Any]:
+        result = self._get(
+            "running",
+            lambda: self._source.running_experiments(project_key, environment_key, flag_key),
+            project_key,
+            environment_key,
+            flag_key,
+        )
+        return list(result)
+
 
 # -- names -> ids ---------------------------------------------------------------------------------
 
@@ -236,9 +258,18 @@ def _environment(flag: Mapping[str, Any], environment_key: str) -> Mapping[str, 
 
 
 def current_flag_version(flag: Mapping[str, Any], environment_key: str) -> int | None:
-    """The flag's configuration version in the environment (None when LaunchDarkly gave none)."""
-    version = _environment(flag, environment_key).get("version")
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
+    """The flag's targeting version in the environment (None when LaunchDarkly gave none).
+
+    That is what ``flagConfigVersion`` means (verified live): the environment's ``_version``,
+    never the flag's own top-level ``_version``. The spec's ``FeatureFlagConfig`` names it
+    ``version``; either spelling is read, the live one first.
+    """
+    config = _environment(flag, environment_key)
+    for name in ("_version", "version"):
+        version = config.get(name)
+        if isinstance(version, int) and not isinstance(version, bool):
+            return version
+    return None
 
 
 def resolve_rule_id(flag: Mapping[str, Any], environment_key: str, given: str, *, prop: str) -> str:
@@ -449,6 +480,12 @@ def _user_choice(data: Any, path: str) -> Any:
     return ("flag", holder.get(name))
 
 
+def is_flag_version(path: str) -> bool:
+    """Whether a recorded resolution is a left-out flag version (``...flagConfigVersion``)."""
+    found = _FLAG_PATH.match(path)
+    return found is not None and found["field"] == "flagConfigVersion"
+
+
 def apply_resolved(declared: Mapping[str, Any], resolved: Mapping[str, Any]) -> dict[str, Any]:
     """The user's declared form with recorded resolutions applied (names -> ids)."""
     result = copy.deepcopy(dict(declared))
@@ -517,24 +554,27 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 # -- checking every reference ---------------------------------------------------------------------
 
 
-def check_references(props: Mapping[str, Any], lookups: ReferenceSource) -> list[Problem]:
+def check_references(
+    props: Mapping[str, Any], lookups: ReferenceSource, settings: Settings | None = None
+) -> list[Problem]:
     """Look up every reference of a declaration (wire names); a problem per missing one.
 
     Tolerant of malformed declarations: only well-formed references are looked up (field rules
     report the rest). A missing project stops there; a missing environment skips what lives in
-    an environment (flag configurations, holdouts).
+    an environment (flag configurations, holdouts). ``settings`` name the provider settings in
+    messages (the maintainer's).
     """
     project, env = props.get("projectKey"), props.get("environmentKey")
     if not isinstance(project, str):
         return []
     try:
-        settings = lookups.get_experimentation_settings(project)
+        experimentation = lookups.get_experimentation_settings(project)
     except NotFoundError:
         return [("projectKey", f"project {project!r} not found (or the token cannot see it)")]
     problems: list[Problem] = []
     iteration = props.get("iteration") if isinstance(props.get("iteration"), Mapping) else {}
     assert isinstance(iteration, Mapping)
-    problems += _check_randomization_unit(iteration, settings)
+    problems += _check_randomization_unit(iteration, experimentation)
     problems += _check_metrics(iteration, project, lookups)
     env_ok = False
     if isinstance(env, str):
@@ -548,6 +588,8 @@ def check_references(props: Mapping[str, Any], lookups: ReferenceSource) -> list
     if env_ok and isinstance(env, str):
         problems += _check_flags(props, iteration, project, env, lookups)
         problems += _check_holdout(props, project, env, lookups)
+        problems += _check_rule_conflicts(props, iteration, project, env, lookups)
+    problems += _check_maintainer(props, lookups, settings or Settings())
     return _unique(problems)
 
 
@@ -728,3 +770,124 @@ def _check_holdout(
             f"{', '.join(holdouts) or 'none'}",
         )
     ]
+
+
+def _check_maintainer(
+    props: Mapping[str, Any], lookups: ReferenceSource, settings: Settings
+) -> list[Problem]:
+    """The maintainer is a member; without one, the token must have a member behind it.
+
+    A service token has none (``GET /members/me`` answers 404), and LaunchDarkly then refuses
+    an experiment without ``maintainerId``.
+    """
+    # The provider's setting stands in for a left-out maintainer at create.
+    maintainer = props.get("maintainerId", settings.maintainer_id)
+    try:
+        if maintainer is None:
+            token_member = _exists(lookups.get_member, "me")
+        elif isinstance(maintainer, str):
+            member = _exists(lookups.get_member, maintainer)
+    except ForbiddenError:
+        return []  # a token without access to members: nothing to tell either way
+    if isinstance(maintainer, str):
+        if member is not None:
+            return []
+        given = (
+            "" if "maintainerId" in props else f" (from {settings.where_to_set('maintainer_id')})"
+        )
+        return [
+            (
+                "maintainerId",
+                f"no member with id {maintainer!r}{given} in this LaunchDarkly account (or the "
+                "token cannot see it)",
+            )
+        ]
+    if maintainer is not None or token_member is not None:
+        return []
+    return [("maintainerId", service_token_message(settings))]
+
+
+def service_token_message(settings: Settings) -> str:
+    """Why an experiment needs a maintainer here, and both places to set one."""
+    return (
+        "the access token is a service token (no member behind it), and LaunchDarkly needs a "
+        "maintainer for each experiment it creates with one: set maintainerId on the experiment "
+        f"or the provider setting {settings.where_to_set('maintainer_id')} to a member id"
+    )
+
+
+def rule_of(config: Mapping[str, Any], flag: Mapping[str, Any] | None, env: str) -> str | None:
+    """The rule an iteration flag entry runs on, as an id (or ``fallthrough``), if known."""
+    rule = config.get("ruleId")
+    if not isinstance(rule, str):
+        return None
+    if rule == FALLTHROUGH or _ID_RE.match(rule) or flag is None:
+        return rule
+    try:
+        return resolve_rule_id(flag, env, rule, prop="")
+    except ReferenceProblem:
+        return None
+
+
+def running_on_rule(
+    running: Iterable[Any], flag_key: str, rule: str, *, other_than: str | None
+) -> str | None:
+    """The key of an experiment in ``running`` whose running iteration uses the flag's rule."""
+    for item in running:
+        if not isinstance(item, Mapping) or item.get("key") == other_than:
+            continue
+        current = item.get("currentIteration")
+        if not isinstance(current, Mapping) or current.get("status") != "running":
+            continue
+        flags = current.get("flags")
+        entry = flags.get(flag_key) if isinstance(flags, Mapping) else None
+        if isinstance(entry, Mapping) and (entry.get("targetingRule") or FALLTHROUGH) == rule:
+            return str(item.get("key"))
+    return None
+
+
+def _check_rule_conflicts(
+    props: Mapping[str, Any],
+    iteration: Mapping[str, Any],
+    project: str,
+    env: str,
+    lookups: ReferenceSource,
+) -> list[Problem]:
+    """A running experiment's flag rules are in no other running experiment.
+
+    LaunchDarkly runs one experiment per flag rule: ``startIteration`` answers 409 when another
+    running experiment already uses the rule.
+    """
+    if props.get("state") != "running":
+        return []
+    key = props.get("key")
+    problems: list[Problem] = []
+    flags = iteration.get("flags")
+    for flag_key, config in flags.items() if isinstance(flags, Mapping) else ():
+        if not isinstance(config, Mapping):
+            continue
+        flag = _exists(lookups.get_flag, project, flag_key, env)
+        rule = rule_of(config, flag, env)
+        if rule is None:
+            continue
+        try:
+            running = lookups.running_experiments(project, env, flag_key)
+        except NotFoundError:
+            continue
+        other = running_on_rule(
+            running, flag_key, rule, other_than=key if isinstance(key, str) else None
+        )
+        if other is not None:
+            problems.append(
+                (f"iteration.flags.{flag_key}.ruleId", rule_conflict_message(flag_key, rule, other))
+            )
+    return problems
+
+
+def rule_conflict_message(flag_key: str, rule: str, other: str) -> str:
+    where = "the fallthrough" if rule == FALLTHROUGH else f"rule {rule!r}"
+    return (
+        f"{where} of flag {flag_key!r} is already in running experiment {other!r}; LaunchDarkly "
+        f"runs one experiment per flag rule: stop {other!r} first, or run this experiment on "
+        "another rule"
+    )

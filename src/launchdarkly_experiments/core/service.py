@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from ..config import Settings, resolve_settings
-from ..errors import ConfigurationError, LaunchDarklyError
+from ..errors import ConfigurationError, LaunchDarklyError, UnauthorizedError
 from ..http.client import LaunchDarklyClient, RetryPolicy
 from . import plan, state
 from .reconcile import Observed, Reconciler, Written
@@ -40,7 +41,7 @@ class ExperimentService:
         self._settings_error: ConfigurationError | None = None
         self._unchecked_noted = False
         self._client: LaunchDarklyClient | None = None
-        self._reconciler = Reconciler(self.client)
+        self._reconciler = Reconciler(self.client, lambda: self.settings)
 
     # -- settings and client ---------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class ExperimentService:
                 )
             return []
         try:
-            problems = check_references(inputs, self._reconciler.lookups())
+            problems = check_references(inputs, self._reconciler.lookups(), settings)
         except LaunchDarklyError as exc:
             if settings.validate_references == "always":
                 return [Problem("", f"references could not be checked: {exc}")]
@@ -152,14 +153,36 @@ class ExperimentService:
 
     def read(self, id_: str, props: Mapping[str, Any]) -> Observed | None:
         """The experiment as LaunchDarkly has it, or None when it is gone."""
-        return self._reconciler.read(state.Address.from_state(id_, props), props)
+        with _token_from_last_update():
+            return self._reconciler.read(state.Address.from_state(id_, props), props)
 
     def update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs after making LaunchDarkly match ``news``."""
         return self._reconciler.update(state.spec_from_inputs(news), olds)
 
     def delete(self, id_: str, props: Mapping[str, Any]) -> None:
-        self._reconciler.archive(state.Address.from_state(id_, props))
+        with _token_from_last_update():
+            self._reconciler.archive(state.Address.from_state(id_, props))
+
+
+#: Why a token set (or rotated) since the last ``pulumi up`` is not used by refresh and destroy.
+TOKEN_FROM_LAST_UPDATE = (
+    "`pulumi refresh` and `pulumi destroy` configure the provider from the settings recorded in "
+    "the stack's state at the last `pulumi up`, so a token set or rotated since then is not "
+    "used. Run `pulumi up` first, or add `--run-program` to `pulumi refresh` / "
+    "`pulumi destroy`, or export LAUNCHDARKLY_ACCESS_TOKEN (read afresh on every run)."
+)
+
+
+@contextmanager
+def _token_from_last_update() -> Iterator[None]:
+    """Explain a missing or refused token in the operations refresh and destroy make."""
+    try:
+        yield
+    except (ConfigurationError, UnauthorizedError) as exc:
+        if isinstance(exc, UnauthorizedError) or "access_token" in exc.settings:
+            exc.add_note(TOKEN_FROM_LAST_UPDATE)
+        raise
 
 
 def log_to_stderr(level: str) -> None:

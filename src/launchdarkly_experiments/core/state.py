@@ -60,6 +60,16 @@ class IterationSummary(TypedDict):
     winningReason: str | None
 
 
+class ShippedVariation(TypedDict):
+    """What a stop with a winner made one flag serve (items of ``shipped``, by flag key)."""
+
+    variationId: str
+    variationName: NotRequired[str]
+    value: NotRequired[Any]
+    ruleId: str
+    ruleDescription: NotRequired[str]
+
+
 class ComputedOutputs(TypedDict):
     """The outputs LaunchDarkly computes, next to the declared form."""
 
@@ -72,10 +82,13 @@ class ComputedOutputs(TypedDict):
     previousIterations: list[IterationSummary]
     # What names resolved to at create/update (property path -> id or version): core/references.
     resolvedReferences: NotRequired[dict[str, Any]]
+    # By flag key, what stopping with a winner made the flag serve (``shipped``).
+    shipped: NotRequired[dict[str, ShippedVariation]]
 
 
 OUTPUT_ONLY_FIELDS = tuple(ComputedOutputs.__annotations__)
 ITERATION_SUMMARY_FIELDS = tuple(IterationSummary.__annotations__)
+SHIPPED_FIELDS = tuple(ShippedVariation.__annotations__)
 
 
 def _input_names(model: type[BaseModel]) -> set[str]:
@@ -93,7 +106,7 @@ def _input_names(model: type[BaseModel]) -> set[str]:
 #: keys or treatment names inside maps is not a property name). ``iterationChange`` is not one: it
 #: only shows in a preview.
 PROPERTY_NAMES = frozenset(
-    {*_input_names(ExperimentSpec), *OUTPUT_ONLY_FIELDS, *ITERATION_SUMMARY_FIELDS}
+    {*_input_names(ExperimentSpec), *OUTPUT_ONLY_FIELDS, *ITERATION_SUMMARY_FIELDS, *SHIPPED_FIELDS}
 )
 
 
@@ -298,8 +311,10 @@ def outputs(
     rep: ExperimentRep,
     declared_form: Mapping[str, Any],
     resolved: Mapping[str, Any] | None = None,
+    shipped_: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Resource outputs: the declared form, what LaunchDarkly computed, what names resolved to."""
+    """Resource outputs: the declared form, what LaunchDarkly computed, what names resolved to,
+    and what a stop with a winner shipped."""
     current = rep.current_iteration
     computed: ComputedOutputs = {
         "experimentId": rep.id,
@@ -314,7 +329,49 @@ def outputs(
     if not resolved:
         # Nothing was named: state stays as release 0.1.0 wrote it (no new output to show).
         del computed["resolvedReferences"]
+    if shipped_:
+        computed["shipped"] = dict(shipped_)
     return {**declared_form, **computed}
+
+
+def shipped(
+    rep: ExperimentRep, flags: Mapping[str, Mapping[str, Any]]
+) -> dict[str, ShippedVariation]:
+    """What stopping the current iteration with a winner shipped, by flag key.
+
+    LaunchDarkly (verified live) sets the experiment's rule, or fallthrough, to serve the
+    winning treatment's variation when an iteration stops with a winner. ``flags`` are the
+    flags' documents where known (for the variation's name and value). Empty unless the
+    current iteration is stopped with a winner.
+    """
+    current = rep.current_iteration
+    if current is None or current.status != IterationStatus.STOPPED:
+        return {}
+    winner = next(
+        (t for t in current.treatments or [] if t.id and t.id == current.winning_treatment_id),
+        None,
+    )
+    if winner is None:
+        return {}
+    result: dict[str, ShippedVariation] = {}
+    for parameter in winner.parameters or []:
+        if not parameter.flag_key or not parameter.variation_id:
+            continue
+        served = (current.flags or {}).get(parameter.flag_key)
+        entry: ShippedVariation = {
+            "variationId": parameter.variation_id,
+            "ruleId": (served.targeting_rule if served else None) or "fallthrough",
+        }
+        if served is not None and served.targeting_rule_description:
+            entry["ruleDescription"] = served.targeting_rule_description
+        flag = flags.get(parameter.flag_key) or {}
+        for variation in flag.get("variations") or []:
+            if isinstance(variation, Mapping) and variation.get("_id") == parameter.variation_id:
+                if variation.get("name"):
+                    entry["variationName"] = variation["name"]
+                entry["value"] = variation.get("value")
+        result[parameter.flag_key] = entry
+    return result
 
 
 def _iteration_summary(it: IterationRep) -> IterationSummary:

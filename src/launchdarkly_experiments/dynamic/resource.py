@@ -188,6 +188,9 @@ class Experiment(Resource, module="launchdarkly", name="Experiment"):
     previous_iterations: pulumi.Output[list[dict[str, Any]]]
     # What names resolved to (property path -> id or version), e.g. a variation's _id:
     resolved_references: pulumi.Output[dict[str, Any]]
+    # By flag key, what stopping with a winner made the flag serve (variation_id,
+    # variation_name, value, rule_id, rule_description):
+    shipped: pulumi.Output[dict[str, dict[str, Any]] | None]
 
     def __init__(
         self,

@@ -250,6 +250,31 @@ class LaunchDarklyClient:
             "GET", experiments_path(project_key, environment_key), params={"limit": str(limit)}
         )
 
+    def running_experiments(
+        self, project_key: str, environment_key: str, flag_key: str
+    ) -> list[Any]:
+        """Every experiment with a running iteration on the flag (all pages of 20)."""
+        items: list[Any] = []
+        while True:
+            page = self.request(
+                "GET",
+                experiments_path(project_key, environment_key),
+                params={
+                    "filter": f"flagKey:{flag_key},status:running",
+                    "limit": "20",
+                    "offset": str(len(items)),
+                },
+            )
+            batch = list(page.get("items") or []) if isinstance(page, dict) else []
+            items.extend(batch)
+            total = page.get("total_count") if isinstance(page, dict) else None
+            if not batch or not isinstance(total, int) or len(items) >= total:
+                return items
+
+    def get_member(self, member_id: str) -> Any:
+        """A member of the account; ``me`` is the token's own (404 for a service token)."""
+        return self.request("GET", f"/api/v2/members/{_seg(member_id)}")
+
     # -- transport --------------------------------------------------------------------------
 
     def request(

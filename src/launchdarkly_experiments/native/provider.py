@@ -55,7 +55,7 @@ from ..dynamic.unknowns import is_unknown
 from ..errors import ConfigurationError, OperationFailed
 from .diff import detailed_diff
 from .engine_log import CURRENT_URN
-from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json, setting_property
+from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json
 from .values import plain_map, property_map, secret_keys
 
 T = TypeVar("T")
@@ -67,7 +67,7 @@ class NativeProvider(Provider):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._service = ExperimentService()
-        self._use_settings(resolve_settings({}, self._environ))
+        self._use_settings(resolve_settings({}, self._environ, namespace=PACKAGE))
 
     # -- schema and configuration --------------------------------------------------------------
 
@@ -103,16 +103,13 @@ class NativeProvider(Provider):
         """Provider arguments, else stack config variables, else environment, else default."""
         config: dict[str, str] = {}
         for setting in SETTINGS:
-            name = setting_property(setting.config_key)
-            value = args.get(name)
+            key = setting.key_in(PACKAGE)
+            value = args.get(setting.config_name)
             if value is None:
-                value = variables.get(f"{PACKAGE}:{name}")
+                value = variables.get(key)
             if value is not None and value != "":
-                config[setting.config_key] = _setting_text(value)
-        try:
-            return resolve_settings(config, self._environ)
-        except ConfigurationError as exc:
-            raise ConfigurationError(_native_names(str(exc))) from None
+                config[key] = _setting_text(value)
+        return resolve_settings(config, self._environ, namespace=PACKAGE)
 
     # -- check and diff (no I/O) ---------------------------------------------------------------
 
@@ -224,18 +221,8 @@ def _setting_text(value: Any) -> str:
     return str(value)
 
 
-def _native_names(message: str) -> str:
-    """Name settings as this package's config keys (``launchdarkly-experiments:apiHost``)."""
-    for setting in SETTINGS:
-        message = message.replace(
-            setting.config_key, f"{PACKAGE}:{setting_property(setting.config_key)}"
-        )
-    return message
-
-
 def _failing_setting(message: str) -> str:
     for setting in SETTINGS:
-        name = setting_property(setting.config_key)
-        if message.startswith(f"{PACKAGE}:{name}"):
-            return name
+        if message.startswith(setting.key_in(PACKAGE)):
+            return setting.config_name
     return ""

@@ -63,6 +63,14 @@ _SUMMARY_PROPERTIES: dict[str, tuple[dict[str, Any], str]] = {
     "winningTreatment": ({"type": "string"}, "Name of the winning treatment."),
     "winningReason": ({"type": "string"}, "Why the winner won."),
 }
+_SHIPPED = "ShippedVariation"
+_SHIPPED_PROPERTIES: dict[str, tuple[dict[str, Any], str]] = {
+    "variationId": ({"type": "string"}, "The `_id` of the variation now served."),
+    "variationName": ({"type": "string"}, "Its name."),
+    "value": ({"$ref": "pulumi.json#/Any"}, "Its value."),
+    "ruleId": ({"type": "string"}, 'The rule that serves it: its `_id`, or "fallthrough".'),
+    "ruleDescription": ({"type": "string"}, "The rule's description."),
+}
 _COMPUTED: dict[str, tuple[dict[str, Any], str]] = {
     "experimentId": ({"type": "string"}, "LaunchDarkly's `_id` of the experiment."),
     "creationDate": ({"type": "integer"}, "Unix milliseconds."),
@@ -80,6 +88,16 @@ _COMPUTED: dict[str, tuple[dict[str, Any], str]] = {
         {"type": "array", "items": {"$ref": f"#/types/{PACKAGE}:index:{_ITERATION_SUMMARY}"}},
         "Earlier iterations, oldest first.",
     ),
+    "resolvedReferences": (
+        {"type": "object", "additionalProperties": {"$ref": "pulumi.json#/Any"}},
+        "What each name resolved to at create/update, by property path (a variation's `_id`, "
+        "the flag version used, a rule's `_id`).",
+    ),
+    "shipped": (
+        {"type": "object", "additionalProperties": {"$ref": f"#/types/{PACKAGE}:index:{_SHIPPED}"}},
+        "Once the current iteration is stopped with a winner, by flag key what the flag now "
+        "serves on the experiment's rule (LaunchDarkly ships the winner).",
+    ),
 }
 # Settings whose value is a number in the schema (the rest are strings).
 _NUMBER_SETTINGS = {"requestTimeout": "number", "retryDeadline": "number"}
@@ -90,11 +108,6 @@ EXPERIMENT_DESCRIPTION = (
     "`<projectKey>/<environmentKey>/<key>`, which `pulumi import` takes. Deleting the resource "
     "archives the experiment (LaunchDarkly has no delete)."
 )
-
-
-def setting_property(config_key: str) -> str:
-    """``launchdarkly:apiHost`` -> ``apiHost``: the provider property of a setting."""
-    return config_key.split(":", 1)[1]
 
 
 def _type_ref(model: type[InputModel]) -> dict[str, Any]:
@@ -159,7 +172,7 @@ def _plain_object(
 def _config_properties() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for setting in SETTINGS:
-        name = setting_property(setting.config_key)
+        name = setting.config_name
         kind = _NUMBER_SETTINGS.get(name) or _INTEGER_SETTINGS.get(name) or "string"
         text = f"{setting.description} Environment variable: `{setting.env_var}`."
         if setting.default is not None:
@@ -191,6 +204,12 @@ def package_schema() -> dict[str, Any]:
         "description": "An iteration as LaunchDarkly reports it.",
         "properties": _plain_object(_SUMMARY_PROPERTIES),
         "required": ["id", "status", "createdAt", "treatmentIds"],
+    }
+    type_defs[f"{PACKAGE}:index:{_SHIPPED}"] = {
+        "type": "object",
+        "description": "What stopping an iteration with a winner made a flag serve.",
+        "properties": _plain_object(_SHIPPED_PROPERTIES),
+        "required": ["variationId", "ruleId"],
     }
     config = _config_properties()
     return {

@@ -31,6 +31,11 @@ func GetLogLevel(ctx *pulumi.Context) string {
 	return config.Get(ctx, "launchdarkly-experiments:logLevel")
 }
 
+// Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+func GetMaintainerId(ctx *pulumi.Context) string {
+	return config.Get(ctx, "launchdarkly-experiments:maintainerId")
+}
+
 // Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
 func GetMaxConcurrentRequests(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "launchdarkly-experiments:maxConcurrentRequests")

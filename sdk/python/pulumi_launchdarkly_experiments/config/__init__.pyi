@@ -34,6 +34,11 @@ logLevel: Optional[str]
 Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
 """
 
+maintainerId: Optional[str]
+"""
+Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+"""
+
 maxConcurrentRequests: Optional[int]
 """
 Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.

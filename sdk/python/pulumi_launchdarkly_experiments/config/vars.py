@@ -49,6 +49,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('logLevel')
 
     @_builtins.property
+    def maintainer_id(self) -> Optional[str]:
+        """
+        Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        """
+        return __config__.get('maintainerId')
+
+    @_builtins.property
     def max_concurrent_requests(self) -> Optional[int]:
         """
         Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
