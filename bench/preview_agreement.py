@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
@@ -215,8 +216,15 @@ def _provider(emulator: Emulator, token: str | None) -> ExperimentProvider:
 
 
 def measure() -> list[Verdict]:
-    for name in [k for k in os.environ if k.startswith("LAUNCHDARKLY_")]:
-        del os.environ[name]
+    """The verdicts, with no ``LAUNCHDARKLY_*`` variable of the caller's environment in play
+    (the providers read settings from ``os.environ``); the environment is restored after."""
+    with mock.patch.dict(os.environ):
+        for name in [k for k in os.environ if k.startswith("LAUNCHDARKLY_")]:
+            del os.environ[name]
+        return _measure()
+
+
+def _measure() -> list[Verdict]:
     verdicts: list[Verdict] = []
     with Emulator(tokens=(TOKEN,)) as emulator:
         offline = _provider(emulator, None)
