@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +12,9 @@ from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import PROFILES, Emulator
 from tests.support.engine import ProviderHost
+from tests.support.tools import native_plugin
 
 TOKEN = "api-protocol-test-token-7f3a"
-NATIVE_PLUGIN = "pulumi-resource-launchdarkly-experiments"
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))
@@ -55,14 +52,6 @@ def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Provide
             secret_keys={"accessToken"},
         )
         yield running
-
-
-def native_plugin() -> str:
-    beside_python = Path(sys.executable).parent / NATIVE_PLUGIN
-    found = str(beside_python) if beside_python.exists() else shutil.which(NATIVE_PLUGIN)
-    if found is None:
-        pytest.skip(f"{NATIVE_PLUGIN} is not installed (pip install -e .)")
-    return found
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,8 @@
 emulator's HTTP API for changes made "outside Pulumi", and the expectations every language meets.
 
 Tools are looked up in the repository's git-ignored ``.tools/bin`` (scripts/install-native-e2e.sh
-fills it), then on PATH. A missing tool skips the test with a reason naming what to install.
+fills it), then on PATH. A missing tool skips the test with a reason naming what to install,
+or fails it under E2E_REQUIRED=1 (CI), where every tool must be there.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from launchdarkly_experiments.core.models import ExperimentSpec
 from tests.support.declarations import declaration
+from tests.support.tools import missing
 
 ROOT = Path(__file__).resolve().parents[3]
 TOOLS_BIN = ROOT / ".tools" / "bin"
@@ -43,7 +44,7 @@ def tool(name: str) -> Path | None:
 def require_tool(name: str, why: str) -> Path:
     path = tool(name)
     if path is None:
-        pytest.skip(f"needs {name} ({why}); {INSTALL_HINT}")
+        missing(f"needs {name} ({why}); {INSTALL_HINT}")
     return path
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from ld_emulator import Emulator
+from tests.support.tools import missing
 
 from .support import (
     PLUGIN,
@@ -119,9 +120,9 @@ def test_python_first_experiment_and_migration_from_dynamic(
     require_tool(PLUGIN, "this package's console script: pip install -e .")
     cli = pulumi_cli()
     if not (cli.resolve().parent / "pulumi-resource-pulumi-python").exists():
-        pytest.skip("needs pulumi-resource-pulumi-python beside the CLI (the dynamic provider)")
-    auto = pytest.importorskip("pulumi.automation")
+        missing("needs pulumi-resource-pulumi-python beside the CLI (the dynamic provider)")
     import pulumi
+    from pulumi import automation as auto
 
     monkeypatch.syspath_prepend(str(ROOT / "sdk" / "python"))
     workspace = tmp_path / "workspace"
