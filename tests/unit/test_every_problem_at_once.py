@@ -9,9 +9,8 @@ import pytest
 from launchdarkly_experiments.core import rules
 from launchdarkly_experiments.core.models import ExperimentSpec, input_field
 from launchdarkly_experiments.core.rules import validation_problems
+from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
-
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
 
 
 def found(props: dict[str, Any]) -> dict[str, list[str]]:
@@ -108,7 +107,7 @@ def test_field_messages_say_what_was_given_and_what_is_allowed(
             id="two-parameters-one-flag",
         ),
         pytest.param(
-            lambda it: it["treatments"][1]["parameters"][0].update(variationId=V_TOP),
+            lambda it: it["treatments"][1]["parameters"][0].update(variationId=ids.TOP),
             "iteration.treatments[1].parameters[0].variationId",
             "'Top' and 'Bottom' both serve variation",
             id="same-variation-two-arms",

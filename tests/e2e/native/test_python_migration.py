@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from ld_emulator import Emulator
+from tests.support import fixture_ids as ids
 from tests.support.tools import missing
 
 from .support import (
@@ -65,8 +66,8 @@ def native_experiment(name: str, opts: Any = None) -> Any:
             ],
             primary_single_metric_key="checkout-completed",
             treatments=[
-                arm("Top", True, "a1b2c3d4-0000-4000-8000-000000000001"),
-                arm("Bottom", False, "a1b2c3d4-0000-4000-8000-000000000002"),
+                arm("Top", True, ids.TOP),
+                arm("Bottom", False, ids.BOTTOM),
             ],
             flags={
                 "checkout-button": native.FlagConfigArgs(
@@ -105,8 +106,8 @@ def dynamic_experiment(name: str, opts: Any = None) -> Any:
             ],
             primary_single_metric_key="checkout-completed",
             treatments=[
-                arm("Top", True, "a1b2c3d4-0000-4000-8000-000000000001"),
-                arm("Bottom", False, "a1b2c3d4-0000-4000-8000-000000000002"),
+                arm("Top", True, ids.TOP),
+                arm("Bottom", False, ids.BOTTOM),
             ],
             flags={"checkout-button": ld.FlagArgs(rule_id="fallthrough", flag_config_version=3)},
         ),
