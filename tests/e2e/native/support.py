@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from launchdarkly_experiments.core.models import ExperimentSpec
+from tests.support import fixture_ids
 from tests.support.declarations import declaration
 from tests.support.tools import missing
 
@@ -128,7 +129,8 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 class AutomationProgram:
-    """An Automation API program (TypeScript or Go) driven by LD_* environment variables.
+    """An Automation API program (TypeScript or Go) driven by LD_* environment variables
+    (the variation ids among them: LD_TOP_VARIATION, LD_BOTTOM_VARIATION).
 
     ``command`` runs the compiled program; it prints one JSON line with the command's stdout and
     the stack's outputs. The workspace is where the program's LocalWorkspace lives, so the CLI
@@ -144,6 +146,8 @@ class AutomationProgram:
             **sandbox_env(tmp, emulator_url),
             "LD_PULUMI_ROOT": str(self.cli.resolve().parent.parent),
             "LD_WORK_DIR": str(self.workspace),
+            "LD_TOP_VARIATION": fixture_ids.TOP,
+            "LD_BOTTOM_VARIATION": fixture_ids.BOTTOM,
         }
 
     def run(self, action: str, **settings: str) -> dict[str, Any]:
