@@ -347,19 +347,6 @@ def test_refresh_shows_holdout_and_tags_changed_outside_pulumi(
     assert stack.changes(decl(holdoutId=ids.Q4_HOLDOUT)) == "none"
 
 
-def test_refresh_then_update_after_external_start(host: ProviderHost, emulator: Emulator) -> None:
-    stack = Stack(host)
-    stack.up(decl())
-    external_patch(emulator, [{"kind": "startIteration"}])
-    assert stack.refresh()
-    assert stack.inputs["state"] == "running"
-    winner = decl(state="stopped", winningTreatment="Top")
-    stack.up(winner)
-    live = stored(emulator)["currentIteration"]
-    assert live["status"] == "stopped"
-    assert stack.changes(winner) == "none"
-
-
 def test_update_without_refresh_after_external_start(
     host: ProviderHost, emulator: Emulator
 ) -> None:
@@ -458,21 +445,6 @@ def test_recreate_after_destroy_without_tags(host: ProviderHost, emulator: Emula
 # -- lifecycle ---------------------------------------------------------------------------------
 
 
-def test_draft_straight_to_stopped(host: ProviderHost, emulator: Emulator) -> None:
-    stack = Stack(host)
-    stack.up(decl())
-    emulator.clear_requests()
-    stopped = decl(state="stopped", winningTreatment="Bottom", winningReason="No time")
-    stack.up(stopped)
-    # The winner's id is read from the started iteration (ids may change at a start).
-    assert kinds(emulator) == [["startIteration"], ["stopIteration"]]
-    current = stored(emulator)["currentIteration"]
-    assert current["status"] == "stopped"
-    assert current["winningReason"] == "No time"
-    assert stack.outputs["currentIteration"]["winningTreatment"] == "Bottom"
-    assert stack.changes(stopped) == "none"
-
-
 def test_stopped_to_draft_with_design_change(host: ProviderHost, emulator: Emulator) -> None:
     stack = Stack(host)
     stack.up(decl(state="stopped", winningTreatment="Top"))
@@ -484,19 +456,6 @@ def test_stopped_to_draft_with_design_change(host: ProviderHost, emulator: Emula
     assert [i["status"] for i in live["previousIterations"]] == ["stopped"]
     assert stack.outputs["currentIteration"]["status"] == "not_started"
     assert stack.changes(redesign) == "none"
-
-
-def test_stopped_to_running_with_design_change(host: ProviderHost, emulator: Emulator) -> None:
-    stack = Stack(host)
-    stack.up(decl(state="stopped", winningTreatment="Top"))
-    emulator.clear_requests()
-    rerun = decl(state="running", iteration=iteration(hypothesis="Second try"))
-    stack.up(rerun)
-    assert kinds(emulator) == [["updateExperimentFields", "startIteration"]]
-    live = stored(emulator)
-    assert live["currentIteration"]["status"] == "running"
-    assert live["currentIteration"]["hypothesis"] == "Second try"
-    assert stack.changes(rerun) == "none"
 
 
 def test_stopped_to_draft_without_design_change_is_not_silent(
