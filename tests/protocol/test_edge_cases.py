@@ -19,6 +19,7 @@ from tests.support import fixture_ids as ids
 from tests.support.declarations import DECLARATION, iteration
 from tests.support.declarations import declaration as decl
 from tests.support.engine import UNKNOWN, ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.profiles import one_profile
 from tests.support.stack import Stack
 
 from .conftest import TOKEN, api_calls, with_read_backs
@@ -666,11 +667,13 @@ def test_unknown_in_iteration_gives_no_false_failures(
     assert outcome.replaces == []
 
 
+@one_profile  # check alone: no request
 def test_unknown_elsewhere_still_reports_field_problems(host: ProviderHost) -> None:
     _, failures = host.check("exp", {}, decl(name=UNKNOWN, methodology="bayes"))
     assert [f.property for f in failures] == ["methodology"]
 
 
+@one_profile  # check alone: no request
 def test_unknown_elsewhere_still_reports_cross_field_problems(host: ProviderHost) -> None:
     _, failures = host.check(
         "exp", {}, decl(description=UNKNOWN, iteration=iteration(primarySingleMetricKey=None))

@@ -23,21 +23,25 @@ from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from ld_emulator import PROFILES, Emulator
 from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
+from tests.support.profiles import one_profile, one_profile_checked
 
 TOKEN = "references-test-token"
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))
 def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """Under each profile, for the tests whose lookups reach a point where they differ; the
+    others say ``one_profile`` (flag, metric and holdout reads, short listings)."""
     with Emulator(tokens=(TOKEN,), profile=request.param) as emu:
         yield emu
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[LaunchDarklyClient]:
+def client(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[LaunchDarklyClient]:
     emulator.reset()
     http = LaunchDarklyClient(TOKEN, emulator.url, retry=RetryPolicy(deadline=0))
-    yield http
+    with one_profile_checked(request.node, emulator):
+        yield http
     http.close()
 
 
@@ -57,6 +61,7 @@ def gets(emulator: Emulator) -> list[str]:
 # -- names -> ids ---------------------------------------------------------------------------------
 
 
+@one_profile
 def test_a_variation_is_found_by_name_value_or_id(lookups: CachedLookups) -> None:
     flag = lookups.get_flag("shop", "checkout-button", "dev")
     assert resolve_variation_id(flag, "Top", prop="p") == ids.TOP
@@ -67,6 +72,7 @@ def test_a_variation_is_found_by_name_value_or_id(lookups: CachedLookups) -> Non
     assert resolve_variation_id(boolean, "false", prop="p").endswith("21")
 
 
+@one_profile
 def test_an_unknown_variation_names_the_field_the_flag_and_the_variations(
     lookups: CachedLookups,
 ) -> None:
@@ -82,6 +88,7 @@ def test_an_unknown_variation_names_the_field_the_flag_and_the_variations(
     assert "'Top' (value \"top\"), 'Bottom' (value \"bottom\")" in message
 
 
+@one_profile
 def test_resolve_fills_ids_versions_and_rules_and_says_what_it_resolved(
     lookups: CachedLookups,
 ) -> None:
@@ -110,6 +117,7 @@ def test_resolve_fills_ids_versions_and_rules_and_says_what_it_resolved(
     assert "variation" in props["iteration"]["treatments"][0]["parameters"][0]
 
 
+@one_profile
 def test_an_unknown_rule_description_lists_the_rules(lookups: CachedLookups) -> None:
     flag = lookups.get_flag("shop", "checkout-button", "dev")
     assert resolve_rule_id(flag, "dev", "beta CUSTOMERS", prop="p") == ids.RULE_BETA
@@ -124,11 +132,13 @@ def test_an_unknown_rule_description_lists_the_rules(lookups: CachedLookups) -> 
     assert "'Beta customers'" in message
 
 
+@one_profile
 def test_the_current_flag_version_is_per_environment(lookups: CachedLookups) -> None:
     assert current_flag_version(lookups.get_flag("shop", "pricing-page", "dev"), "dev") == 7
     assert current_flag_version({"environments": {}}, "dev") is None
 
 
+@one_profile
 def test_every_unknown_name_is_reported_at_once(lookups: CachedLookups) -> None:
     props = declaration()
     props["iteration"]["flags"]["nope"] = {"ruleId": "fallthrough"}
@@ -149,6 +159,7 @@ def test_every_unknown_name_is_reported_at_once(lookups: CachedLookups) -> None:
 # -- checking every reference -------------------------------------------------------------------
 
 
+@one_profile
 def test_a_valid_declaration_has_no_reference_problem(lookups: CachedLookups) -> None:
     props = declaration(holdoutId=ids.Q4_HOLDOUT)
     props["iteration"]["randomizationUnit"] = "organization"
@@ -196,6 +207,7 @@ def broken(kind: str) -> dict[str, Any]:
     return props
 
 
+@one_profile
 @pytest.mark.parametrize(
     ("kind", "prop", "fragments"),
     [
@@ -240,6 +252,7 @@ def test_each_missing_reference_names_the_property_and_what_exists(
         assert fragment in problems[prop], problems[prop]
 
 
+@one_profile
 def test_a_missing_project_stops_the_lookups_there(
     lookups: CachedLookups, emulator: Emulator
 ) -> None:
@@ -249,6 +262,7 @@ def test_a_missing_project_stops_the_lookups_there(
     assert gets(emulator) == ["/api/v2/projects/shoe/experimentation-settings"]
 
 
+@one_profile
 def test_one_get_per_distinct_reference_across_calls_and_threads(
     lookups: CachedLookups, emulator: Emulator
 ) -> None:
