@@ -188,9 +188,7 @@ def test_configuration_comes_from_arguments_then_environment(emulator: Emulator)
         )
         arguments = {"apiHost": emulator.url, "projectKey": "shop"}
         run(provider.configure(ConfigureRequest({}, property_map(arguments), True, False)))
-        decl = declaration()
-        del decl["projectKey"], decl["environmentKey"]
-        checked = check(provider, decl)
+        checked = check(provider, declaration(projectKey=None, environmentKey=None))
         assert checked.failures == []
         inputs = plain_map(checked.inputs)
         assert (inputs["projectKey"], inputs["environmentKey"]) == ("shop", "dev")

@@ -13,7 +13,7 @@ from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import PROFILES, Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
-from tests.support.relay import RecordingRelay
+from tests.support.relay import recording_relay
 
 TOKEN = "api-grep-me-0d5c9e7a-token"
 
@@ -34,7 +34,7 @@ def test_no_artifact_of_a_full_lifecycle_contains_the_token(profile: str) -> Non
     artifacts: list[str] = []
     with (
         Emulator(tokens=(TOKEN,), profile=profile) as emulator,
-        RecordingRelay(emulator.url) as relay,
+        recording_relay(emulator.url) as relay,
         ProviderHost(ExperimentProvider(), env=env) as host,
     ):
         host.configure(

@@ -1,9 +1,9 @@
 """A TCP relay that records every byte a client sends to a server, as it went over the wire.
 
 The emulator's request log redacts the Authorization header, so it cannot show where a secret
-travelled. Put a :class:`RecordingRelay` between the client and the emulator (point the client
-at ``relay.url``): :meth:`RecordingRelay.sent` holds the raw bytes (request lines, every header
-as sent, bodies) and :meth:`RecordingRelay.requests` the requests read from them.
+travelled. Put a relay between the client and the emulator (:func:`recording_relay`, then point
+the client at ``relay.url``): :meth:`RecordingRelay.sent` holds the raw bytes (request lines,
+every header as sent, bodies) and :meth:`RecordingRelay.requests` the requests read from them.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from types import TracebackType
 
 import h11
 
@@ -25,6 +25,17 @@ class SentRequest:
     target: str
     headers: list[tuple[str, str]]
     body: bytes
+
+
+@contextlib.contextmanager
+def recording_relay(upstream: str) -> Iterator[RecordingRelay]:
+    """A running :class:`RecordingRelay` to ``upstream``, closed on the way out."""
+    relay = RecordingRelay(upstream)
+    relay.start()
+    try:
+        yield relay
+    finally:
+        relay.close()
 
 
 class RecordingRelay:
@@ -41,16 +52,10 @@ class RecordingRelay:
         self._sockets: list[socket.socket] = []
         self._accepting = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> RecordingRelay:
+    def start(self) -> None:
         self._accepting.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._listener.close()
         with self._lock:
             sockets = list(self._sockets)
