@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
@@ -28,10 +29,10 @@ from pulumi.dynamic import Config, ConfigureRequest  # noqa: E402
 
 from launchdarkly_experiments.provider import ExperimentProvider  # noqa: E402
 from ld_emulator import Emulator  # noqa: E402
+from tests.support import fixture_ids as ids  # noqa: E402
 from tests.support.declarations import declaration  # noqa: E402
 
 TOKEN = "agreement-token"
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
 Mutation = Callable[[dict[str, Any]], None]
 
 
@@ -83,7 +84,7 @@ def _no_parameter_variation(p: dict[str, Any]) -> None:
 
 
 def _two_parameters(p: dict[str, Any]) -> None:
-    _treatment(p, 0)["parameters"].append({"flagKey": "checkout-button", "variationId": V_TOP})
+    _treatment(p, 0)["parameters"].append({"flagKey": "checkout-button", "variationId": ids.TOP})
 
 
 def _no_traffic(p: dict[str, Any]) -> None:
@@ -154,7 +155,7 @@ CORPUS: tuple[Case, ...] = (
     ),
     Case("parameter without variation", "offline", _no_parameter_variation),
     Case("two parameters for one flag", "offline", _two_parameters),
-    Case("one variation in two arms", "offline", _parameter(1, variationId=V_TOP)),
+    Case("one variation in two arms", "offline", _parameter(1, variationId=ids.TOP)),
     Case("stopped without a winner", "offline", _set(state="stopped")),
     Case("winner not a treatment", "offline", _set(state="stopped", winningTreatment="Left")),
     Case("running with no traffic", "offline", _no_traffic),
@@ -165,7 +166,7 @@ CORPUS: tuple[Case, ...] = (
     Case("unknown variation id", "reference", _parameter(1, variationId="not-a-variation")),
     Case("unknown variation name", "reference", _parameter(1, variation="Sideways")),
     Case("variation name given as id", "reference", _parameter(1, variationId="Bottom")),
-    Case("unknown rule id", "reference", _flag(ruleId="b7c1e2d3-0000-4000-8000-00000000ffff")),
+    Case("unknown rule id", "reference", _flag(ruleId=ids.MISSING_RULE_ID)),
     Case("unknown rule description", "reference", _flag(ruleId="Gamma customers")),
     Case(
         "unknown not-in-experiment variation", "reference", _flag(notInExperimentVariationId="nope")
@@ -215,8 +216,15 @@ def _provider(emulator: Emulator, token: str | None) -> ExperimentProvider:
 
 
 def measure() -> list[Verdict]:
-    for name in [k for k in os.environ if k.startswith("LAUNCHDARKLY_")]:
-        del os.environ[name]
+    """The verdicts, with no ``LAUNCHDARKLY_*`` variable of the caller's environment in play
+    (the providers read settings from ``os.environ``); the environment is restored after."""
+    with mock.patch.dict(os.environ):
+        for name in [k for k in os.environ if k.startswith("LAUNCHDARKLY_")]:
+            del os.environ[name]
+        return _measure()
+
+
+def _measure() -> list[Verdict]:
     verdicts: list[Verdict] = []
     with Emulator(tokens=(TOKEN,)) as emulator:
         offline = _provider(emulator, None)

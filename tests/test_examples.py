@@ -27,6 +27,7 @@ from pulumi.runtime import settings as pulumi_settings
 
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import PROFILES, Emulator
+from tests.support import fixture_ids as ids
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -34,7 +35,6 @@ EXPERIMENT_TYPE = "pulumi-python:dynamic/launchdarkly:Experiment"
 PROVIDER_KEY = "__provider"
 
 FLAG_CONFIG = {"launchdarkly:projectKey": "shop", "launchdarkly:environmentKey": "dev"}
-Q4_HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
 
 # -- the mock runtime ---------------------------------------------------------------------------
 
@@ -172,8 +172,8 @@ def test_multi_armed_bandit_has_three_arms_and_a_reallocation_frequency() -> Non
 def test_holdout_example_uses_the_q4_holdout_id() -> None:
     run = run_program(EXAMPLES / "holdout" / "__main__.py", project="ld-example-holdout")
     inputs = run.only()
-    assert inputs["holdoutId"] == Q4_HOLDOUT_ID
-    assert run.exports["holdout_id"] == Q4_HOLDOUT_ID
+    assert inputs["holdoutId"] == ids.Q4_HOLDOUT
+    assert run.exports["holdout_id"] == ids.Q4_HOLDOUT
 
 
 def test_funnel_example_uses_the_funnel_group_as_primary_metric() -> None:

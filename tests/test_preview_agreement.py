@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from bench.preview_agreement import CORPUS, measure, table
 
 
-def test_preview_catches_what_up_refuses_and_offline_rules_need_no_token() -> None:
+def test_preview_catches_what_up_refuses_and_offline_rules_need_no_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A session's own settings: measure() must neither use them nor remove them.
+    monkeypatch.setenv("LAUNCHDARKLY_ACCESS_TOKEN", "the-sessions-token")
+    monkeypatch.setenv("LAUNCHDARKLY_VALIDATE_REFERENCES", "always")
     verdicts = measure()
+    assert os.environ["LAUNCHDARKLY_ACCESS_TOKEN"] == "the-sessions-token"
+    assert os.environ["LAUNCHDARKLY_VALIDATE_REFERENCES"] == "always"
     assert len(verdicts) == len(CORPUS) >= 40
     for verdict in verdicts:
         name = verdict.case.name

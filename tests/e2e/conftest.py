@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from ld_emulator import Emulator
 from tests.e2e.support import REPO_ROOT, TOKEN, E2EProject, cli_missing_reason, root_project
+from tests.support.tools import missing
 
 pytestmark = pytest.mark.e2e
 
@@ -20,9 +20,7 @@ def _real_cli() -> None:
     """Skip without the CLI, except where it must be there (CI sets E2E_REQUIRED=1)."""
     reason = cli_missing_reason()
     if reason is not None:
-        if os.environ.get("E2E_REQUIRED") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing(reason)
 
 
 @pytest.fixture

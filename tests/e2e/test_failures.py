@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.e2e.support import E2EProject, declare_experiment
+from tests.support import fixture_ids as ids
 
 
 def _traceback_lines(output: str) -> list[str]:
@@ -22,11 +23,7 @@ def test_bad_input_fails_the_preview_naming_the_property(root: E2EProject) -> No
                         name="Only",
                         baseline=True,
                         allocation_percent=120,
-                        parameters=[
-                            ld.TreatmentParameterArgs(
-                                "checkout-button", "a1b2c3d4-0000-4000-8000-000000000001"
-                            )
-                        ],
+                        parameters=[ld.TreatmentParameterArgs("checkout-button", ids.TOP)],
                     )
                 ]
             },

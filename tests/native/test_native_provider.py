@@ -174,13 +174,26 @@ def test_preview_create_leaves_computed_outputs_unknown(emulator: Emulator) -> N
 
 
 def test_configuration_comes_from_arguments_then_environment(emulator: Emulator) -> None:
-    provider = NativeProvider(environ={"LAUNCHDARKLY_ACCESS_TOKEN": TOKEN})
-    run(
-        provider.configure(
-            ConfigureRequest({}, property_map({"apiHost": emulator.url}), True, False)
+    """Where both set a setting, the argument wins; where only the environment does, it
+    applies. A decoy emulator takes the environment's host, and the environment's project
+    does not exist: following the environment where an argument is given would show."""
+    with Emulator(tokens=("decoy-token",)) as decoy:
+        provider = NativeProvider(
+            environ={
+                "LAUNCHDARKLY_API_HOST": decoy.url,  # conflicts with the argument
+                "LAUNCHDARKLY_PROJECT_KEY": "elsewhere",  # conflicts with the argument
+                "LAUNCHDARKLY_ACCESS_TOKEN": TOKEN,  # no argument: the environment's
+                "LAUNCHDARKLY_ENVIRONMENT_KEY": "dev",  # no argument: the environment's
+            }
         )
-    )
-    assert create(provider, check(provider, declaration()).inputs).resource_id
+        arguments = {"apiHost": emulator.url, "projectKey": "shop"}
+        run(provider.configure(ConfigureRequest({}, property_map(arguments), True, False)))
+        checked = check(provider, declaration(projectKey=None, environmentKey=None))
+        assert checked.failures == []
+        inputs = plain_map(checked.inputs)
+        assert (inputs["projectKey"], inputs["environmentKey"]) == ("shop", "dev")
+        assert create(provider, checked.inputs).resource_id == "shop/dev/checkout-button"
+        assert decoy.requests() == [], "the argument's apiHost, not the environment's"
 
 
 def test_check_config_names_the_bad_setting() -> None:

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from google.protobuf import empty_pb2
@@ -21,17 +18,13 @@ from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN, VERSION
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.tools import native_plugin
 
 TOKEN = "native-grpc-token-77e2"
-PLUGIN = "pulumi-resource-launchdarkly-experiments"
 
 
 def plugin_command() -> list[str]:
-    beside_python = Path(sys.executable).parent / PLUGIN
-    found = str(beside_python) if beside_python.exists() else shutil.which(PLUGIN)
-    if found is None:
-        pytest.skip(f"{PLUGIN} is not installed (pip install -e .)")
-    return [found]
+    return [native_plugin()]
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,15 +13,17 @@ from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import PROFILES, Emulator
 from tests.support.engine import ProviderHost
+from tests.support.profiles import one_profile_checked
+from tests.support.tools import native_plugin
 
 TOKEN = "api-protocol-test-token-7f3a"
-NATIVE_PLUGIN = "pulumi-resource-launchdarkly-experiments"
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))
 def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """The emulator under each profile: every scenario must pass whichever reading of the spec
-    LaunchDarkly takes (docs/emulator.md lists the points where the profiles differ)."""
+    LaunchDarkly takes (docs/emulator.md lists the points where the profiles differ). A test
+    whose requests reach none of those points says so with ``one_profile``."""
     with Emulator(tokens=(TOKEN,), profile=request.param) as emu:
         yield emu
 
@@ -60,17 +59,17 @@ def provider_host(adapter: str, settings: Mapping[str, str]) -> Iterator[Provide
         yield running
 
 
-def native_plugin() -> str:
-    beside_python = Path(sys.executable).parent / NATIVE_PLUGIN
-    found = str(beside_python) if beside_python.exists() else shutil.which(NATIVE_PLUGIN)
-    if found is None:
-        pytest.skip(f"{NATIVE_PLUGIN} is not installed (pip install -e .)")
-    return found
-
-
 @pytest.fixture(autouse=True)
-def clean(emulator: Emulator) -> None:
+def clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A reset emulator for each test that uses the module's; a test that does not (it starts
+    its own, or none) is not run once per profile for it."""
+    if "emulator" not in request.fixturenames:
+        yield
+        return
+    emulator: Emulator = request.getfixturevalue("emulator")
     emulator.reset()
+    with one_profile_checked(request.node, emulator):
+        yield
 
 
 def api_calls(emulator: Emulator) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import httpx
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.profiles import one_profile
 
 from .conftest import TOKEN, api_calls, with_read_backs
 
@@ -25,6 +26,7 @@ def created(
     return id_, normalize_numbers(outputs), inputs
 
 
+@one_profile  # no request at all
 def test_check_validates_without_any_http(host: ProviderHost, emulator: Emulator) -> None:
     inputs, failures = host.check("exp", {}, declaration(methodology="bayes"))
     assert [(f.property, "bayesian" in f.reason) for f in failures] == [("methodology", True)]

@@ -226,7 +226,9 @@ def test_adopt_takes_over_an_existing_experiment(host: ProviderHost, emulator: E
     assert len(emulator.experiments("shop", "dev")) == 1
 
 
-def test_refresh_shows_iteration_started_in_the_ui(host: ProviderHost, emulator: Emulator) -> None:
+def test_refresh_shows_iteration_started_in_the_ui_then_up_stops_it(
+    host: ProviderHost, emulator: Emulator
+) -> None:
     stack = Stack(host)
     stack.up(declaration())
     httpx.patch(
@@ -237,13 +239,17 @@ def test_refresh_shows_iteration_started_in_the_ui(host: ProviderHost, emulator:
         },
         content=json.dumps({"instructions": [{"kind": "startIteration"}]}),
     ).raise_for_status()
-    _, outputs, inputs = host.read(stack.id, "exp", outputs=stack.outputs, inputs=stack.inputs)
-    assert inputs is not None and inputs["state"] == "running"
-    assert outputs["currentIteration"]["status"] == "running"
-    news, _ = host.check("exp", inputs, declaration(state="running"))
-    assert host.diff(stack.id, "exp", olds=outputs, news=news).changes == "none"
-    news, _ = host.check("exp", inputs, declaration())
-    assert host.diff(stack.id, "exp", olds=outputs, news=news).changes == "some"
+    assert stack.refresh()
+    assert stack.inputs["state"] == "running"
+    assert stack.outputs["currentIteration"]["status"] == "running"
+    assert stack.changes(declaration(state="running")) == "none"
+    news, _ = host.check("exp", stack.inputs, declaration())
+    assert host.diff(stack.id, "exp", olds=stack.outputs, news=news).changes == "some"
+    # From the refreshed state, stopping it with a winner works and is then clean.
+    winner = declaration(state="stopped", winningTreatment="Top")
+    stack.up(winner)
+    assert stored(emulator)["currentIteration"]["status"] == "stopped"
+    assert stack.changes(winner) == "none"
 
 
 def test_provider_running_rules_match_the_apis_mutable_fields_by_status(
@@ -271,9 +277,6 @@ def test_analysis_change_while_running_needs_a_new_iteration(
     )
     assert [f.property for f in failures] == ["iteration"]
     assert "methodology" in failures[0].reason
-    _, failures = host.check("exp", stack.inputs, declaration(state="draft"))
-    assert [f.property for f in failures] == ["state"]
-    assert "cannot go back to draft" in failures[0].reason
 
     emulator.clear_requests()
     stack.up(
@@ -308,14 +311,17 @@ def test_draft_to_stopped_starts_then_stops_with_the_started_ids(
     stack = Stack(host)
     stack.up(declaration())
     emulator.clear_requests()
-    outputs = stack.up(declaration(state="stopped", winningTreatment="Top"))
+    stopped = declaration(state="stopped", winningTreatment="Top", winningReason="No time")
+    outputs = stack.up(stopped)
     # Two PATCHes: LaunchDarkly may renew treatment ids at a start, so the winner's id comes
     # from the started iteration.
     assert instructions(emulator) == [["startIteration"], ["stopIteration"]]
     top = outputs["currentIteration"]["treatmentIds"]["Top"]
-    assert stored(emulator)["currentIteration"]["winningTreatmentId"] == top
+    current = stored(emulator)["currentIteration"]
+    assert current["winningTreatmentId"] == top
+    assert (current["status"], current["winningReason"]) == ("stopped", "No time")
     assert outputs["currentIteration"]["winningTreatment"] == "Top"
-    assert stored(emulator)["currentIteration"]["status"] == "stopped"
+    assert stack.changes(stopped) == "none"
 
 
 def test_redesign_after_stop_makes_a_new_draft_then_runs_it(
@@ -332,10 +338,12 @@ def test_redesign_after_stop_makes_a_new_draft_then_runs_it(
     assert [f.property for f in failures] == ["iteration"]
     assert "state='draft'" in failures[0].reason
     emulator.clear_requests()
-    outputs = stack.up(declaration(state="running", iteration=redesigned()))
+    rerun = declaration(state="running", iteration=redesigned())
+    outputs = stack.up(rerun)
     assert instructions(emulator) == [["updateExperimentFields", "startIteration"]]
     live = stored(emulator)
     assert live["currentIteration"]["hypothesis"] == "Bottom wins on mobile"
     assert live["currentIteration"]["status"] == "running"
     assert [i["status"] for i in live["previousIterations"]] == ["stopped"]
     assert outputs["iteration"]["hypothesis"] == "Bottom wins on mobile"
+    assert stack.changes(rerun) == "none"

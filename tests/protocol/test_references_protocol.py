@@ -10,6 +10,7 @@ import pytest
 
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import Emulator
+from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 
@@ -120,10 +121,6 @@ def test_always_without_a_token_is_one_clear_failure(emulator: Emulator) -> None
 
 # -- names instead of ids, resolved at create and update ------------------------------------------
 
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-RULE_BETA = "b7c1e2d3-0000-4000-8000-00000000a001"
-
 
 def by_name() -> dict[str, Any]:
     """The declaration with variation names, a rule description and no flag version."""
@@ -148,11 +145,11 @@ def test_names_are_resolved_at_create_and_kept_as_written(emulator: Emulator) ->
         stored = emulator.experiment("shop", "dev", "checkout-button")
         assert stored is not None
         live_it = stored["currentIteration"]
-        assert live_it["flags"]["checkout-button"]["targetingRule"] == RULE_BETA
+        assert live_it["flags"]["checkout-button"]["targetingRule"] == ids.RULE_BETA
         assert live_it["flags"]["checkout-button"]["flagConfigVersion"] == 3
         assert {t["name"]: t["parameters"][0]["variationId"] for t in live_it["treatments"]} == {
-            "Top": V_TOP,
-            "Bottom": V_BOTTOM,
+            "Top": ids.TOP,
+            "Bottom": ids.BOTTOM,
         }
         # Outputs keep the names as written, and record what they resolved to.
         assert outputs["iteration"]["flags"] == {"checkout-button": {"ruleId": "Beta customers"}}
@@ -161,9 +158,9 @@ def test_names_are_resolved_at_create_and_kept_as_written(emulator: Emulator) ->
         ]
         assert outputs["resolvedReferences"] == {
             "iteration.flags.checkout-button.flagConfigVersion": 3,
-            "iteration.flags.checkout-button.ruleId": RULE_BETA,
-            "iteration.treatments[0].parameters[0].variationId": V_TOP,
-            "iteration.treatments[1].parameters[0].variationId": V_BOTTOM,
+            "iteration.flags.checkout-button.ruleId": ids.RULE_BETA,
+            "iteration.treatments[0].parameters[0].variationId": ids.TOP,
+            "iteration.treatments[1].parameters[0].variationId": ids.BOTTOM,
         }
         assert host.diff(id_, "exp", olds=outputs, news=inputs).changes == "none"
 

@@ -17,6 +17,7 @@ from launchdarkly_experiments.errors import LaunchDarklyError
 from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import PROFILES, Emulator
+from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
 
 TOKEN = "api-reliability-token-91c2"
@@ -177,13 +178,9 @@ def test_refused_change_fails_at_once_with_launchdarklys_message(emulator: Emula
     inputs["iteration"]["flags"] = {
         "dormant-flag": {"ruleId": "fallthrough", "flagConfigVersion": 1}
     }
-    for arm, variation in zip(inputs["iteration"]["treatments"], ("21", "22"), strict=True):
-        arm["parameters"] = [
-            {
-                "flagKey": "dormant-flag",
-                "variationId": f"a1b2c3d4-0000-4000-8000-0000000000{variation}",
-            }
-        ]
+    dormant = (ids.DORMANT_OFF, ids.DORMANT_ON)
+    for arm, variation in zip(inputs["iteration"]["treatments"], dormant, strict=True):
+        arm["parameters"] = [{"flagKey": "dormant-flag", "variationId": variation}]
     created = provider.create(inputs)
     emulator.clear_requests()
     with pytest.raises(LaunchDarklyError) as caught:

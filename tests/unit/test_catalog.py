@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,8 @@ import yaml
 
 from launchdarkly_experiments import catalog
 from launchdarkly_experiments.catalog import CatalogError, Problem
-from launchdarkly_experiments.core.rules import validation_problems
 from launchdarkly_experiments.dynamic.resource import ExperimentArgs
+from launchdarkly_experiments.provider import ExperimentProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "experiments.schema.json"
@@ -139,7 +140,7 @@ def test_every_problem_of_the_file_is_reported_with_its_line(tmp_path: Path) -> 
     assert lines[2] == [
         "defaults: methodology: must be one of 'bayesian', 'frequentist', 'export_only'; "
         "got 'bayes'"
-    ] or any("methodology" in m for m in lines[2])
+    ], lines
     assert any("flag_config_version" in m for m in lines[20]), lines
     assert any("name" in m and "quote it" in m for m in lines[22]), lines
     assert any("colour" in m and "unknown" in m for m in lines[23]), lines
@@ -281,29 +282,88 @@ def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
 # -- the same verdict as the provider ------------------------------------------------------------
 
 
+# Each case states its verdict: None where both accept it, else the property and the message
+# both report (the catalog with its snake_case path, the provider with the wire path).
 @pytest.mark.parametrize(
-    ("replace", "by"),
+    ("replace", "by", "verdict"),
     [
-        ("baseline: true", "baseline: 'yes'"),
-        ("baseline: true", "baseline: 'maybe'"),
-        ("allocation_percent: 50", "allocation_percent: '50'"),
-        ("allocation_percent: 50", "allocation_percent: 120"),
-        ("flag_config_version: 3", "flag_config_version: '3'"),
-        ("hypothesis: h", "hypothesis: 7"),
-        ("name: A", "name: ''"),
+        pytest.param("baseline: true", "baseline: 'yes'", None, id="baseline-yes"),
+        pytest.param(
+            "baseline: true",
+            "baseline: 'maybe'",
+            (
+                "iteration.treatments[0].baseline",
+                "iteration.treatments[0].baseline",
+                "must be true or false; got 'maybe'",
+            ),
+            id="baseline-maybe",
+        ),
+        pytest.param(
+            "allocation_percent: 50", "allocation_percent: '50'", None, id="percent-as-string"
+        ),
+        pytest.param(
+            "allocation_percent: 50",
+            "allocation_percent: 120",
+            (
+                "iteration.treatments[0].allocation_percent",
+                "iteration.treatments[0].allocationPercent",
+                "must be a number from 0 to 100, got 120",
+            ),
+            id="percent-over-100",
+        ),
+        pytest.param(
+            "flag_config_version: 3", "flag_config_version: '3'", None, id="version-as-string"
+        ),
+        pytest.param(
+            "hypothesis: h",
+            "hypothesis: 7",
+            ("iteration.hypothesis", "iteration.hypothesis", "must be a string; got 7"),
+            id="hypothesis-number",
+        ),
+        pytest.param(
+            "name: A",
+            "name: ''",
+            (
+                "iteration.treatments[0].name",
+                "iteration.treatments[0].name",
+                "must not be empty; got ''",
+            ),
+            id="treatment-name-empty",
+        ),
     ],
 )
-def test_the_catalog_and_the_provider_agree(tmp_path: Path, replace: str, by: str) -> None:
-    path = write(tmp_path, "experiments:\n" + VALID_ENTRY.replace(replace, by))
-    entry = yaml.safe_load(VALID_ENTRY.replace(replace, by))[0]
-    wire = catalog.Entry("exp", None, entry).wire()
-    provider_ok = not validation_problems({**wire, "projectKey": "p", "environmentKey": "e"})
+def test_the_catalog_and_the_provider_agree(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    replace: str,
+    by: str,
+    verdict: tuple[str, str, str] | None,
+) -> None:
+    for name in [k for k in os.environ if k.startswith("LAUNCHDARKLY_")]:
+        monkeypatch.delenv(name)  # an offline check: no token, no lookups
+    text = VALID_ENTRY.replace(replace, by)
+    assert text != VALID_ENTRY, f"the case must change the entry: {replace!r}"
+    # The catalog: loading the file.
+    path = write(tmp_path, "experiments:\n" + text)
     try:
         catalog.load(path)
-        catalog_ok = True
-    except CatalogError:
-        catalog_ok = False
-    assert catalog_ok == provider_ok
+        from_catalog: list[tuple[str, str]] = []
+    except CatalogError as caught:
+        from_catalog = [(p.where, p.message) for p in caught.problems]
+    # The provider: its check of the same entry in wire form, as `pulumi preview` runs it.
+    wire = catalog.Entry("exp", None, yaml.safe_load(text)[0]).wire()
+    checked = ExperimentProvider().check(
+        {}, {**wire, "projectKey": "shop", "environmentKey": "dev", "__provider": "blob"}
+    )
+    from_provider = [(f.property, f.reason) for f in checked.failures]
+    if verdict is None:
+        assert (from_catalog, from_provider) == ([], [])
+        return
+    catalog_path, provider_path, message = verdict
+    # The catalog adds a quoting hint where YAML read a scalar as a non-string.
+    ((where, said),) = from_catalog
+    assert where == f"experiments[0] (exp): {catalog_path}" and said.startswith(message), said
+    assert from_provider == [(provider_path, message)]
 
 
 # -- the JSON Schema for editors ---------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -40,6 +40,8 @@ EXPERIMENT = {
 
 
 EPOCH = 1_800_000_000.0  # the fake wall clock's "now", in seconds
+# How long a test waits for its own threads before it gives up: a hang guard, never a timing.
+GUARD = 30.0
 
 
 def make_client(
@@ -222,32 +224,62 @@ def test_debug_log_redacts_authorization(caplog: pytest.LogCaptureFixture) -> No
 
 
 def test_client_side_concurrency_limit_caps_requests_in_flight() -> None:
-    import threading
+    """Requests are held in the transport until the test lets one go: the limit's two are in
+    flight for certain, without timing, and a request let past the limit is counted while
+    they are held (the test stops at once when the count exceeds the limit).
 
-    in_flight, peak = [0], [0]
-    lock = threading.Lock()
+    The limit is a semaphore, not a wait: the client's injected clock and sleep do not
+    drive it, so the test steps it with a condition instead of sleeping for real.
+    """
+    limit, total = 2, 8
+    state = threading.Condition()
+    counts = {"in_flight": 0, "peak": 0, "released": 0, "left": 0}
 
-    def slow(request: httpx.Request) -> httpx.Response:
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.05)
-        with lock:
-            in_flight[0] -= 1
+    def held(request: httpx.Request) -> httpx.Response:
+        with state:
+            counts["in_flight"] += 1
+            counts["peak"] = max(counts["peak"], counts["in_flight"])
+            state.notify_all()
+            assert state.wait_for(lambda: counts["released"] > counts["left"], GUARD)
+            counts["left"] += 1
+            counts["in_flight"] -= 1
+            state.notify_all()
         return httpx.Response(200, json=EXPERIMENT)
 
     client = LaunchDarklyClient(
-        TOKEN, "https://ld.example", transport=httpx.MockTransport(slow), max_concurrent_requests=2
+        TOKEN,
+        "https://ld.example",
+        transport=httpx.MockTransport(held),
+        max_concurrent_requests=limit,
     )
+    results: list[str] = []
     threads = [
-        threading.Thread(target=client.get_experiment, args=("shop", "dev", "exp"))
-        for _ in range(8)
+        threading.Thread(
+            target=lambda: results.append(client.get_experiment("shop", "dev", "exp")["key"]),
+            daemon=True,
+        )
+        for _ in range(total)
     ]
     for thread in threads:
         thread.start()
+    for released in range(total):
+        with state:
+            # Every request let go has left, and as many as the limit allows are in flight.
+            expected = min(limit, total - released)
+            settled = state.wait_for(
+                lambda r=released, e=expected: (
+                    counts["peak"] > limit or (counts["left"] == r and counts["in_flight"] == e)
+                ),
+                GUARD,
+            )
+            assert counts["peak"] <= limit, f"more requests in flight than the limit: {counts}"
+            assert settled, f"after {released} released: {counts}"
+            counts["released"] += 1
+            state.notify_all()
     for thread in threads:
-        thread.join()
-    assert peak[0] == 2
+        thread.join(GUARD)
+    assert results == ["exp"] * total
+    assert counts["peak"] == limit
 
 
 # -- answers that are not LaunchDarkly's JSON (a load balancer's page, say) ----------------------

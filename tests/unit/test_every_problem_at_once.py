@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 
 from launchdarkly_experiments.core import rules
-from launchdarkly_experiments.core.models import ExperimentSpec
+from launchdarkly_experiments.core.models import ExperimentSpec, input_field
 from launchdarkly_experiments.core.rules import validation_problems
+from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
-
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
 
 
 def found(props: dict[str, Any]) -> dict[str, list[str]]:
@@ -108,7 +107,7 @@ def test_field_messages_say_what_was_given_and_what_is_allowed(
             id="two-parameters-one-flag",
         ),
         pytest.param(
-            lambda it: it["treatments"][1]["parameters"][0].update(variationId=V_TOP),
+            lambda it: it["treatments"][1]["parameters"][0].update(variationId=ids.TOP),
             "iteration.treatments[1].parameters[0].variationId",
             "'Top' and 'Bottom' both serve variation",
             id="same-variation-two-arms",
@@ -146,9 +145,31 @@ def test_every_rule_declares_inputs_that_exist_in_the_model() -> None:
 
 
 def test_a_valid_declaration_has_no_problem_and_rules_run_on_it_directly() -> None:
-    spec = ExperimentSpec.model_validate(declaration())
-    assert validation_problems(declaration()) == []
-    assert rules.Declaration(declaration()).spec == spec
+    """Each rule gets its inputs validated path by path (``Declaration.value``): for a valid
+    declaration they are the values the whole model holds there, typed, not raw dicts."""
+    props = declaration(type="mab")
+    props["iteration"]["reallocationFrequencyMillis"] = 3_600_000.0  # a whole number as float
+    props["iteration"]["treatments"][0]["allocationPercent"] = 50.0  # canonical "50"
+    # snake_case is accepted too; the rule still reads it under its camelCase path.
+    props["iteration"]["primary_single_metric_key"] = props["iteration"].pop(
+        "primarySingleMetricKey"
+    )
+    assert validation_problems(props) == []
+    read = rules.Declaration(props)
+    assert read.spec is not None and read.field_problems == [] and not read.has_unknown
+    paths = sorted({path for rule in rules.RULES for path in rule.reads})
+    assert "winningTreatment" in paths and "iteration.treatments" in paths
+    for path in paths:
+        held: Any = read.spec
+        for name in input_field(path).python_names:
+            held = getattr(held, name)
+        assert read.value(path) == held, path
+    treatments = read.value("iteration.treatments")
+    assert [type(t).__name__ for t in treatments] == ["Treatment", "Treatment"]
+    assert [t.allocation_percent for t in treatments] == ["50", "50"]
+    assert read.value("iteration.reallocationFrequencyMillis") == 3_600_000
+    assert read.value("iteration.primarySingleMetricKey") == "checkout-completed"
+    assert read.value("winningTreatment") is None  # absent: the field's default
 
 
 def test_a_whole_missing_iteration_reports_only_that() -> None:

@@ -21,26 +21,27 @@ from launchdarkly_experiments.core.references import (
 from launchdarkly_experiments.errors import ConfigurationError, RetryBudgetExceeded
 from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from ld_emulator import PROFILES, Emulator
+from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
+from tests.support.profiles import one_profile, one_profile_checked
 
 TOKEN = "references-test-token"
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-RULE_BETA = "b7c1e2d3-0000-4000-8000-00000000a001"
-HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))
 def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """Under each profile, for the tests whose lookups reach a point where they differ; the
+    others say ``one_profile`` (flag, metric and holdout reads, short listings)."""
     with Emulator(tokens=(TOKEN,), profile=request.param) as emu:
         yield emu
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[LaunchDarklyClient]:
+def client(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[LaunchDarklyClient]:
     emulator.reset()
     http = LaunchDarklyClient(TOKEN, emulator.url, retry=RetryPolicy(deadline=0))
-    yield http
+    with one_profile_checked(request.node, emulator):
+        yield http
     http.close()
 
 
@@ -60,16 +61,18 @@ def gets(emulator: Emulator) -> list[str]:
 # -- names -> ids ---------------------------------------------------------------------------------
 
 
+@one_profile
 def test_a_variation_is_found_by_name_value_or_id(lookups: CachedLookups) -> None:
     flag = lookups.get_flag("shop", "checkout-button", "dev")
-    assert resolve_variation_id(flag, "Top", prop="p") == V_TOP
-    assert resolve_variation_id(flag, "bottom", prop="p") == V_BOTTOM
-    assert resolve_variation_id(flag, V_TOP, prop="p") == V_TOP
+    assert resolve_variation_id(flag, "Top", prop="p") == ids.TOP
+    assert resolve_variation_id(flag, "bottom", prop="p") == ids.BOTTOM
+    assert resolve_variation_id(flag, ids.TOP, prop="p") == ids.TOP
     boolean = lookups.get_flag("shop", "dormant-flag", "dev")
     assert resolve_variation_id(boolean, True, prop="p").endswith("22")
     assert resolve_variation_id(boolean, "false", prop="p").endswith("21")
 
 
+@one_profile
 def test_an_unknown_variation_names_the_field_the_flag_and_the_variations(
     lookups: CachedLookups,
 ) -> None:
@@ -85,6 +88,7 @@ def test_an_unknown_variation_names_the_field_the_flag_and_the_variations(
     assert "'Top' (value \"top\"), 'Bottom' (value \"bottom\")" in message
 
 
+@one_profile
 def test_resolve_fills_ids_versions_and_rules_and_says_what_it_resolved(
     lookups: CachedLookups,
 ) -> None:
@@ -97,23 +101,26 @@ def test_resolve_fills_ids_versions_and_rules_and_says_what_it_resolved(
     resolution = resolve(props, lookups)
     iteration = resolution.props["iteration"]
     assert [t["parameters"][0] for t in iteration["treatments"]] == [
-        {"flagKey": "checkout-button", "variationId": V_TOP},
-        {"flagKey": "checkout-button", "variationId": V_BOTTOM},
+        {"flagKey": "checkout-button", "variationId": ids.TOP},
+        {"flagKey": "checkout-button", "variationId": ids.BOTTOM},
     ]
-    assert iteration["flags"] == {"checkout-button": {"ruleId": RULE_BETA, "flagConfigVersion": 3}}
+    assert iteration["flags"] == {
+        "checkout-button": {"ruleId": ids.RULE_BETA, "flagConfigVersion": 3}
+    }
     assert resolution.resolved == {
         "iteration.flags.checkout-button.flagConfigVersion": 3,
-        "iteration.flags.checkout-button.ruleId": RULE_BETA,
-        "iteration.treatments[0].parameters[0].variationId": V_TOP,
-        "iteration.treatments[1].parameters[0].variationId": V_BOTTOM,
+        "iteration.flags.checkout-button.ruleId": ids.RULE_BETA,
+        "iteration.treatments[0].parameters[0].variationId": ids.TOP,
+        "iteration.treatments[1].parameters[0].variationId": ids.BOTTOM,
     }
     # The input is left as it was.
     assert "variation" in props["iteration"]["treatments"][0]["parameters"][0]
 
 
+@one_profile
 def test_an_unknown_rule_description_lists_the_rules(lookups: CachedLookups) -> None:
     flag = lookups.get_flag("shop", "checkout-button", "dev")
-    assert resolve_rule_id(flag, "dev", "beta CUSTOMERS", prop="p") == RULE_BETA
+    assert resolve_rule_id(flag, "dev", "beta CUSTOMERS", prop="p") == ids.RULE_BETA
     assert resolve_rule_id(flag, "dev", "fallthrough", prop="p") == "fallthrough"
     props = declaration()
     props["iteration"]["flags"]["checkout-button"]["ruleId"] = "Gamma customers"
@@ -125,11 +132,13 @@ def test_an_unknown_rule_description_lists_the_rules(lookups: CachedLookups) -> 
     assert "'Beta customers'" in message
 
 
+@one_profile
 def test_the_current_flag_version_is_per_environment(lookups: CachedLookups) -> None:
     assert current_flag_version(lookups.get_flag("shop", "pricing-page", "dev"), "dev") == 7
     assert current_flag_version({"environments": {}}, "dev") is None
 
 
+@one_profile
 def test_every_unknown_name_is_reported_at_once(lookups: CachedLookups) -> None:
     props = declaration()
     props["iteration"]["flags"]["nope"] = {"ruleId": "fallthrough"}
@@ -150,8 +159,9 @@ def test_every_unknown_name_is_reported_at_once(lookups: CachedLookups) -> None:
 # -- checking every reference -------------------------------------------------------------------
 
 
+@one_profile
 def test_a_valid_declaration_has_no_reference_problem(lookups: CachedLookups) -> None:
-    props = declaration(holdoutId=HOLDOUT_ID)
+    props = declaration(holdoutId=ids.Q4_HOLDOUT)
     props["iteration"]["randomizationUnit"] = "organization"
     props["iteration"]["metrics"].append({"key": "checkout-funnel", "isGroup": True})
     assert check_references(props, lookups) == []
@@ -173,7 +183,7 @@ def broken(kind: str) -> dict[str, Any]:
     elif kind == "variation-name-as-id":
         it["treatments"][1]["parameters"][0]["variationId"] = "Bottom"
     elif kind == "rule":
-        it["flags"]["checkout-button"]["ruleId"] = "b7c1e2d3-0000-4000-8000-00000000ffff"
+        it["flags"]["checkout-button"]["ruleId"] = ids.MISSING_RULE_ID
     elif kind == "version":
         it["flags"]["checkout-button"]["flagConfigVersion"] = 9
     elif kind == "metric":
@@ -197,6 +207,7 @@ def broken(kind: str) -> dict[str, Any]:
     return props
 
 
+@one_profile
 @pytest.mark.parametrize(
     ("kind", "prop", "fragments"),
     [
@@ -215,7 +226,7 @@ def broken(kind: str) -> dict[str, Any]:
         (
             "variation-name-as-id",
             "iteration.treatments[1].parameters[0].variationId",
-            ["write variation: 'Bottom'", V_BOTTOM],
+            ["write variation: 'Bottom'", ids.BOTTOM],
         ),
         ("rule", "iteration.flags.checkout-button.ruleId", ["'Beta customers'"]),
         ("version", "iteration.flags.checkout-button.flagConfigVersion", ["at version 3"]),
@@ -223,7 +234,7 @@ def broken(kind: str) -> dict[str, Any]:
         ("metric-is-a-group", "iteration.metrics[2].key", ["set isGroup true"]),
         ("group", "iteration.metrics[2].key", ["metric group 'checkout' not found"]),
         ("funnel-not-funnel", "iteration.primaryFunnelKey", ["'standard' group"]),
-        ("holdout", "holdoutId", ["no holdout with id '0000'", f"q4-holdout ({HOLDOUT_ID})"]),
+        ("holdout", "holdoutId", ["no holdout with id '0000'", f"q4-holdout ({ids.Q4_HOLDOUT})"]),
         (
             "randomization-unit",
             "iteration.randomizationUnit",
@@ -241,6 +252,7 @@ def test_each_missing_reference_names_the_property_and_what_exists(
         assert fragment in problems[prop], problems[prop]
 
 
+@one_profile
 def test_a_missing_project_stops_the_lookups_there(
     lookups: CachedLookups, emulator: Emulator
 ) -> None:
@@ -250,10 +262,11 @@ def test_a_missing_project_stops_the_lookups_there(
     assert gets(emulator) == ["/api/v2/projects/shoe/experimentation-settings"]
 
 
+@one_profile
 def test_one_get_per_distinct_reference_across_calls_and_threads(
     lookups: CachedLookups, emulator: Emulator
 ) -> None:
-    props = declaration(holdoutId=HOLDOUT_ID)
+    props = declaration(holdoutId=ids.Q4_HOLDOUT)
     props["iteration"]["metrics"].append({"key": "checkout-funnel", "isGroup": True})
     start = threading.Barrier(4)
     results: list[list[Any]] = []
@@ -279,7 +292,7 @@ def test_one_get_per_distinct_reference_across_calls_and_threads(
             "/api/v2/metrics/shop/revenue-per-user",
             "/api/v2/projects/shop/metric-groups/checkout-funnel",
             "/api/v2/flags/shop/checkout-button?env=dev",
-            f"/api/v2/projects/shop/environments/dev/holdouts/id/{HOLDOUT_ID}",
+            f"/api/v2/projects/shop/environments/dev/holdouts/id/{ids.Q4_HOLDOUT}",
         ]
     )
     assert lookups.source_calls == 7

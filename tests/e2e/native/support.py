@@ -2,7 +2,8 @@
 emulator's HTTP API for changes made "outside Pulumi", and the expectations every language meets.
 
 Tools are looked up in the repository's git-ignored ``.tools/bin`` (scripts/install-native-e2e.sh
-fills it), then on PATH. A missing tool skips the test with a reason naming what to install.
+fills it), then on PATH. A missing tool skips the test with a reason naming what to install,
+or fails it under E2E_REQUIRED=1 (CI), where every tool must be there.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from launchdarkly_experiments.core.models import ExperimentSpec
+from tests.support import fixture_ids
 from tests.support.declarations import declaration
+from tests.support.tools import missing
 
 ROOT = Path(__file__).resolve().parents[3]
 TOOLS_BIN = ROOT / ".tools" / "bin"
@@ -43,7 +45,7 @@ def tool(name: str) -> Path | None:
 def require_tool(name: str, why: str) -> Path:
     path = tool(name)
     if path is None:
-        pytest.skip(f"needs {name} ({why}); {INSTALL_HINT}")
+        missing(f"needs {name} ({why}); {INSTALL_HINT}")
     return path
 
 
@@ -127,7 +129,8 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 class AutomationProgram:
-    """An Automation API program (TypeScript or Go) driven by LD_* environment variables.
+    """An Automation API program (TypeScript or Go) driven by LD_* environment variables
+    (the variation ids among them: LD_TOP_VARIATION, LD_BOTTOM_VARIATION).
 
     ``command`` runs the compiled program; it prints one JSON line with the command's stdout and
     the stack's outputs. The workspace is where the program's LocalWorkspace lives, so the CLI
@@ -143,6 +146,8 @@ class AutomationProgram:
             **sandbox_env(tmp, emulator_url),
             "LD_PULUMI_ROOT": str(self.cli.resolve().parent.parent),
             "LD_WORK_DIR": str(self.workspace),
+            "LD_TOP_VARIATION": fixture_ids.TOP,
+            "LD_BOTTOM_VARIATION": fixture_ids.BOTTOM,
         }
 
     def run(self, action: str, **settings: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ld_emulator import Emulator
+from tests.support.tools import missing
 
 from .support import PLUGIN, TOKEN, AutomationProgram, automation_scenario, require_tool
 
@@ -33,7 +34,7 @@ def test_go_program_lifecycle(tmp_path: Path) -> None:
         timeout=900,
     )
     if built.returncode != 0 and "proxy" in built.stderr:
-        pytest.skip(f"Go modules unavailable: {built.stderr[-300:]}")
+        missing(f"Go modules unavailable: {built.stderr[-300:]}")
     assert built.returncode == 0, built.stderr
     with Emulator(tokens=(TOKEN,)) as emulator:
         driver = AutomationProgram([str(binary)], tmp_path, emulator.url)

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from ld_emulator import Emulator
+from tests.support import fixture_ids as ids
+from tests.support.tools import missing
 
 from .support import (
     PLUGIN,
@@ -64,8 +66,8 @@ def native_experiment(name: str, opts: Any = None) -> Any:
             ],
             primary_single_metric_key="checkout-completed",
             treatments=[
-                arm("Top", True, "a1b2c3d4-0000-4000-8000-000000000001"),
-                arm("Bottom", False, "a1b2c3d4-0000-4000-8000-000000000002"),
+                arm("Top", True, ids.TOP),
+                arm("Bottom", False, ids.BOTTOM),
             ],
             flags={
                 "checkout-button": native.FlagConfigArgs(
@@ -104,8 +106,8 @@ def dynamic_experiment(name: str, opts: Any = None) -> Any:
             ],
             primary_single_metric_key="checkout-completed",
             treatments=[
-                arm("Top", True, "a1b2c3d4-0000-4000-8000-000000000001"),
-                arm("Bottom", False, "a1b2c3d4-0000-4000-8000-000000000002"),
+                arm("Top", True, ids.TOP),
+                arm("Bottom", False, ids.BOTTOM),
             ],
             flags={"checkout-button": ld.FlagArgs(rule_id="fallthrough", flag_config_version=3)},
         ),
@@ -119,9 +121,9 @@ def test_python_first_experiment_and_migration_from_dynamic(
     require_tool(PLUGIN, "this package's console script: pip install -e .")
     cli = pulumi_cli()
     if not (cli.resolve().parent / "pulumi-resource-pulumi-python").exists():
-        pytest.skip("needs pulumi-resource-pulumi-python beside the CLI (the dynamic provider)")
-    auto = pytest.importorskip("pulumi.automation")
+        missing("needs pulumi-resource-pulumi-python beside the CLI (the dynamic provider)")
     import pulumi
+    from pulumi import automation as auto
 
     monkeypatch.syspath_prepend(str(ROOT / "sdk" / "python"))
     workspace = tmp_path / "workspace"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ld_emulator import Emulator
+from tests.support.tools import missing
 
 from .support import PLUGIN, ROOT, TOKEN, AutomationProgram, automation_scenario, require_tool
 
@@ -28,7 +29,7 @@ def build_program(work: Path) -> Path:
     run: one shared @pulumi/pulumi for all, and a type check of the generated SDK."""
     require_tool("node", "Node.js 18+")
     if not (NODE_MODULES / "@pulumi" / "pulumi").exists():
-        pytest.skip(
+        missing(
             "needs @pulumi/pulumi and typescript in .tools/node; run scripts/install-native-e2e.sh"
         )
     for name in ("program.ts", "tsconfig.json"):

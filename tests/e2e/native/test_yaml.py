@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from ld_emulator import Emulator
+from tests.support import fixture_ids as ids
 
 from .support import (
     PLUGIN,
@@ -70,6 +71,8 @@ def test_yaml_program_lifecycle(tmp_path: Path) -> None:
             capture_output=True,
         )
         cli.run("config", "set", "experimentName", "Checkout button placement")
+        cli.run("config", "set", "topVariation", ids.TOP)
+        cli.run("config", "set", "bottomVariation", ids.BOTTOM)
 
         # up: the engine found the plugin on PATH (it says so) and created the experiment.
         up = cli.run("up", "--yes")

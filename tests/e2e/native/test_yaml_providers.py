@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator
+from tests.support import fixture_ids as ids
 
 from .support import API_HEADERS, PLUGIN, TOKEN, pulumi_cli, require_tool, sandbox_env
 
@@ -48,6 +49,8 @@ def test_one_provider_per_environment(tmp_path: Path) -> None:
         pulumi("stack", "init", "dev")
         pulumi("config", "set", "--secret", "token", TOKEN, "--stack", "dev")
         pulumi("config", "set", "apiHost", emulator.url, "--stack", "dev")
+        pulumi("config", "set", "topVariation", ids.TOP, "--stack", "dev")
+        pulumi("config", "set", "bottomVariation", ids.BOTTOM, "--stack", "dev")
         pulumi("up", "--yes", "--stack", "dev")
         for environment in ("dev", "staging"):
             answer = httpx.get(

@@ -5,6 +5,8 @@
 //
 //	LD_ACTION     up | preview | preview-no-changes | refresh | destroy
 //	LD_NAME       the experiment's name; LD_TOP: the Top treatment's allocation
+//	LD_TOP_VARIATION, LD_BOTTOM_VARIATION  the variation ids of the emulator's checkout-button
+//	              flag (required: tests/support/fixture_ids.py is where they are named)
 //	LD_OUTSIDE    "import": also declare the experiment made outside Pulumi with the Import
 //	              resource option; "declared": the same declaration without it
 //	LD_PULUMI_ROOT  the folder whose bin/ holds the pulumi CLI; LD_WORK_DIR: the workspace
@@ -55,8 +57,8 @@ func design(top string) ld.IterationArgs {
 		},
 		PrimarySingleMetricKey: pulumi.String("checkout-completed"),
 		Treatments: ld.TreatmentArray{
-			treatment("Top", true, top, "a1b2c3d4-0000-4000-8000-000000000001"),
-			treatment("Bottom", false, "50", "a1b2c3d4-0000-4000-8000-000000000002"),
+			treatment("Top", true, top, os.Getenv("LD_TOP_VARIATION")),
+			treatment("Bottom", false, "50", os.Getenv("LD_BOTTOM_VARIATION")),
 		},
 		Flags: ld.FlagConfigMap{"checkout-button": ld.FlagConfigArgs{
 			RuleId:            pulumi.String("fallthrough"),
@@ -107,6 +109,11 @@ func program(ctx *pulumi.Context) error {
 }
 
 func run() error {
+	for _, name := range []string{"LD_TOP_VARIATION", "LD_BOTTOM_VARIATION"} {
+		if os.Getenv(name) == "" {
+			return fmt.Errorf("%s is not set", name)
+		}
+	}
 	ctx := context.Background()
 	command, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{
 		Root:             os.Getenv("LD_PULUMI_ROOT"),

@@ -4,6 +4,8 @@
 // tests/e2e/native/test_typescript.py through environment variables:
 //   LD_ACTION     up | preview | preview-no-changes | refresh | destroy
 //   LD_NAME       the experiment's name; LD_TOP: the Top treatment's allocation
+//   LD_TOP_VARIATION, LD_BOTTOM_VARIATION  the variation ids of the emulator's checkout-button
+//                 flag (required: tests/support/fixture_ids.py is where they are named)
 //   LD_OUTSIDE    "import": also declare the experiment made outside Pulumi, with the `import`
 //                 resource option (the engine imports it: Read with only its id); "declared": the
 //                 same declaration without the option, once it is in the stack
@@ -14,6 +16,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import * as ld from "./launchdarkly-experiments";
+
+function required(name: string): string {
+    const value = process.env[name];
+    if (!value) {
+        throw new Error(`${name} is not set`);
+    }
+    return value;
+}
 
 function design(top: string): ld.types.input.IterationArgs {
     return {
@@ -26,14 +36,14 @@ function design(top: string): ld.types.input.IterationArgs {
                 baseline: true,
                 allocationPercent: top,
                 parameters: [
-                    { flagKey: "checkout-button", variationId: "a1b2c3d4-0000-4000-8000-000000000001" },
+                    { flagKey: "checkout-button", variationId: required("LD_TOP_VARIATION") },
                 ],
             },
             {
                 name: "Bottom",
                 allocationPercent: "50",
                 parameters: [
-                    { flagKey: "checkout-button", variationId: "a1b2c3d4-0000-4000-8000-000000000002" },
+                    { flagKey: "checkout-button", variationId: required("LD_BOTTOM_VARIATION") },
                 ],
             },
         ],

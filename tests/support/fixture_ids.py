@@ -1,0 +1,55 @@
+"""The ids of the emulator's default fixtures, read from ``ld_emulator/fixtures.json``.
+
+Tests and benchmarks name a variation, rule, holdout or member by these constants instead of
+writing its id: the fixtures file stays the one place the ids are written, and a name that is
+not in it fails at import.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+FIXTURES: dict[str, Any] = json.loads(
+    resources.files("ld_emulator").joinpath("fixtures.json").read_text(encoding="utf-8")
+)
+PROJECT: dict[str, Any] = FIXTURES["projects"]["shop"]
+
+
+def variation_id(flag: str, name: str) -> str:
+    """The id of the variation called ``name`` of ``flag`` in project shop."""
+    (found,) = [v["_id"] for v in PROJECT["flags"][flag]["variations"] if v["name"] == name]
+    return str(found)
+
+
+def rule_id(flag: str, description: str) -> str:
+    """The id of ``flag``'s targeting rule described as ``description``."""
+    rules = PROJECT["flags"][flag]["config"]["rules"]
+    (found,) = [r["_id"] for r in rules if r["description"] == description]
+    return str(found)
+
+
+def holdout_id(key: str) -> str:
+    return str(PROJECT["holdouts"][key]["_id"])
+
+
+# checkout-button (multivariate, version 3): the suite's declaration uses Top and Bottom.
+TOP = variation_id("checkout-button", "Top")
+BOTTOM = variation_id("checkout-button", "Bottom")
+RULE_BETA = rule_id("checkout-button", "Beta customers")
+# pricing-page (multivariate, version 7): the multi-armed bandit's three arms.
+CONTROL = variation_id("pricing-page", "Control")
+ANNUAL_FIRST = variation_id("pricing-page", "Annual first")
+MONTHLY_FIRST = variation_id("pricing-page", "Monthly first")
+# dormant-flag (boolean, off in every environment).
+DORMANT_OFF = variation_id("dormant-flag", "Off")
+DORMANT_ON = variation_id("dormant-flag", "On")
+
+Q4_HOLDOUT = holdout_id("q4-holdout")
+MEMBER = str(FIXTURES["member"]["_id"])
+
+# Shaped like a rule id of checkout-button, but no rule has it.
+MISSING_RULE_ID = RULE_BETA[: -len("a001")] + "ffff"
+if any(r["_id"] == MISSING_RULE_ID for r in PROJECT["flags"]["checkout-button"]["config"]["rules"]):
+    raise AssertionError(f"{MISSING_RULE_ID} is a rule of checkout-button: pick another")
