@@ -14,8 +14,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .app import DEFAULT_REQUEST_LOG_SIZE, Emulator
+from .emulator import Emulator
 from .profiles import PROFILES, STRICT_POINTS
+from .request_log import DEFAULT_REQUEST_LOG_SIZE
 
 __all__ = ["main", "parse_rate_limit"]
 

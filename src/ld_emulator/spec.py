@@ -28,7 +28,7 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .store import shorten
+from .errors import shorten
 
 __all__ = [
     "SPEC_URI",

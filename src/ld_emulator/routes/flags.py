@@ -1,0 +1,53 @@
+"""Feature flags: the stored flag documents, listed and read in the spec's ``FeatureFlag``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import not_found
+from ..messages import Request, Response
+from ..routing import Route, route
+from ..targeting import FLAG, render_flag
+from .common import API_V2, int_param, page_links
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
+__all__ = ["ROUTES"]
+
+
+def get_flags(emu: Emulator, req: Request) -> Response:
+    project = req.params["projectKey"]
+    environments = emu.catalog.project(project)["environments"]
+    env = req.query.get("env") or None
+    limit = int_param(req, "limit", 20, 1, 100)
+    offset = int_param(req, "offset", 0, 0, None)
+    tag = req.query.get("tag")
+    items = [
+        render_flag(project, stored.doc, environments, emu.catalog.member_id, env)
+        for stored in emu.store.documents(FLAG, project)
+    ]
+    if tag:
+        items = [f for f in items if tag in f["tags"]]
+    body = {
+        "items": items[offset : offset + limit],
+        "totalCount": len(items),
+        "_links": page_links(req, len(items), limit, offset),
+    }
+    return Response(200, body)
+
+
+def get_flag(emu: Emulator, req: Request) -> Response:
+    project, key = req.params["projectKey"], req.params["featureFlagKey"]
+    environments = emu.catalog.project(project)["environments"]
+    stored = emu.store.document(FLAG, project, key)
+    if stored is None:
+        raise not_found(f"Flag '{key}' not found in project '{project}'")
+    env = req.query.get("env") or None
+    return Response(200, render_flag(project, stored.doc, environments, emu.catalog.member_id, env))
+
+
+ROUTES: tuple[Route, ...] = (
+    route(API_V2 + "/flags/{projectKey}", {"GET": get_flags}),
+    route(API_V2 + "/flags/{projectKey}/{featureFlagKey}", {"GET": get_flag}),
+)
