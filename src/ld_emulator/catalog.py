@@ -45,6 +45,12 @@ class Catalog:
     def __init__(self, data: JSON) -> None:
         try:
             self.member: JSON = dict(data["member"])
+            self.members: dict[str, JSON] = {str(self.member["_id"]): self.member}
+            for member in data.get("members", []):
+                self.members.setdefault(str(member["_id"]), dict(member))
+            for member in self.members.values():
+                if not member.get("email"):
+                    raise ValueError(f"member {member['_id']!r} has no email")
             self.projects: dict[str, JSON] = dict(data["projects"])
             for pkey, project in self.projects.items():
                 if not project.get("environments"):
@@ -71,7 +77,19 @@ class Catalog:
 
     @property
     def member_id(self) -> str:
+        """The member behind every member token (the fixtures' ``member``)."""
         return str(self.member["_id"])
+
+    def render_member_summary(self, member_id: str) -> JSON:
+        """The spec's ``MemberSummary`` of a known member."""
+        member = self.members[member_id]
+        rep: JSON = {"_links": {"self": link(f"/api/v2/members/{member_id}")}, "_id": member_id}
+        for name in ("firstName", "lastName"):
+            if name in member:
+                rep[name] = member[name]
+        rep["role"] = member.get("role", "reader")
+        rep["email"] = member["email"]
+        return rep
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -148,7 +166,7 @@ class Catalog:
             "isNumeric": bool(metric.get("isNumeric", False)),
             "_links": self._metric_links(project, key),
         }
-        for extra in ("eventKey", "unitAggregationType", "analysisType"):
+        for extra in ("eventKey", "unitAggregationType"):
             if extra in metric:
                 rep[extra] = metric[extra]
         return rep
@@ -180,7 +198,6 @@ class Catalog:
             return rep
         rep = self.metric_v2_rep(project, key)
         rep.pop("unitAggregationType", None)
-        rep.pop("analysisType", None)
         rep["isGroup"] = False
         return rep
 
@@ -204,9 +221,9 @@ class Catalog:
             "dataSource": {"key": "launchdarkly"},
             "archived": False,
             "isActive": True,
-            "analysisUnits": [self.default_randomization_unit(project)],
+            "randomizationUnits": [self.default_randomization_unit(project)],
         }
-        for extra in ("eventKey", "unitAggregationType", "analysisType", "selector", "unit"):
+        for extra in ("eventKey", "unitAggregationType", "selector", "unit"):
             if extra in metric:
                 rep[extra] = metric[extra]
         return rep
@@ -225,7 +242,7 @@ class Catalog:
             "tags": list(group.get("tags", [])),
             "_creationDate": created,
             "_lastModified": created,
-            "maintainer": {"key": self.member_id, "kind": "member"},
+            "maintainer": {"member": self.render_member_summary(self.member_id)},
             "metrics": [self.metric_in_group_rep(project, m) for m in group["metrics"]],
             "_version": int(group.get("_version", 1)),
         }

@@ -73,7 +73,7 @@ def method_not_allowed(found: Route, method: str, path: str) -> ApiError:
         405,
         "method_not_allowed",
         f"Method {shorten(method, 40)} is not allowed on {shorten(path, 200)}{extra}; allowed: "
-        f"{', '.join(allowed)}",
+        f"{', '.join(allowed) or 'none'}",
         {"Allow": ", ".join(allowed)},
     )
 
@@ -87,7 +87,9 @@ def check_query_types(found: Route, method: str, query: dict[str, str]) -> None:
     """400 for a declared query parameter whose value is not of the spec's type.
 
     Integers are ``int64`` as the spec's ``format`` says; booleans are true/false/1/0.
-    Parameters the spec does not declare are ignored, as LaunchDarkly does.
+    Parameters the spec does not declare are ignored, as LaunchDarkly does. (Some listings,
+    e.g. metrics and members, declare no 400 at all; they answer 400 too, as LaunchDarkly's
+    error table has it for any request it cannot understand.)
     """
     for name, schema in spec.query_parameters(found.template, method).items():
         raw = query.get(name)

@@ -8,7 +8,7 @@ is adding a module here and its routes below.
 from __future__ import annotations
 
 from ..routing import Route
-from . import experiments, flags, holdouts, metrics, settings
+from . import experiments, flags, holdouts, metrics, not_emulated, settings
 
 __all__ = ["ROUTES"]
 
@@ -18,4 +18,5 @@ ROUTES: tuple[Route, ...] = (
     *experiments.ROUTES,
     *holdouts.ROUTES,
     *settings.ROUTES,
+    *not_emulated.ROUTES,
 )

@@ -48,6 +48,10 @@ def get_flag(emu: Emulator, req: Request) -> Response:
 
 
 ROUTES: tuple[Route, ...] = (
-    route(API_V2 + "/flags/{projectKey}", {"GET": get_flags}),
-    route(API_V2 + "/flags/{projectKey}/{featureFlagKey}", {"GET": get_flag}),
+    route(API_V2 + "/flags/{projectKey}", {"GET": get_flags}, not_emulated=("POST",)),
+    route(
+        API_V2 + "/flags/{projectKey}/{featureFlagKey}",
+        {"GET": get_flag},
+        not_emulated=("PATCH", "DELETE"),
+    ),
 )
