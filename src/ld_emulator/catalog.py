@@ -80,6 +80,23 @@ class Catalog:
         """The member behind every member token (the fixtures' ``member``)."""
         return str(self.member["_id"])
 
+    def render_member(self, member_id: str) -> JSON:
+        """The spec's ``Member`` of a known member."""
+        member = self.members[member_id]
+        rep = self.render_member_summary(member_id)
+        created = int(member.get("creationDate", DEFAULT_CREATED))
+        rep.update(
+            {
+                "_pendingInvite": False,
+                "_verified": True,
+                "customRoles": list(member.get("customRoles", [])),
+                "mfa": str(member.get("mfa", "disabled")),
+                "_lastSeen": int(member.get("_lastSeen", created)),
+                "creationDate": created,
+            }
+        )
+        return rep
+
     def render_member_summary(self, member_id: str) -> JSON:
         """The spec's ``MemberSummary`` of a known member."""
         member = self.members[member_id]

@@ -35,11 +35,16 @@ class Emulator:
 
     ``Emulator(port=0, data_path=None, tokens=("dev-token",), read_only_tokens=(),
     fixtures_path=None, host="127.0.0.1", *, validate_responses=False,
-    request_log_size=10_000, profile="lenient")``; ``start()`` returns ``self`` and serves in a
-    background thread;
-    also a context manager. ``validate_responses=True`` checks every API answer against the
-    spec's response schema and turns a mismatch into a 500 (for tests). The request log is a
-    ring buffer of ``request_log_size`` entries (0 keeps none; None has no bound).
+    request_log_size=10_000, profile="lenient", service_tokens=())``; ``start()`` returns
+    ``self`` and serves in a background thread; also a context manager.
+
+    ``tokens`` and ``read_only_tokens`` belong to the fixtures' member (a maintainer defaults
+    to it); ``service_tokens`` may read and write but have no member, as LaunchDarkly's service
+    tokens: a create must name its ``maintainerId``, and ``GET /api/v2/members/me`` is a 404.
+
+    ``validate_responses=True`` checks every API answer against the spec's response schema
+    and turns a mismatch into a 500 (for tests). The request log is a ring buffer of
+    ``request_log_size`` entries (0 keeps none; None has no bound).
 
     ``profile`` is ``"lenient"`` (the default), ``"strict"`` or a :class:`~.profiles.Profile`:
     how the points the spec leaves open are read (see :mod:`.profiles`). It can be changed on a
@@ -58,13 +63,15 @@ class Emulator:
         validate_responses: bool = False,
         request_log_size: int | None = DEFAULT_REQUEST_LOG_SIZE,
         profile: str | Profile = "lenient",
+        service_tokens: Iterable[str] = (),
     ) -> None:
         self.host = host
         self.port = port
         self.data_path = None if data_path is None else str(data_path)
         self.tokens = frozenset(tokens)
         self.read_only_tokens = frozenset(read_only_tokens)
-        if not self.tokens and not self.read_only_tokens:
+        self.service_tokens = frozenset(service_tokens)
+        if not self.tokens and not self.read_only_tokens and not self.service_tokens:
             raise ValueError("at least one token is needed")
         self.catalog = Catalog.load(fixtures_path)
         self.validate_responses = validate_responses

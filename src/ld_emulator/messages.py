@@ -31,7 +31,8 @@ MAX_JSON_DEPTH = 64
 
 @dataclass
 class Request:
-    """One API request, as the handlers see it (header names lower-case)."""
+    """One API request, as the handlers see it (header names lower-case). ``member_id`` is the
+    member behind the token, None for a service token (it has no member)."""
 
     method: str
     path: str
@@ -42,6 +43,7 @@ class Request:
     raw_body: bytes = b""
     api_version: str = DEFAULT_API_VERSION
     read_only: bool = False
+    member_id: str | None = None
 
 
 @dataclass

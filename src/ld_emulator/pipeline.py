@@ -206,12 +206,14 @@ def _authenticate(emu: Emulator, req: Request) -> None:
     token = req.headers.get("authorization")
     if not token:
         raise ApiError(401, "unauthorized", "No access token in the Authorization header")
-    if token not in emu.tokens and token not in emu.read_only_tokens:
+    service = token in emu.service_tokens
+    if token not in emu.tokens and token not in emu.read_only_tokens and not service:
         hint = ""
         if token.lower().startswith("bearer "):
             hint = " (send the token itself, without a 'Bearer' prefix)"
         raise ApiError(401, "unauthorized", f"Invalid access token{hint}")
-    req.read_only = token not in emu.tokens
+    req.read_only = token in emu.read_only_tokens and token not in emu.tokens and not service
+    req.member_id = None if service else emu.catalog.member_id
 
 
 def _api_version(req: Request) -> None:

@@ -13,7 +13,11 @@ from ld_emulator import Emulator, spec
 
 TOKEN = "dev-token"
 RO_TOKEN = "ro-token"
+SERVICE_TOKEN = "svc-token"
 MEMBER_ID = "5f0000000000000000000001"
+#: The fixtures' other members: a CI maintainer and a reader.
+MEMBER_CI = "5f0000000000000000000002"
+MEMBER_READER = "5f0000000000000000000003"
 HEADERS = {"Authorization": TOKEN, "LD-API-Version": "20240415"}
 SEMANTIC = "application/json; domain-model=launchdarkly.semanticpatch"
 E = "/api/v2/projects/shop/environments/dev"
@@ -86,9 +90,31 @@ def assert_error(response: httpx.Response, status: int, code: str, *needles: str
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with Emulator(
-        port=0, tokens=(TOKEN,), read_only_tokens=(RO_TOKEN,), validate_responses=True
+        port=0,
+        tokens=(TOKEN,),
+        read_only_tokens=(RO_TOKEN,),
+        service_tokens=(SERVICE_TOKEN,),
+        validate_responses=True,
     ) as emulator:
         yield emulator
+
+
+@pytest.fixture(params=["lenient", "strict"])
+def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """The emulator under each profile, for the facts both profiles must follow."""
+    with Emulator(
+        tokens=(TOKEN,),
+        service_tokens=(SERVICE_TOKEN,),
+        validate_responses=True,
+        profile=request.param,
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def any_api(any_emu: Emulator) -> Iterator[Api]:
+    with httpx.Client(base_url=any_emu.url, headers=HEADERS, timeout=10) as c:
+        yield Api(c)
 
 
 @pytest.fixture

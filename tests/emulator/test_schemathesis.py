@@ -159,6 +159,7 @@ def _config(profile: str) -> str:
         "path.metricGroupKey": ("groups", ("checkout-funnel", "engagement")),
         "path.holdoutKey": ("holdouts", ("q4-holdout",)),
         "path.holdoutId": ("holdout_ids", ("f3b74309-d581-44e1-8a2b-bb2933b4fe40",)),
+        "path.id": ("members", ("me", "5f0000000000000000000001", "5f0000000000000000000002")),
         "query.expand": (
             "expands",
             ("treatments", "draftIteration,previousIterations", "analysisConfig,treatments"),

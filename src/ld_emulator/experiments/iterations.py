@@ -85,6 +85,21 @@ def _as_post(doc: JSON) -> JSON:
     return body
 
 
+def _maintainer(ctx: Context, body: JSON) -> str:
+    """The given ``maintainerId``, or the token's member. A service token has no member, so
+    it must give one (verified against LaunchDarkly: a create without it is refused)."""
+    given = body.get("maintainerId")
+    if given is not None:
+        return str(given)
+    if ctx.member_id is None:
+        raise invalid(
+            "field 'maintainerId' is required: the access token is a service token, which "
+            "has no member to maintain the experiment (give the _id of an account member, "
+            "see GET /api/v2/members)"
+        )
+    return ctx.member_id
+
+
 def create_document(ctx: Context, body: Any) -> JSON:
     """Validate an ``ExperimentPost`` and build the stored document."""
     validation.check_experiment_post(ctx, body)
@@ -94,7 +109,7 @@ def create_document(ctx: Context, body: Any) -> JSON:
         "projectKey": ctx.project,
         "environmentKey": ctx.environment,
         "name": body["name"],
-        "maintainerId": body.get("maintainerId", ctx.member_id),
+        "maintainerId": _maintainer(ctx, body),
         "creationDate": ctx.clock(),
         "methodology": body.get("methodology", "bayesian"),
         "dataSource": body.get("dataSource", "launchdarkly"),

@@ -152,7 +152,8 @@ class Context:
     catalog: Catalog
     project: str
     environment: str
-    member_id: str
+    #: The member behind the request's token; None for a service token.
+    member_id: str | None
     clock: Callable[[], int] = field(default=now_ms)
     profile: Profile = LENIENT
     flags: FlagSource = field(default_factory=NoFlags)

@@ -43,8 +43,15 @@ def check_experiment_level(ctx: Context, body: JSON) -> None:
         )
     if "name" in body and not str(body["name"]).strip():
         raise invalid("field 'name' must not be empty")
-    if "maintainerId" in body and not str(body["maintainerId"]).strip():
-        raise invalid("field 'maintainerId' must not be empty")
+    if "maintainerId" in body:
+        maintainer = str(body["maintainerId"])
+        if not maintainer.strip():
+            raise invalid("field 'maintainerId' must not be empty")
+        if "maintainer-must-be-member" in ctx.profile and maintainer not in ctx.catalog.members:
+            raise invalid(
+                f"field 'maintainerId': '{maintainer}' is not the _id of an account member "
+                "(see GET /api/v2/members)"
+            )
 
 
 def check_iteration(ctx: Context, it: JSON, exp_type: str, prefix: str) -> None:

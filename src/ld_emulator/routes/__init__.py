@@ -8,7 +8,7 @@ is adding a module here and its routes below.
 from __future__ import annotations
 
 from ..routing import Route
-from . import experiments, flags, holdouts, metrics, not_emulated, settings
+from . import experiments, flags, holdouts, members, metrics, not_emulated, settings
 
 __all__ = ["ROUTES"]
 
@@ -18,5 +18,6 @@ ROUTES: tuple[Route, ...] = (
     *experiments.ROUTES,
     *holdouts.ROUTES,
     *settings.ROUTES,
+    *members.ROUTES,
     *not_emulated.ROUTES,
 )

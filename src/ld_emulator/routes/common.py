@@ -73,7 +73,7 @@ def context(emu: Emulator, req: Request) -> Context:
         emu.catalog,
         project,
         environment,
-        emu.catalog.member_id,
+        req.member_id,
         profile=emu.profile,
         flags=StoredFlags(emu.store, project),
     )

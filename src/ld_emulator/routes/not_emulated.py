@@ -4,13 +4,11 @@ saying "declared by the API but not emulated" (after authentication, like every 
 from __future__ import annotations
 
 from ..routing import Route, route
-from .common import API_V2, PROJECT
+from .common import PROJECT
 
 __all__ = ["ROUTES"]
 
 ROUTES: tuple[Route, ...] = (
-    route(API_V2 + "/members", {}, not_emulated=("GET", "POST", "PATCH")),
-    route(API_V2 + "/members/{id}", {}, not_emulated=("GET", "PATCH", "DELETE")),
     route(PROJECT + "/context-kinds", {}, not_emulated=("GET",)),
     route(PROJECT + "/context-kinds/{key}", {}, not_emulated=("PUT",)),
     route(PROJECT + "/layers", {}, not_emulated=("GET", "POST")),
