@@ -24,6 +24,7 @@ from .request_log import DEFAULT_REQUEST_LOG_SIZE, RequestLog
 from .routes.common import StoredFlags
 from .server import HttpAnswer, HttpRequest, HttpServer
 from .store import Store
+from .targeting import FLAG, render_flag
 
 __all__ = ["DEFAULT_REQUEST_LOG_SIZE", "Emulator"]
 
@@ -197,6 +198,20 @@ class Emulator:
             render_experiment(ctx, s.doc, ALL_EXPANDS)
             for s in self.store.list(project, environment)
         ]
+
+    def flag(self, project: str, key: str, environment: str | None = None) -> JSON | None:
+        """The stored flag as ``GET /api/v2/flags/{project}/{key}`` renders it, or None."""
+        stored = self.store.document(FLAG, project, key)
+        if stored is None:
+            return None
+        return render_flag(
+            project,
+            stored.doc,
+            self.catalog.project(project)["environments"],
+            self.catalog.member_id,
+            environment,
+            version_is_flag_version="env-version-is-flag-version" in self.profile,
+        )
 
     def reset(self) -> None:
         """Wipe what the API wrote (experiments, flag changes), the request log and the

@@ -59,6 +59,14 @@ def iteration(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def on_rule(
+    rule_id: str = RULE_BETA, version: int = 3, flag: str = "checkout-button"
+) -> dict[str, Any]:
+    """``iteration(flags=...)`` for an experiment on another rule than the fallthrough (a rule
+    runs one experiment at a time)."""
+    return {flag: {"ruleId": rule_id, "flagConfigVersion": version}}
+
+
 def experiment(key: str = "button-test", **overrides: Any) -> dict[str, Any]:
     """A valid ExperimentPost."""
     body: dict[str, Any] = {"name": "Button test", "key": key, "iteration": iteration()}
@@ -153,6 +161,16 @@ class Api:
     def start(self, key: str = "button-test") -> dict[str, Any]:
         response = self.patch({"kind": "startIteration"}, key=key)
         return dict(assert_schema(response, 200, "Experiment"))
+
+    def flag_version(self, flag: str = "checkout-button", env: str = "dev") -> int:
+        """The flag's current targeting version in ``env`` (``environments.<env>._version``)."""
+        body = self.client.get(f"/api/v2/flags/shop/{flag}", params={"env": env}).json()
+        return int(body["environments"][env]["_version"])
+
+    def fresh(self, rule_id: str = "fallthrough") -> dict[str, Any]:
+        """The test iteration on ``rule_id`` at the flag's current targeting version (the
+        strict profile checks it, and counts starts as changes)."""
+        return iteration(flags=on_rule(rule_id, self.flag_version()))
 
     def stop(self, key: str = "button-test") -> dict[str, Any]:
         exp = assert_schema(self.get(key, "treatments"), 200)

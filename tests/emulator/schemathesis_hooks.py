@@ -63,7 +63,8 @@ def _design(seed: int) -> dict[str, Any]:
                 "parameters": [{"flagKey": flag, "variationId": second}],
             },
         ],
-        # the flags' current versions, so the design is valid under the strict profile too
+        # the flags' fixture versions: valid under strict too until an experiment starts on
+        # the flag (strict counts a start as a targeting change; pricing-page never starts)
         "flags": {flag: {"ruleId": "fallthrough", "flagConfigVersion": version}},
     }
 

@@ -222,12 +222,14 @@ def live(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         api = Api(client)
         for key in STORED:
             api.created(key)
-        api.start("st-running")
+        # one running experiment per rule: st-stopped runs (and ships its winner) first
         api.start("st-stopped")
         api.stop("st-stopped")
+        api.start("st-running")
         api.patch({"kind": "archiveExperiment"}, key="st-archived")
         assert client.get(EXPERIMENTS).status_code == 200
-        assert client.post(EXPERIMENTS, json=experiment("st-probe")).status_code == 201
+        probe = experiment("st-probe", iteration=api.fresh())
+        assert client.post(EXPERIMENTS, json=probe).status_code == 201
         yield emulator
 
 

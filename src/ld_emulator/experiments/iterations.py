@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from ..errors import ApiError, invalid
+from ..serving import Effect
 from ..targeting import env_config
 from . import validation
 from .model import (
@@ -147,10 +148,11 @@ def _clone(ctx: Context, it: JSON) -> JSON:
     return clone
 
 
-def _stop(ctx: Context, it: JSON) -> None:
+def _stop(ctx: Context, it: JSON, winner: str | None = None) -> None:
     it["status"] = "stopped"
     it["endedAt"] = ctx.clock()
     it["version"] += 1
+    ctx.effects.append(Effect("stop", copy.deepcopy(it), winner))
 
 
 def _start(ctx: Context, doc: JSON, it: JSON, justification: str | None) -> None:
@@ -180,6 +182,7 @@ def _start(ctx: Context, doc: JSON, it: JSON, justification: str | None) -> None
         it["treatments"] = _with_treatment_ids(it["treatments"])
     if justification:
         it["changeJustification"] = justification
+    ctx.effects.append(Effect("start", copy.deepcopy(it)))
 
 
 def _retire_current(doc: JSON, replacement: JSON) -> None:
@@ -307,11 +310,16 @@ def _update_fields(
         doc["current"]["version"] += 1
 
 
-def _validate_whole(ctx: Context, doc: JSON) -> None:
+def _validate_whole(ctx: Context, doc: JSON, given: Any) -> None:
+    """Re-validate the edited document like a create; references given in this request
+    (``given``: the field updates) are also checked against the live objects."""
+    names = set(given) if isinstance(given, dict) else set()
     body = _as_post(doc)
     validation.schema_check("ExperimentPost", body)
-    validation.check_experiment_level(ctx, body)
-    validation.check_iteration(ctx, body["iteration"], doc["type"], "")
+    validation.check_experiment_level(ctx, body, check_maintainer="maintainerId" in names)
+    validation.check_iteration(
+        ctx, body["iteration"], doc["type"], "", check_versions="flags" in names
+    )
 
 
 def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
@@ -328,7 +336,7 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
             doc["description"] = value
     elif kind == "updateExperimentFields":
         _update_fields(ctx, doc, instr.get("value"), where, None)
-        _validate_whole(ctx, doc)
+        _validate_whole(ctx, doc, instr.get("value"))
     elif kind == "startIteration":
         justification = _optional_string(instr, "changeJustification", where)
         current = doc["current"]
@@ -378,10 +386,10 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
                 f"{where}.winningTreatmentId: '{winner}' is not a treatment _id of the current "
                 f"iteration (one of: {', '.join(ids)})"
             )
-        _stop(ctx, current)
         current["winningTreatmentId"] = winner
         if reason is not None:
             current["winningReason"] = reason
+        _stop(ctx, current, winner)
     elif kind == "saveAndStartNewIteration":
         justification = _optional_string(instr, "changeJustification", where)
         current = doc["current"]
@@ -396,7 +404,7 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
         _retire_current(doc, _clone(ctx, current))
         if "value" in instr:
             _update_fields(ctx, doc, instr["value"], where, MUTABLE_FIELDS_BY_STATUS["not_started"])
-            _validate_whole(ctx, doc)
+            _validate_whole(ctx, doc, instr["value"])
         _start(ctx, doc, doc["current"], justification)
     elif kind == "archiveExperiment":
         if "archivedDate" not in doc:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from ..catalog import Catalog
 from ..profiles import LENIENT, Profile
+from ..serving import Effect
 
 __all__ = [
     "ALL_EXPANDS",
@@ -133,13 +134,18 @@ def new_object_id() -> str:
 
 
 class FlagSource(Protocol):
-    """Where an experiment finds the flags it names: the stored flag documents."""
+    """Where an experiment finds the flags it names: the stored flag documents, each with the
+    version it was read at (``versions``, for the compare-and-swap of a write)."""
+
+    versions: dict[str, int]
 
     def get(self, key: str) -> JSON | None: ...
 
 
 class NoFlags:
     """A :class:`FlagSource` without flags."""
+
+    versions: dict[str, int] = {}
 
     def get(self, key: str) -> JSON | None:
         return None
@@ -157,3 +163,5 @@ class Context:
     clock: Callable[[], int] = field(default=now_ms)
     profile: Profile = LENIENT
     flags: FlagSource = field(default_factory=NoFlags)
+    #: What the request did to iterations that run on flags, in order (see :mod:`..serving`).
+    effects: list[Effect] = field(default_factory=list)

@@ -32,7 +32,9 @@ def schema_check(schema_name: str, body: Any, prefix: str = "") -> None:
         raise invalid(problem.message)
 
 
-def check_experiment_level(ctx: Context, body: JSON) -> None:
+def check_experiment_level(ctx: Context, body: JSON, *, check_maintainer: bool = True) -> None:
+    """Experiment-level rules. ``check_maintainer``: whether ``maintainerId`` was given now (a
+    stored one is not judged again)."""
     holdout_id = body.get("holdoutId")
     if holdout_id is not None and (
         ctx.catalog.holdout_key_by_id(ctx.project, ctx.environment, holdout_id) is None
@@ -47,15 +49,23 @@ def check_experiment_level(ctx: Context, body: JSON) -> None:
         maintainer = str(body["maintainerId"])
         if not maintainer.strip():
             raise invalid("field 'maintainerId' must not be empty")
-        if "maintainer-must-be-member" in ctx.profile and maintainer not in ctx.catalog.members:
+        if (
+            check_maintainer
+            and "maintainer-must-be-member" in ctx.profile
+            and maintainer not in ctx.catalog.members
+        ):
             raise invalid(
                 f"field 'maintainerId': '{maintainer}' is not the _id of an account member "
                 "(see GET /api/v2/members)"
             )
 
 
-def check_iteration(ctx: Context, it: JSON, exp_type: str, prefix: str) -> None:
-    """Semantic rules of an ``IterationInput`` (the schema check has already passed)."""
+def check_iteration(
+    ctx: Context, it: JSON, exp_type: str, prefix: str, *, check_versions: bool = True
+) -> None:
+    """Semantic rules of an ``IterationInput`` (the schema check has already passed).
+    ``check_versions``: whether the flags were given now, so that their ``flagConfigVersion``
+    is compared with the flag (strict point ``flag-config-version-checked``)."""
     p = f"{prefix}." if prefix else ""
     catalog, project, env = ctx.catalog, ctx.project, ctx.environment
     if not str(it["hypothesis"]).strip():
@@ -81,13 +91,14 @@ def check_iteration(ctx: Context, it: JSON, exp_type: str, prefix: str) -> None:
                 )
         if flag_input["flagConfigVersion"] < 1:
             raise invalid(f"field '{where}.flagConfigVersion' must be a positive integer")
-        if "flag-config-version-checked" in ctx.profile:
-            live = env_config(flag, env)["version"]
+        if check_versions and "flag-config-version-checked" in ctx.profile:
+            live = env_config(flag, env)["_version"]
             if flag_input["flagConfigVersion"] != live:
                 raise invalid(
                     f"field '{where}.flagConfigVersion': {flag_input['flagConfigVersion']} is not "
-                    f"the current version of flag '{flag_key}' in environment '{env}' ({live}); "
-                    f"read the flag with ?env={env} and use environments.{env}.version"
+                    f"the current targeting version of flag '{flag_key}' in environment '{env}' "
+                    f"({live}); read the flag with ?env={env} and use "
+                    f"environments.{env}._version"
                 )
         not_in = flag_input.get("notInExperimentVariationId")
         if not_in is not None and not_in not in variations_by_flag[flag_key]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import serving
 from ..errors import ApiError, invalid, not_found, shorten
 from ..experiments import iterations, rendering
 from ..experiments.model import Context
 from ..messages import Request, Response
 from ..routing import Route, route
-from ..store import Query
+from ..store import EXPERIMENT, Query, Write
+from ..targeting import FLAG
 from .common import (
     ENVIRONMENT,
     PROJECT,
@@ -122,12 +124,21 @@ def get_experiment(emu: Emulator, req: Request) -> Response:
 
 
 def patch_experiment(emu: Emulator, req: Request) -> Response:
+    """Semantic patch. Starting and stopping iterations change what the flags' rules serve
+    (:mod:`..serving`): the experiment and those flags are written in one transaction."""
     ctx = context(emu, req)
     key = req.params["experimentKey"]
     doc, version = _load(emu, ctx, key)
     new = iterations.apply_instructions(ctx, doc, req.body)
-    if new != doc:
-        emu.store.compare_and_swap(ctx.project, ctx.environment, key, version, new)
+    flags = serving.apply_effects(
+        ctx.flags, ctx.environment, key, ctx.effects, emu.profile, ctx.clock
+    )
+    writes = [Write(EXPERIMENT, ctx.project, ctx.environment, key, new, version)]
+    if new == doc:
+        writes.clear()
+    for flag_key, flag in flags.items():
+        writes.append(Write(FLAG, ctx.project, "", flag_key, flag, ctx.flags.versions[flag_key]))
+    emu.store.commit(writes)
     return Response(200, rendering.render_experiment(ctx, new, write_expands(emu)))
 
 

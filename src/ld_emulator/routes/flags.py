@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import not_found
 from ..messages import Request, Response
@@ -15,17 +15,29 @@ if TYPE_CHECKING:
 
 __all__ = ["ROUTES"]
 
+JSON = dict[str, Any]
+
+
+def _render(emu: Emulator, project: str, flag: JSON, env: str | None) -> JSON:
+    return render_flag(
+        project,
+        flag,
+        emu.catalog.project(project)["environments"],
+        emu.catalog.member_id,
+        env,
+        version_is_flag_version="env-version-is-flag-version" in emu.profile,
+    )
+
 
 def get_flags(emu: Emulator, req: Request) -> Response:
     project = req.params["projectKey"]
-    environments = emu.catalog.project(project)["environments"]
+    emu.catalog.project(project)
     env = req.query.get("env") or None
     limit = int_param(req, "limit", 20, 1, 100)
     offset = int_param(req, "offset", 0, 0, None)
     tag = req.query.get("tag")
     items = [
-        render_flag(project, stored.doc, environments, emu.catalog.member_id, env)
-        for stored in emu.store.documents(FLAG, project)
+        _render(emu, project, stored.doc, env) for stored in emu.store.documents(FLAG, project)
     ]
     if tag:
         items = [f for f in items if tag in f["tags"]]
@@ -39,12 +51,12 @@ def get_flags(emu: Emulator, req: Request) -> Response:
 
 def get_flag(emu: Emulator, req: Request) -> Response:
     project, key = req.params["projectKey"], req.params["featureFlagKey"]
-    environments = emu.catalog.project(project)["environments"]
+    emu.catalog.project(project)
     stored = emu.store.document(FLAG, project, key)
     if stored is None:
         raise not_found(f"Flag '{key}' not found in project '{project}'")
     env = req.query.get("env") or None
-    return Response(200, render_flag(project, stored.doc, environments, emu.catalog.member_id, env))
+    return Response(200, _render(emu, project, stored.doc, env))
 
 
 ROUTES: tuple[Route, ...] = (
