@@ -22,6 +22,7 @@ from .messages import Response
 from .profiles import Profile, resolve_profile
 from .request_log import DEFAULT_REQUEST_LOG_SIZE, RequestLog
 from .routes.common import StoredFlags
+from .routes.flags import change_flag
 from .server import HttpAnswer, HttpRequest, HttpServer
 from .store import Store
 from .targeting import FLAG, render_flag
@@ -212,6 +213,12 @@ class Emulator:
             environment,
             version_is_flag_version="env-version-is-flag-version" in self.profile,
         )
+
+    def patch_flag(self, project: str, key: str, body: JSON) -> JSON:
+        """Apply a flag semantic patch (``{"environmentKey", "instructions"}``) as
+        ``PATCH /api/v2/flags/{project}/{key}`` does, without a token; the flag it answers.
+        Raises :class:`~.errors.ApiError` where the API answers an error."""
+        return change_flag(self, project, key, body)
 
     def reset(self) -> None:
         """Wipe what the API wrote (experiments, flag changes), the request log and the

@@ -191,6 +191,13 @@ def _handle(emu: Emulator, req: Request) -> Response:
         )
     if method in ("POST", "PATCH", "PUT"):
         if method == "PATCH" and SEMANTIC_PATCH not in req.headers.get("content-type", ""):
+            if route.json_patch_declared:
+                raise invalid(
+                    "PATCH without 'Content-Type: application/json; "
+                    "domain-model=launchdarkly.semanticpatch' is read as a JSON Patch or JSON "
+                    "merge patch: LaunchDarkly accepts those here, the emulator does not emulate "
+                    "them; send a semantic patch with that Content-Type"
+                )
             raise invalid(
                 "PATCH without 'Content-Type: application/json; "
                 "domain-model=launchdarkly.semanticpatch' is read as a JSON Patch, which this "

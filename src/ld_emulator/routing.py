@@ -45,6 +45,8 @@ class Route:
     methods: dict[str, Handler]
     beta: bool = False
     not_emulated: tuple[str, ...] = ()
+    #: The spec also declares JSON Patch / JSON merge patch bodies for its PATCH (not emulated).
+    json_patch_declared: bool = False
 
 
 def route(
@@ -52,10 +54,13 @@ def route(
     methods: dict[str, Handler],
     beta: bool = False,
     not_emulated: tuple[str, ...] = (),
+    json_patch_declared: bool = False,
 ) -> Route:
     """A route from its OpenAPI path template: ``{name}`` matches one path segment."""
     pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
-    return Route(re.compile(f"^{pattern}$"), template, methods, beta, not_emulated)
+    return Route(
+        re.compile(f"^{pattern}$"), template, methods, beta, not_emulated, json_patch_declared
+    )
 
 
 def match_route(routes: Iterable[Route], path: str) -> tuple[Route, dict[str, str]] | None:

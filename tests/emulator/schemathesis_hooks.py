@@ -21,6 +21,7 @@ V_CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
 V_ANNUAL = "a1b2c3d4-0000-4000-8000-000000000012"
 HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
 EXPERIMENTS = "/api/v2/projects/{projectKey}/environments/{environmentKey}/experiments"
+FLAG = "/api/v2/flags/{projectKey}/{featureFlagKey}"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
 #: The parameters each instruction kind takes (the emulator refuses any other).
 PARAMETERS = {
@@ -96,6 +97,14 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
         design = _design(_seed(body.get("hypothesis")))
         body.clear()
         body.update(design)
+    elif operation.method.upper() == "PATCH" and operation.path == FLAG:
+        # The spec declares a JSON Patch body; the emulator emulates the semantic patch only
+        # (a JSON Patch is a 400). Positive cases get a valid semantic patch instead.
+        seed = _seed(body)
+        case.headers = {**(case.headers or {}), "Content-Type": SEMANTIC_PATCH}
+        body.clear()
+        body["environmentKey"] = ("dev", "staging", "production")[seed % 3]
+        body["instructions"] = [{"kind": ("turnFlagOn", "turnFlagOff")[seed % 2]}]
     elif operation.method.upper() == "PATCH":
         # The spec declares plain application/json; LaunchDarkly's docs (and the emulator)
         # want the semantic-patch media type, without which every PATCH is a 400.
