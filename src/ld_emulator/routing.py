@@ -47,6 +47,8 @@ class Route:
     not_emulated: tuple[str, ...] = ()
     #: The spec also declares JSON Patch / JSON merge patch bodies for its PATCH (not emulated).
     json_patch_declared: bool = False
+    #: What a 405 for a method adds, e.g. how to do what the method would have done.
+    hints: tuple[tuple[str, str], ...] = ()
 
 
 def route(
@@ -55,11 +57,18 @@ def route(
     beta: bool = False,
     not_emulated: tuple[str, ...] = (),
     json_patch_declared: bool = False,
+    hints: dict[str, str] | None = None,
 ) -> Route:
     """A route from its OpenAPI path template: ``{name}`` matches one path segment."""
     pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
     return Route(
-        re.compile(f"^{pattern}$"), template, methods, beta, not_emulated, json_patch_declared
+        re.compile(f"^{pattern}$"),
+        template,
+        methods,
+        beta,
+        not_emulated,
+        json_patch_declared,
+        tuple((hints or {}).items()),
     )
 
 
@@ -74,6 +83,7 @@ def match_route(routes: Iterable[Route], path: str) -> tuple[Route, dict[str, st
 def method_not_allowed(found: Route, method: str, path: str) -> ApiError:
     allowed = sorted(found.methods)
     extra = " (declared by the API but not emulated)" if method in found.not_emulated else ""
+    extra += "".join(f" ({hint})" for name, hint in found.hints if name == method)
     return ApiError(
         405,
         "method_not_allowed",

@@ -97,10 +97,13 @@ def test_metric_group_not_found(client: httpx.Client) -> None:
     assert_error(client.get(url, headers={"LD-API-Version": "beta"}), 404, "not_found", "missing")
 
 
-def test_unsupported_method_on_known_path_is_405(client: httpx.Client) -> None:
+def test_unsupported_method_on_known_path_is_405(client: httpx.Client, api: Api) -> None:
+    # verified live: an experiment cannot be deleted, only archived
+    api.created()
     response = client.delete(f"{EXPERIMENTS}/button-test")
-    assert_error(response, 405, "method_not_allowed", "DELETE")
+    assert_error(response, 405, "method_not_allowed", "DELETE", "archiveExperiment")
     assert response.headers["Allow"] == "GET, PATCH"
+    assert api.get().status_code == 200
     response = client.put("/api/v2/projects/shop/experimentation-settings", json={})
     assert_error(response, 405, "method_not_allowed", "not emulated")
 

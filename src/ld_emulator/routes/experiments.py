@@ -160,6 +160,10 @@ ROUTES: tuple[Route, ...] = (
     route(
         ENVIRONMENT + "/experiments/{experimentKey}",
         {"GET": get_experiment, "PATCH": patch_experiment},
+        hints={
+            "DELETE": "experiments are never deleted: archive one with the archiveExperiment "
+            "instruction"
+        },
     ),
     route(ENVIRONMENT + "/experiments/{experimentKey}/iterations", {"POST": create_iteration}),
     route(PROJECT + "/experiments", {"GET": list_experiments_any_env}),
