@@ -9,7 +9,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "src" / "ld_emulator" / "openapi.json"
-CONTRACT = ROOT.parent / "shared" / "launchdarkly-experiments-openapi.json"
+#: The shared contract sits beside the clone (or beside the folder of its worktrees).
+CONTRACT = next(
+    (
+        folder / "shared" / "launchdarkly-experimentation-openapi.json"
+        for folder in (ROOT.parent, ROOT.parent.parent)
+        if (folder / "shared" / "launchdarkly-experimentation-openapi.json").exists()
+    ),
+    ROOT.parent / "shared" / "launchdarkly-experimentation-openapi.json",
+)
 
 
 @pytest.mark.skipif(not CONTRACT.exists(), reason="the shared API contract is not beside the clone")

@@ -15,10 +15,12 @@ From a shell: ``ld-emulator --port 8765 [--profile strict]`` (or ``python -m ld_
 See ``docs/emulator.md`` for what is emulated and how.
 """
 
-from .app import Emulator
+from .catalog import Catalog
+from .emulator import Emulator
+from .errors import ApiError
 from .faults import Fault, FaultPlan, Faults
 from .profiles import LENIENT, PROFILES, STRICT, STRICT_POINTS, Profile
-from .store import ApiError, Catalog, Store
+from .store import Store
 
 __all__ = [
     "LENIENT",

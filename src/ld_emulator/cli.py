@@ -14,8 +14,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .app import DEFAULT_REQUEST_LOG_SIZE, Emulator
+from .emulator import Emulator
 from .profiles import PROFILES, STRICT_POINTS
+from .request_log import DEFAULT_REQUEST_LOG_SIZE
 
 __all__ = ["main", "parse_rate_limit"]
 
@@ -78,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
         help="access token that may only read; repeatable",
     )
     parser.add_argument(
+        "--service-token",
+        action="append",
+        dest="service_tokens",
+        default=[],
+        metavar="TOKEN",
+        help="service token (reads and writes, has no member: creates must name maintainerId); "
+        "repeatable. Without --token, no member token is made",
+    )
+    parser.add_argument(
         "--fixtures", default=None, help="JSON file of projects/flags/metrics to seed instead"
     )
     parser.add_argument(
@@ -118,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, summary in STRICT_POINTS.items():
             print(f"{name}: {summary}")
         return 0
-    tokens = args.tokens or ["dev-token"]
+    tokens = args.tokens or ([] if args.service_tokens else ["dev-token"])
     try:
         emulator = Emulator(
             port=args.port,
@@ -129,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             request_log_size=args.request_log_size,
             profile=args.profile,
+            service_tokens=args.service_tokens,
         )
         emulator.verbose = args.verbose
         if args.rate_limit is not None:
@@ -153,7 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Profile: {args.profile} (see docs/emulator.md, or --list-strict-points).")
     print("Point clients at it with:")
     print(f"  export LAUNCHDARKLY_API_HOST={emulator.url}")
-    print(f"  export LAUNCHDARKLY_ACCESS_TOKEN={tokens[0]}")
+    print(f"  export LAUNCHDARKLY_ACCESS_TOKEN={(tokens or args.service_tokens)[0]}")
+    if args.service_tokens:
+        names = ", ".join(args.service_tokens)
+        print(f"Service tokens (no member: give experiments a maintainerId): {names}")
     print("Press Ctrl+C to stop.", flush=True)
     try:
         while not stop.wait(0.5):

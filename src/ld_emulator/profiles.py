@@ -49,6 +49,20 @@ STRICT_POINTS: dict[str, str] = {
         "invalid_request, not a 409"
     ),
     "list-limit-20": "limit above 20 on experiment and holdout listings is a 400 (lenient: 50)",
+    "env-version-is-flag-version": (
+        "a flag's environments.<env>.version is the flag's own _version; only "
+        "environments.<env>._version is the targeting version that flagConfigVersion means "
+        "(lenient: both are the targeting version)"
+    ),
+    "experiment-serving-bumps-version": (
+        "starting an iteration, and ending one without a winner, change what the rule serves "
+        "and so increment the environment's _version (lenient: only shipping a winner and "
+        "flag PATCHes do)"
+    ),
+    "maintainer-must-be-member": (
+        "a maintainerId that is not the _id of an account member (GET /api/v2/members) is a "
+        "400 naming the field, on create and on updateExperimentFields (lenient: any id)"
+    ),
     "gateway-errors-html": (
         "injected 502/503/504 faults answer an HTML page (text/html, no JSON), as a load "
         "balancer in front of the API does"

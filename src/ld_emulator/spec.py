@@ -12,6 +12,10 @@ Two flavours of each schema exist:
   Responses are checked this way in the test-suite, so the emulator cannot emit a field the
   spec does not know.
 * *lax*: the spec exactly as published.
+
+Both flavours carry :data:`SUPPLEMENT`: the few response properties LaunchDarkly is known to
+send that the 2026-08 spec does not list (each with its source). They only widen what a
+response may hold; requests are unaffected.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .store import shorten
+from .errors import shorten
 
 __all__ = [
     "SPEC_URI",
+    "SUPPLEMENT",
     "SpecError",
+    "declared_statuses",
     "load_spec",
     "query_parameters",
     "response_schema_name",
@@ -41,6 +47,32 @@ __all__ = [
 ]
 
 SPEC_URI = "urn:launchdarkly:openapi"
+
+_FIELDS_BY_STATUS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+#: Response properties the spec's schemas do not list but LaunchDarkly sends:
+#: ``{schema: {property: schema}}``. Sources (docs/emulator.md, *Live-verified facts*):
+#: ``mutableFieldsByStatus``: the ``expand`` value of GET experiment in LaunchDarkly's docs and
+#: the generated clients v23+ (the ``MutableFieldsByStatusRep`` of the previous spec file);
+#: ``_version`` of a flag's environment: the targeting version, verified live
+#: (``flagConfigVersion`` is compared with it); ``type`` of a rollout's
+#: ``experimentAllocation``: ``"experiment"`` while an experiment runs on the rule, verified live.
+SUPPLEMENT: dict[str, dict[str, Any]] = {
+    "Experiment": {
+        "mutableFieldsByStatus": {
+            "type": "object",
+            "properties": {
+                "not_started": _FIELDS_BY_STATUS,
+                "running": _FIELDS_BY_STATUS,
+                "stopped": _FIELDS_BY_STATUS,
+            },
+        }
+    },
+    "FeatureFlagConfig": {"_version": {"type": "integer"}},
+    "ExperimentAllocationRep": {"type": {"type": "string"}},
+}
 
 # Imported dynamically so that type-checking does not depend on third-party stubs being present.
 _jsonschema = import_module("jsonschema")
@@ -83,6 +115,9 @@ _validators: dict[tuple[str, bool], Any] = {}
 def _registry(strict: bool) -> Registry[Any]:
     spec = load_spec()
     doc = {"components": copy.deepcopy(spec["components"])}
+    schemas = doc["components"]["schemas"]
+    for name, properties in SUPPLEMENT.items():
+        schemas[name].setdefault("properties", {}).update(copy.deepcopy(properties))
     if strict:
         doc = _strictify(doc)
     resource: Resource[Any] = Resource.from_contents(doc, default_specification=DRAFT202012)
@@ -175,6 +210,13 @@ def response_schema_name(path_template: str, method: str, status: int) -> str | 
     if not isinstance(ref, str):
         return None
     return ref.rsplit("/", 1)[-1]
+
+
+@cache
+def declared_statuses(path_template: str, method: str) -> frozenset[int]:
+    """The statuses the spec declares for an operation."""
+    operation = load_spec()["paths"].get(path_template, {}).get(method.lower(), {})
+    return frozenset(int(code) for code in operation.get("responses", {}) if code.isdigit())
 
 
 @cache

@@ -1,16 +1,23 @@
-"""Persistence for the emulator: experiments in SQLite, and the read-only fixture catalogue.
+"""Persistence for the emulator: every object the API can change, in SQLite.
 
-Experiments live in one table, one row per ``(project, environment, key)``, holding the
-experiment document as JSON plus a ``version`` counter. Writers use compare-and-swap on that
-counter (see :meth:`Store.compare_and_swap`), so two concurrent PATCHes can never both win: the
-loser gets LaunchDarkly's 409 ``optimistic_locking_error``.
+Two tables:
+
+* ``experiments``: one row per ``(project, environment, key)``, the experiment document as JSON,
+  a ``version`` counter, and columns derived from the document (:func:`facets`) so that a
+  listing filters, counts and pages in SQL.
+* ``documents``: every other kind the API writes (flags now; metrics, metric groups, holdouts,
+  layers and experimentation settings as they become writable), one row per
+  ``(kind, project, environment, key)`` (``environment`` is ``''`` for project-level objects)
+  with the document as JSON and a ``version`` counter. They are seeded from the fixtures
+  (:meth:`Store.seed`: a document is added when it is missing, never overwritten), and
+  :meth:`Store.wipe` empties both tables (the emulator then seeds again).
+
+Every write is a compare-and-swap on a row's version, and :meth:`Store.commit` applies several
+writes (an experiment and the flags whose serving it changes) in one transaction: all or
+nothing. A writer that lost a race gets LaunchDarkly's 409 ``optimistic_locking_error``.
 
 ``path=None`` is a private in-memory database; a file path uses WAL journaling so that a stopped
 and restarted emulator finds everything it had.
-
-The :class:`Catalog` holds what the emulator cannot change (projects, environments, flags,
-metrics, metric groups, holdouts, experimentation settings), loaded from ``fixtures.json`` or a
-user-supplied file of the same shape, and renders those objects in the spec's response shapes.
 """
 
 from __future__ import annotations
@@ -20,63 +27,32 @@ import copy
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .errors import MAX_MESSAGE, ApiError, invalid, not_found, shorten
+
 __all__ = [
+    "EXPERIMENT",
     "MAX_MESSAGE",
     "ApiError",
-    "Catalog",
     "Query",
     "Store",
+    "StoredDocument",
     "StoredExperiment",
+    "Write",
     "facets",
+    "invalid",
+    "not_found",
     "shorten",
 ]
 
 JSON = dict[str, Any]
 
-
-#: Longest error message the emulator sends: a message may quote what the client sent, and
-#: never grows with the size of the request.
-MAX_MESSAGE = 1024
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut after ``limit`` characters, saying how many were left out."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text) - limit} more characters)"
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status plus LaunchDarkly's ``{"code", "message"}`` body.
-
-    The message is capped at :data:`MAX_MESSAGE` characters.
-    """
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-
-    def body(self) -> JSON:
-        return {"code": self.code, "message": shorten(self.message, MAX_MESSAGE)}
-
-
-def invalid(message: str) -> ApiError:
-    return ApiError(400, "invalid_request", message)
-
-
-def not_found(message: str) -> ApiError:
-    return ApiError(404, "not_found", message)
+#: The kind of a :class:`Write` that goes to the ``experiments`` table.
+EXPERIMENT = "experiment"
 
 
 class StoredExperiment:
@@ -92,6 +68,36 @@ class StoredExperiment:
         self.version = version
 
 
+class StoredDocument:
+    """One row of the ``documents`` table: a document and its compare-and-swap version."""
+
+    __slots__ = ("doc", "environment", "key", "kind", "project", "version")
+
+    def __init__(
+        self, kind: str, project: str, environment: str, key: str, doc: JSON, version: int
+    ) -> None:
+        self.kind = kind
+        self.project = project
+        self.environment = environment
+        self.key = key
+        self.doc = doc
+        self.version = version
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write of a :meth:`Store.commit`: ``expected_version`` None inserts a new row (which
+    must not exist), a number replaces the row only if it is still at that version.
+    ``kind`` is :data:`EXPERIMENT` or a document kind."""
+
+    kind: str
+    project: str
+    environment: str
+    key: str
+    doc: JSON
+    expected_version: int | None
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiments (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -101,6 +107,16 @@ CREATE TABLE IF NOT EXISTS experiments (
     version     INTEGER NOT NULL,
     doc         TEXT    NOT NULL,
     UNIQUE (project, environment, key)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT    NOT NULL,
+    project     TEXT    NOT NULL,
+    environment TEXT    NOT NULL DEFAULT '',
+    key         TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    doc         TEXT    NOT NULL,
+    UNIQUE (kind, project, environment, key)
 );
 """
 
@@ -235,20 +251,7 @@ class Store:
 
     def insert(self, project: str, environment: str, key: str, doc: JSON) -> StoredExperiment:
         """Add a new experiment; 409 ``conflict`` if the key is taken (archived or not)."""
-        with self._lock:
-            try:
-                self._conn.execute(
-                    "INSERT INTO experiments (project, environment, key, version, doc, "
-                    f"{_FACET_NAMES}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
-                    (project, environment, key, json.dumps(doc), *facets(doc)),
-                )
-            except sqlite3.IntegrityError:
-                raise ApiError(
-                    409,
-                    "conflict",
-                    f"An experiment with key '{key}' already exists in environment "
-                    f"'{environment}' of project '{project}' (archived experiments keep their key)",
-                ) from None
+        self.commit([Write(EXPERIMENT, project, environment, key, doc, None)])
         return StoredExperiment(project, environment, key, copy.deepcopy(doc), 1)
 
     def get(self, project: str, environment: str, key: str) -> StoredExperiment | None:
@@ -293,304 +296,140 @@ class Store:
         self, project: str, environment: str, key: str, expected_version: int, doc: JSON
     ) -> int:
         """Write ``doc`` only if the row is still at ``expected_version``; return the new one."""
+        self.commit([Write(EXPERIMENT, project, environment, key, doc, expected_version)])
+        return expected_version + 1
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def document(
+        self, kind: str, project: str, key: str, environment: str = ""
+    ) -> StoredDocument | None:
         with self._lock:
+            row = self._conn.execute(
+                "SELECT doc, version FROM documents"
+                " WHERE kind = ? AND project = ? AND environment = ? AND key = ?",
+                (kind, project, environment, key),
+            ).fetchone()
+        if row is None:
+            return None
+        return StoredDocument(kind, project, environment, key, json.loads(row[0]), int(row[1]))
+
+    def documents(
+        self, kind: str, project: str, environment: str | None = ""
+    ) -> builtins.list[StoredDocument]:
+        """Documents of one kind in a project, in the order they were added. ``environment``
+        None: every environment; ``''`` (the default): project-level documents."""
+        sql = "SELECT environment, key, doc, version FROM documents WHERE kind = ? AND project = ?"
+        params: list[Any] = [kind, project]
+        if environment is not None:
+            sql += " AND environment = ?"
+            params.append(environment)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY seq", params).fetchall()
+        return [
+            StoredDocument(kind, project, str(env), str(key), json.loads(doc), int(version))
+            for env, key, doc, version in rows
+        ]
+
+    def seed(self, documents: Iterable[tuple[str, str, str, str, JSON]]) -> int:
+        """Add each ``(kind, project, environment, key, doc)`` that is not stored yet (a stored
+        one is kept as the API left it). Returns how many were added."""
+        added = 0
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for kind, project, environment, key, doc in documents:
+                    cursor = self._conn.execute(
+                        "INSERT OR IGNORE INTO documents"
+                        " (kind, project, environment, key, version, doc)"
+                        " VALUES (?, ?, ?, ?, 1, ?)",
+                        (kind, project, environment, key, json.dumps(doc)),
+                    )
+                    added += cursor.rowcount
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return added
+
+    # -- transactions -------------------------------------------------------------------------
+
+    def commit(self, writes: Sequence[Write]) -> None:
+        """Apply every write in one transaction, or none: 409 if any row moved on (or, for an
+        insert, exists)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for write in writes:
+                    self._apply(write)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def _apply(self, write: Write) -> None:
+        text = json.dumps(write.doc)
+        if write.kind == EXPERIMENT:
+            where = (write.project, write.environment, write.key)
+            if write.expected_version is None:
+                try:
+                    self._conn.execute(
+                        "INSERT INTO experiments (project, environment, key, version, doc, "
+                        f"{_FACET_NAMES}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+                        (*where, text, *facets(write.doc)),
+                    )
+                except sqlite3.IntegrityError:
+                    raise ApiError(
+                        409,
+                        "conflict",
+                        f"An experiment with key '{write.key}' already exists in environment "
+                        f"'{write.environment}' of project '{write.project}' (archived "
+                        "experiments keep their key)",
+                    ) from None
+                return
             cursor = self._conn.execute(
                 f"UPDATE experiments SET doc = ?, version = version + 1, {_FACET_ASSIGN}"
                 " WHERE project = ? AND environment = ? AND key = ? AND version = ?",
-                (json.dumps(doc), *facets(doc), project, environment, key, expected_version),
+                (text, *facets(write.doc), *where, write.expected_version),
             )
-            changed = cursor.rowcount
-        if changed != 1:
-            raise ApiError(
-                409,
-                "optimistic_locking_error",
-                f"Experiment '{key}' was changed by another request while this one was being "
-                "applied; read it again and retry",
-            )
-        return expected_version + 1
+            if cursor.rowcount != 1:
+                raise _lost_race(f"Experiment '{write.key}'")
+            return
+        self._apply_document(write, text)
+
+    def _apply_document(self, write: Write, text: str) -> None:
+        where = (write.kind, write.project, write.environment, write.key)
+        if write.expected_version is None:
+            try:
+                self._conn.execute(
+                    "INSERT INTO documents (kind, project, environment, key, version, doc)"
+                    " VALUES (?, ?, ?, ?, 1, ?)",
+                    (*where, text),
+                )
+            except sqlite3.IntegrityError:
+                raise ApiError(
+                    409, "conflict", f"A {write.kind} with key '{write.key}' already exists"
+                ) from None
+            return
+        cursor = self._conn.execute(
+            "UPDATE documents SET doc = ?, version = version + 1"
+            " WHERE kind = ? AND project = ? AND environment = ? AND key = ? AND version = ?",
+            (text, *where, write.expected_version),
+        )
+        if cursor.rowcount != 1:
+            raise _lost_race(f"The {write.kind} '{write.key}'")
 
     def wipe(self) -> None:
+        """Empty both tables (the caller seeds the documents again)."""
         with self._lock:
             self._conn.execute("DELETE FROM experiments")
+            self._conn.execute("DELETE FROM documents")
 
 
-# --------------------------------------------------------------------------------------------
-# Fixture catalogue
-# --------------------------------------------------------------------------------------------
-
-
-def _link(href: str) -> JSON:
-    return {"href": href, "type": "application/json"}
-
-
-def default_fixtures_text() -> str:
-    return resources.files(__package__).joinpath("fixtures.json").read_text(encoding="utf-8")
-
-
-class Catalog:
-    """Read-only objects the experiments refer to, seeded from a fixtures file."""
-
-    def __init__(self, data: JSON) -> None:
-        try:
-            self.member: JSON = dict(data["member"])
-            self.projects: dict[str, JSON] = dict(data["projects"])
-            for pkey, project in self.projects.items():
-                if not project.get("environments"):
-                    raise ValueError(f"project {pkey!r} has no environments")
-                for name in ("flags", "metrics", "metricGroups", "holdouts"):
-                    project.setdefault(name, {})
-                project.setdefault(
-                    "randomizationUnits", [{"randomizationUnit": "user", "default": True}]
-                )
-                for gkey, group in project["metricGroups"].items():
-                    for mkey in group["metrics"]:
-                        if mkey not in project["metrics"]:
-                            raise ValueError(f"metric group {gkey!r} names unknown metric {mkey!r}")
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed fixtures: {exc!r}") from exc
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> Catalog:
-        text = default_fixtures_text() if path is None else Path(path).read_text("utf-8")
-        return cls(json.loads(text))
-
-    @property
-    def member_id(self) -> str:
-        return str(self.member["_id"])
-
-    # -- lookups ------------------------------------------------------------------------------
-
-    def project(self, project: str) -> JSON:
-        found = self.projects.get(project)
-        if found is None:
-            raise not_found(f"Project '{project}' not found")
-        return found
-
-    def environment(self, project: str, environment: str) -> JSON:
-        found = self.project(project)["environments"].get(environment)
-        if found is None:
-            raise not_found(f"Environment '{environment}' not found in project '{project}'")
-        return dict(found)
-
-    def flag(self, project: str, key: str) -> JSON | None:
-        found = self.project(project)["flags"].get(key)
-        return None if found is None else dict(found)
-
-    def flag_env_config(self, project: str, key: str, environment: str) -> JSON:
-        flag = self.project(project)["flags"][key]
-        config = dict(flag.get("config", {}))
-        config.update(flag.get("environments", {}).get(environment, {}))
-        config.setdefault("on", False)
-        config.setdefault("archived", False)
-        config.setdefault("version", 1)
-        config.setdefault("rules", [])
-        return config
-
-    def metric(self, project: str, key: str) -> JSON | None:
-        found = self.project(project)["metrics"].get(key)
-        return None if found is None else dict(found)
-
-    def metric_group(self, project: str, key: str) -> JSON | None:
-        found = self.project(project)["metricGroups"].get(key)
-        return None if found is None else dict(found)
-
-    def holdouts(self, project: str, environment: str) -> dict[str, JSON]:
-        self.environment(project, environment)
-        return {k: dict(v) for k, v in self.project(project)["holdouts"].items()}
-
-    def holdout_key_by_id(self, project: str, environment: str, holdout_id: str) -> str | None:
-        for key, holdout in self.holdouts(project, environment).items():
-            if holdout["_id"] == holdout_id:
-                return key
-        return None
-
-    def randomization_units(self, project: str) -> list[JSON]:
-        return [dict(u) for u in self.project(project)["randomizationUnits"]]
-
-    def default_randomization_unit(self, project: str) -> str:
-        units = self.randomization_units(project)
-        for unit in units:
-            if unit.get("default"):
-                return str(unit["randomizationUnit"])
-        return str(units[0]["randomizationUnit"]) if units else "user"
-
-    # -- renderings (spec response shapes) ----------------------------------------------------
-
-    def render_flag(self, project: str, key: str, environment: str | None = None) -> JSON:
-        flag = self.flag(project, key)
-        if flag is None:
-            raise not_found(f"Flag '{key}' not found in project '{project}'")
-        created = int(flag.get("creationDate", 1700000000000))
-        variations = [dict(v) for v in flag["variations"]]
-        envs = self.project(project)["environments"]
-        if environment is not None:
-            self.environment(project, environment)
-        wanted = [environment] if environment is not None else list(envs)
-        environments: JSON = {}
-        for env_key in wanted:
-            cfg = self.flag_env_config(project, key, env_key)
-            rules = []
-            for rule in cfg["rules"]:
-                rendered = {"clauses": [], "trackEvents": False, "disabled": False, "variation": 0}
-                rendered.update(rule)
-                rules.append(rendered)
-            environments[env_key] = {
-                "on": bool(cfg["on"]),
-                "archived": bool(cfg["archived"]),
-                "salt": f"{key}-{env_key}-salt",
-                "sel": f"{key}{env_key}sel",
-                "lastModified": created,
-                "version": int(cfg["version"]),
-                "targets": [],
-                "contextTargets": [],
-                "rules": rules,
-                "fallthrough": {"variation": 0},
-                "offVariation": len(variations) - 1,
-                "prerequisites": [],
-                "_site": {"href": f"/{project}/{env_key}/features/{key}", "type": "text/html"},
-                "_environmentName": str(envs[env_key].get("name", env_key)),
-                "trackEvents": False,
-                "trackEventsFallthrough": False,
-                "_summary": {"variations": {}, "prerequisites": 0},
-            }
-        return {
-            "name": flag.get("name", key),
-            "kind": flag.get("kind", "multivariate"),
-            "key": key,
-            "_version": int(flag.get("_version", 1)),
-            "creationDate": created,
-            "clientSideAvailability": {"usingMobileKey": False, "usingEnvironmentId": False},
-            "variations": variations,
-            "temporary": bool(flag.get("temporary", False)),
-            "tags": list(flag.get("tags", [])),
-            "_links": {
-                "self": _link(f"/api/v2/flags/{project}/{key}"),
-                "parent": _link(f"/api/v2/flags/{project}"),
-            },
-            "maintainerId": self.member_id,
-            "customProperties": {},
-            "archived": bool(flag.get("archived", False)),
-            "deprecated": False,
-            "experiments": {"baselineIdx": 0, "items": []},
-            "defaults": {"onVariation": 0, "offVariation": len(variations) - 1},
-            "environments": environments,
-        }
-
-    def _metric_links(self, project: str, key: str) -> JSON:
-        return {"self": _link(f"/api/v2/metrics/{project}/{key}")}
-
-    def _group_links(self, project: str, key: str) -> JSON:
-        return {"self": _link(f"/api/v2/projects/{project}/metric-groups/{key}")}
-
-    def metric_v2_rep(self, project: str, key: str) -> JSON:
-        metric = self.metric(project, key)
-        assert metric is not None
-        rep: JSON = {
-            "key": key,
-            "_versionId": metric["_versionId"],
-            "name": metric.get("name", key),
-            "kind": metric["kind"],
-            "isNumeric": bool(metric.get("isNumeric", False)),
-            "_links": self._metric_links(project, key),
-        }
-        for extra in ("eventKey", "unitAggregationType", "analysisType"):
-            if extra in metric:
-                rep[extra] = metric[extra]
-        return rep
-
-    def metric_in_group_rep(self, project: str, key: str) -> JSON:
-        rep = self.metric_v2_rep(project, key)
-        rep["nameInGroup"] = rep["name"]
-        return rep
-
-    def group_with_metrics_rep(self, project: str, key: str) -> JSON:
-        group = self.metric_group(project, key)
-        assert group is not None
-        return {
-            "key": key,
-            "name": group.get("name", key),
-            "kind": group["kind"],
-            "_links": self._group_links(project, key),
-            "metrics": [self.metric_in_group_rep(project, m) for m in group["metrics"]],
-        }
-
-    def dependent_metric_rep(self, project: str, key: str, is_group: bool) -> JSON:
-        """``DependentMetricOrMetricGroupRep`` for one entry of an iteration's metrics."""
-        if is_group:
-            group = self.metric_group(project, key)
-            assert group is not None
-            rep = self.group_with_metrics_rep(project, key)
-            rep["_versionId"] = group["_id"]
-            rep["isGroup"] = True
-            return rep
-        rep = self.metric_v2_rep(project, key)
-        rep.pop("unitAggregationType", None)
-        rep.pop("analysisType", None)
-        rep["isGroup"] = False
-        return rep
-
-    def render_metric(self, project: str, key: str) -> JSON:
-        metric = self.metric(project, key)
-        if metric is None:
-            raise not_found(f"Metric '{key}' not found in project '{project}'")
-        rep: JSON = {
-            "_id": metric["_id"],
-            "_versionId": metric["_versionId"],
-            "_version": int(metric.get("_version", 1)),
-            "key": key,
-            "name": metric.get("name", key),
-            "kind": metric["kind"],
-            "_links": self._metric_links(project, key),
-            "_site": {"href": f"/{project}/metrics/{key}", "type": "text/html"},
-            "tags": list(metric.get("tags", [])),
-            "_creationDate": int(metric.get("creationDate", 1700000000000)),
-            "maintainerId": self.member_id,
-            "isNumeric": bool(metric.get("isNumeric", False)),
-            "dataSource": {"key": "launchdarkly"},
-            "archived": False,
-            "isActive": True,
-            "analysisUnits": [self.default_randomization_unit(project)],
-        }
-        for extra in ("eventKey", "unitAggregationType", "analysisType", "selector", "unit"):
-            if extra in metric:
-                rep[extra] = metric[extra]
-        return rep
-
-    def render_metric_group(self, project: str, key: str) -> JSON:
-        group = self.metric_group(project, key)
-        if group is None:
-            raise not_found(f"Metric group '{key}' not found in project '{project}'")
-        created = int(group.get("creationDate", 1700000000000))
-        return {
-            "_id": group["_id"],
-            "key": key,
-            "name": group.get("name", key),
-            "kind": group["kind"],
-            "_links": self._group_links(project, key),
-            "tags": list(group.get("tags", [])),
-            "_creationDate": created,
-            "_lastModified": created,
-            "maintainer": {"key": self.member_id, "kind": "member"},
-            "metrics": [self.metric_in_group_rep(project, m) for m in group["metrics"]],
-            "_version": int(group.get("_version", 1)),
-        }
-
-    def render_settings(self, project: str) -> JSON:
-        proj = self.project(project)
-        units = []
-        for unit in self.randomization_units(project):
-            units.append(
-                {
-                    "randomizationUnit": unit["randomizationUnit"],
-                    "default": bool(unit.get("default", False)),
-                    "_hidden": bool(unit.get("_hidden", False)),
-                    "_displayName": unit.get("_displayName", unit["randomizationUnit"]),
-                }
-            )
-        return {
-            "_projectId": proj.get("_id", project),
-            "_projectKey": project,
-            "randomizationUnits": units,
-            "_creationDate": int(proj.get("creationDate", 1700000000000)),
-            "_links": {"self": _link(f"/api/v2/projects/{project}/experimentation-settings")},
-        }
+def _lost_race(what: str) -> ApiError:
+    return ApiError(
+        409,
+        "optimistic_locking_error",
+        f"{what} was changed by another request while this one was being applied; read it "
+        "again and retry",
+    )

@@ -13,7 +13,11 @@ from ld_emulator import Emulator, spec
 
 TOKEN = "dev-token"
 RO_TOKEN = "ro-token"
+SERVICE_TOKEN = "svc-token"
 MEMBER_ID = "5f0000000000000000000001"
+#: The fixtures' other members: a CI maintainer and a reader.
+MEMBER_CI = "5f0000000000000000000002"
+MEMBER_READER = "5f0000000000000000000003"
 HEADERS = {"Authorization": TOKEN, "LD-API-Version": "20240415"}
 SEMANTIC = "application/json; domain-model=launchdarkly.semanticpatch"
 E = "/api/v2/projects/shop/environments/dev"
@@ -55,6 +59,14 @@ def iteration(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def on_rule(
+    rule_id: str = RULE_BETA, version: int = 3, flag: str = "checkout-button"
+) -> dict[str, Any]:
+    """``iteration(flags=...)`` for an experiment on another rule than the fallthrough (a rule
+    runs one experiment at a time)."""
+    return {flag: {"ruleId": rule_id, "flagConfigVersion": version}}
+
+
 def experiment(key: str = "button-test", **overrides: Any) -> dict[str, Any]:
     """A valid ExperimentPost."""
     body: dict[str, Any] = {"name": "Button test", "key": key, "iteration": iteration()}
@@ -86,9 +98,31 @@ def assert_error(response: httpx.Response, status: int, code: str, *needles: str
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with Emulator(
-        port=0, tokens=(TOKEN,), read_only_tokens=(RO_TOKEN,), validate_responses=True
+        port=0,
+        tokens=(TOKEN,),
+        read_only_tokens=(RO_TOKEN,),
+        service_tokens=(SERVICE_TOKEN,),
+        validate_responses=True,
     ) as emulator:
         yield emulator
+
+
+@pytest.fixture(params=["lenient", "strict"])
+def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """The emulator under each profile, for the facts both profiles must follow."""
+    with Emulator(
+        tokens=(TOKEN,),
+        service_tokens=(SERVICE_TOKEN,),
+        validate_responses=True,
+        profile=request.param,
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def any_api(any_emu: Emulator) -> Iterator[Api]:
+    with httpx.Client(base_url=any_emu.url, headers=HEADERS, timeout=10) as c:
+        yield Api(c)
 
 
 @pytest.fixture
@@ -127,6 +161,16 @@ class Api:
     def start(self, key: str = "button-test") -> dict[str, Any]:
         response = self.patch({"kind": "startIteration"}, key=key)
         return dict(assert_schema(response, 200, "Experiment"))
+
+    def flag_version(self, flag: str = "checkout-button", env: str = "dev") -> int:
+        """The flag's current targeting version in ``env`` (``environments.<env>._version``)."""
+        body = self.client.get(f"/api/v2/flags/shop/{flag}", params={"env": env}).json()
+        return int(body["environments"][env]["_version"])
+
+    def fresh(self, rule_id: str = "fallthrough") -> dict[str, Any]:
+        """The test iteration on ``rule_id`` at the flag's current targeting version (the
+        strict profile checks it, and counts starts as changes)."""
+        return iteration(flags=on_rule(rule_id, self.flag_version()))
 
     def stop(self, key: str = "button-test") -> dict[str, Any]:
         exp = assert_schema(self.get(key, "treatments"), 200)

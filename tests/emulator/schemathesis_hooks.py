@@ -10,9 +10,11 @@ generated. Negative cases are left alone: they must still be refused.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
+import httpx
 import schemathesis
 
 V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -20,7 +22,9 @@ V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
 V_CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
 V_ANNUAL = "a1b2c3d4-0000-4000-8000-000000000012"
 HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
+MEMBER_CI = "5f0000000000000000000002"
 EXPERIMENTS = "/api/v2/projects/{projectKey}/environments/{environmentKey}/experiments"
+FLAG = "/api/v2/flags/{projectKey}/{featureFlagKey}"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
 #: The parameters each instruction kind takes (the emulator refuses any other).
 PARAMETERS = {
@@ -63,9 +67,32 @@ def _design(seed: int) -> dict[str, Any]:
                 "parameters": [{"flagKey": flag, "variationId": second}],
             },
         ],
-        # the flags' current versions, so the design is valid under the strict profile too
+        # the flags' fixture versions (map_case puts the live ones in: see _live)
         "flags": {flag: {"ruleId": "fallthrough", "flagConfigVersion": version}},
     }
+
+
+def _live(case: schemathesis.Case, design: dict[str, Any]) -> dict[str, Any]:
+    """``design`` at the flags' current targeting versions, read from the emulator under test
+    (``LD_EMULATOR_URL``): the strict profile checks them, and counts experiment starts as
+    targeting changes. Left as it is when the flag cannot be read (a random project, say)."""
+    url = os.environ.get("LD_EMULATOR_URL")
+    params = case.path_parameters or {}
+    if not url:
+        return design
+    for flag_key, flag_input in design["flags"].items():
+        env = str(params.get("environmentKey", ""))
+        try:
+            response = httpx.get(
+                f"{url}/api/v2/flags/{params.get('projectKey', '')}/{flag_key}",
+                params={"env": env},
+                headers={"Authorization": os.environ.get("LD_EMULATOR_TOKEN", "")},
+                timeout=5,
+            )
+            flag_input["flagConfigVersion"] = response.json()["environments"][env]["_version"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            continue
+    return design
 
 
 def _positive(case: schemathesis.Case) -> bool:
@@ -86,15 +113,25 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
     if operation.method.upper() == "POST" and operation.path == EXPERIMENTS:
         key = re.sub(r"[^A-Za-z0-9._-]", "", str(body.get("key", "")))[:40]
         body["key"] = f"st-{key}" if key else f"st-{_seed(body)}"
-        body["iteration"] = _design(_seed(body.get("name")))
+        body["iteration"] = _live(case, _design(_seed(body.get("name"))))
         if body.get("holdoutId") is not None:
             body["holdoutId"] = HOLDOUT_ID
+        if body.get("maintainerId") is not None:
+            body["maintainerId"] = MEMBER_CI  # strict: a maintainer must be a member
         if body.get("type") == "mab":
             body["iteration"]["reallocationFrequencyMillis"] = 3_600_000
     elif operation.method.upper() == "POST" and operation.path.endswith("/iterations"):
-        design = _design(_seed(body.get("hypothesis")))
+        design = _live(case, _design(_seed(body.get("hypothesis"))))
         body.clear()
         body.update(design)
+    elif operation.method.upper() == "PATCH" and operation.path == FLAG:
+        # The spec declares a JSON Patch body; the emulator emulates the semantic patch only
+        # (a JSON Patch is a 400). Positive cases get a valid semantic patch instead.
+        seed = _seed(body)
+        case.headers = {**(case.headers or {}), "Content-Type": SEMANTIC_PATCH}
+        body.clear()
+        body["environmentKey"] = ("dev", "staging", "production")[seed % 3]
+        body["instructions"] = [{"kind": ("turnFlagOn", "turnFlagOff")[seed % 2]}]
     elif operation.method.upper() == "PATCH":
         # The spec declares plain application/json; LaunchDarkly's docs (and the emulator)
         # want the semantic-patch media type, without which every PATCH is a 400.

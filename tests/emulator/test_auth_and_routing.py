@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ld_emulator import Emulator
+from ld_emulator import Emulator, spec
+from ld_emulator.routes import ROUTES
 
 from .conftest import EXPERIMENTS, RO_TOKEN, TOKEN, Api, assert_error, assert_schema, experiment
 
@@ -96,10 +97,13 @@ def test_metric_group_not_found(client: httpx.Client) -> None:
     assert_error(client.get(url, headers={"LD-API-Version": "beta"}), 404, "not_found", "missing")
 
 
-def test_unsupported_method_on_known_path_is_405(client: httpx.Client) -> None:
+def test_unsupported_method_on_known_path_is_405(client: httpx.Client, api: Api) -> None:
+    # verified live: an experiment cannot be deleted, only archived
+    api.created()
     response = client.delete(f"{EXPERIMENTS}/button-test")
-    assert_error(response, 405, "method_not_allowed", "DELETE")
+    assert_error(response, 405, "method_not_allowed", "DELETE", "archiveExperiment")
     assert response.headers["Allow"] == "GET, PATCH"
+    assert api.get().status_code == 200
     response = client.put("/api/v2/projects/shop/experimentation-settings", json={})
     assert_error(response, 405, "method_not_allowed", "not emulated")
 
@@ -131,3 +135,44 @@ def test_keep_alive_connection_serves_many_requests(client: httpx.Client) -> Non
         response = client.get(EXPERIMENTS)
         assert response.status_code == 200
         assert int(response.headers["Content-Length"]) == len(response.content)
+
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def test_every_operation_of_the_spec_is_routed() -> None:
+    """Each operation the spec declares is served, or answers 405 saying it is not emulated;
+    nothing is served that the spec does not declare."""
+    routes = {r.template: r for r in ROUTES}
+    declared = {
+        (path, method.upper())
+        for path, operations in spec.load_spec()["paths"].items()
+        for method in operations
+        if method in _METHODS
+    }
+    assert set(routes) == {path for path, _ in declared}
+    for path, method in declared:
+        assert (method in routes[path].methods) != (method in routes[path].not_emulated), (
+            path,
+            method,
+        )
+    served = {(r.template, m) for r in ROUTES for m in r.methods}
+    assert served <= declared
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("POST", "/api/v2/flags/shop"),
+        ("DELETE", "/api/v2/flags/shop/checkout-button"),
+        ("POST", "/api/v2/metrics/shop"),
+        ("DELETE", "/api/v2/projects/shop/metric-groups/engagement"),
+        ("GET", "/api/v2/projects/shop/layers"),
+        ("PUT", "/api/v2/projects/shop/context-kinds/user"),
+    ],
+)
+def test_declared_but_not_emulated_is_405_saying_so(
+    client: httpx.Client, method: str, url: str
+) -> None:
+    response = client.request(method, url, json={}, headers={"LD-API-Version": "beta"})
+    assert_error(response, 405, "method_not_allowed", "declared by the API but not emulated")

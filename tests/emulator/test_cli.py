@@ -125,3 +125,24 @@ def test_parse_rate_limit() -> None:
     assert parse_rate_limit("5/1.5") == (5, 1.5)
     with pytest.raises(Exception, match="invalid rate limit"):
         parse_rate_limit("fast")
+
+
+def test_cli_service_token(tmp_path: Path) -> None:
+    proc, lines = _spawn("--port", "0", "--in-memory", "--service-token", "ci-svc", cwd=tmp_path)
+    try:
+        base = re.search(r"http://[\d.]+:\d+", lines[0])
+        assert base is not None
+        assert "  export LAUNCHDARKLY_ACCESS_TOKEN=ci-svc" in lines
+        assert any(line.startswith("Service tokens") and "ci-svc" in line for line in lines)
+        url = base.group(0) + EXPERIMENTS
+        # without --token there is no member token: dev-token is unknown
+        assert httpx.get(url, headers={"Authorization": "dev-token"}).status_code == 401
+        service = {"Authorization": "ci-svc"}
+        refused = httpx.post(url, json=experiment(), headers=service)
+        assert refused.status_code == 400 and "maintainerId" in refused.json()["message"]
+        body = experiment(maintainerId="5f0000000000000000000002")
+        assert httpx.post(url, json=body, headers=service).status_code == 201
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 0

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator
-from ld_emulator.app import MAX_JSON_DEPTH
+from ld_emulator.errors import MAX_MESSAGE
+from ld_emulator.messages import MAX_JSON_DEPTH
 from ld_emulator.server import MAX_BODY_BYTES
-from ld_emulator.store import MAX_MESSAGE
 
 from .conftest import EXPERIMENTS, HEADERS, TOKEN, assert_error, experiment
 

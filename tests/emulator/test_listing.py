@@ -12,7 +12,16 @@ import httpx
 from ld_emulator import Emulator, Store
 from ld_emulator.store import Query
 
-from .conftest import EXPERIMENTS, HEADERS, Api, assert_error, assert_schema, experiment, iteration
+from .conftest import (
+    EXPERIMENTS,
+    HEADERS,
+    Api,
+    assert_error,
+    assert_schema,
+    experiment,
+    iteration,
+    on_rule,
+)
 
 
 def _keys(client: httpx.Client, **params: str) -> list[str]:
@@ -26,7 +35,7 @@ def test_status_filter_matches_any_iteration(api: Api, client: httpx.Client) -> 
     api.stop("restarted")
     api.start("restarted")  # the stopped iteration is now a previous one
     api.created("fresh")
-    api.created("running-with-draft")
+    api.created("running-with-draft", iteration=iteration(flags=on_rule()))
     api.start("running-with-draft")
     draft = client.post(f"{EXPERIMENTS}/running-with-draft/iterations", json=iteration())
     assert draft.status_code == 200

@@ -89,6 +89,49 @@ def test_metric_groups(client: httpx.Client) -> None:
     assert [m["key"] for m in body["metrics"]] == ["page-views", "add-to-cart"]
 
 
+def test_collections_count_as_the_spec_names_it(client: httpx.Client, api: Api) -> None:
+    """Experiments and holdouts count in ``total_count``; metrics, metric groups and flags in
+    ``totalCount`` (the spec's collection schemas, and the live-verified note)."""
+    api.created()
+    beta = {"LD-API-Version": "beta"}
+    counted = [
+        (client.get(f"{E}/experiments"), "ExperimentCollectionRep", "total_count", 1),
+        (client.get(f"{E}/holdouts"), "HoldoutsCollectionRep", "total_count", 1),
+        (client.get("/api/v2/metrics/shop"), "MetricCollectionRep", "totalCount", 4),
+        (
+            client.get("/api/v2/projects/shop/metric-groups", headers=beta),
+            "MetricGroupCollectionRep",
+            "totalCount",
+            2,
+        ),
+        (client.get("/api/v2/flags/shop"), "FeatureFlags", "totalCount", 3),
+    ]
+    for response, schema, name, total in counted:
+        body = assert_schema(response, 200, schema)
+        other = "totalCount" if name == "total_count" else "total_count"
+        assert (body[name], other in body) == (total, False), schema
+
+
+def test_metric_and_metric_group_listings(client: httpx.Client) -> None:
+    page = client.get("/api/v2/metrics/shop", params={"limit": 2, "offset": 1})
+    body = assert_schema(page, 200, "MetricCollectionRep")
+    assert [m["key"] for m in body["items"]] == ["revenue-per-user", "page-views"]
+    assert set(body["_links"]) == {"self", "first", "prev", "next", "last"}
+    beta = {"LD-API-Version": "beta"}
+    groups = client.get("/api/v2/projects/shop/metric-groups", headers=beta).json()
+    assert [(g["key"], g["kind"]) for g in groups["items"]] == [
+        ("checkout-funnel", "funnel"),
+        ("engagement", "standard"),
+    ]
+    url = "/api/v2/projects/shop/metric-groups"
+    assert_error(client.get(url), 403, "forbidden", "LD-API-Version: beta")
+    # "Maximum limit is 50"; the operation declares no 400, LaunchDarkly's error table does
+    too_many = client.get("/api/v2/metrics/shop", params={"limit": 51})
+    assert_error(too_many, 400, "invalid_request", "limit", "from 1 to 50")
+    too_many = client.get(url, params={"limit": 51}, headers=beta)
+    assert_error(too_many, 400, "invalid_request", "limit", "from 1 to 50")
+
+
 def test_holdouts(client: httpx.Client, api: Api) -> None:
     api.created(holdoutId=HOLDOUT_ID)
     listing = assert_schema(client.get(f"{E}/holdouts"), 200, "HoldoutsCollectionRep")

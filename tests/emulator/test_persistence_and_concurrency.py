@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ld_emulator import Emulator, Store
+from ld_emulator import ApiError, Emulator, Store
+from ld_emulator.store import EXPERIMENT, Write
 
 from .conftest import EXPERIMENTS, HEADERS, SEMANTIC, Api, assert_schema, experiment
 
@@ -162,12 +163,12 @@ def test_concurrent_lifecycle_patches_keep_a_consistent_state(emu: Emulator) -> 
 def test_patch_losing_the_compare_and_swap_answers_409(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ld_emulator import lifecycle
+    from ld_emulator.experiments import iterations
 
     with httpx.Client(base_url=emu.url, headers=HEADERS) as c:
         api = Api(c)
         api.created()
-        original = lifecycle.apply_instructions
+        original = iterations.apply_instructions
 
         def racing(ctx: Any, doc: dict[str, Any], body: Any) -> dict[str, Any]:
             result: dict[str, Any] = original(ctx, doc, body)
@@ -179,9 +180,63 @@ def test_patch_losing_the_compare_and_swap_answers_409(
             )
             return result
 
-        monkeypatch.setattr(lifecycle, "apply_instructions", racing)
+        monkeypatch.setattr(iterations, "apply_instructions", racing)
         response = api.patch({"kind": "updateName", "value": "Mine"})
         assert response.status_code == 409
         assert response.json()["code"] == "optimistic_locking_error"
         monkeypatch.undo()
         assert api.get().json()["name"] == "Other"
+
+
+# -- the documents table: flags (and the kinds that follow) ----------------------------------
+
+
+def test_documents_are_seeded_once_and_kept_as_written(tmp_path: Path) -> None:
+    store = Store(tmp_path / "d.db")
+    assert store.seed([("flag", "p", "", "a", {"n": 1}), ("flag", "p", "", "b", {"n": 1})]) == 2
+    stored = store.document("flag", "p", "a")
+    assert stored is not None and stored.version == 1
+    store.commit([Write("flag", "p", "", "a", {"n": 2}, expected_version=1)])
+    # seeding again adds what is missing and keeps what the API changed
+    assert store.seed([("flag", "p", "", "a", {"n": 1}), ("flag", "p", "", "c", {"n": 1})]) == 1
+    assert [(d.key, d.doc, d.version) for d in store.documents("flag", "p")] == [
+        ("a", {"n": 2}, 2),
+        ("b", {"n": 1}, 1),
+        ("c", {"n": 1}, 1),
+    ]
+    store.close()
+
+
+def test_a_commit_is_all_or_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "t.db")
+    store.insert("p", "e", "exp", {"n": 1})
+    store.seed([("flag", "p", "", "f", {"n": 1})])
+    stale = [
+        Write(EXPERIMENT, "p", "e", "exp", {"n": 2}, expected_version=1),
+        Write("flag", "p", "", "f", {"n": 2}, expected_version=7),
+    ]
+    with pytest.raises(ApiError) as refused:
+        store.commit(stale)
+    assert (refused.value.status, refused.value.code) == (409, "optimistic_locking_error")
+    experiment_row, flag_row = store.get("p", "e", "exp"), store.document("flag", "p", "f")
+    assert experiment_row is not None and experiment_row.doc == {"n": 1}
+    assert flag_row is not None and flag_row.doc == {"n": 1}
+    store.commit([stale[0], Write("flag", "p", "", "f", {"n": 2}, expected_version=1)])
+    flag_row = store.document("flag", "p", "f")
+    assert flag_row is not None and (flag_row.doc, flag_row.version) == ({"n": 2}, 2)
+    store.close()
+
+
+def test_flags_are_stored_kept_across_restarts_and_reseeded_by_reset(tmp_path: Path) -> None:
+    db = tmp_path / "flags.db"
+    with Emulator(data_path=db) as emu:
+        stored = emu.store.document("flag", "shop", "checkout-button")
+        assert stored is not None and stored.doc["name"] == "Checkout button"
+        renamed = {**stored.doc, "name": "Renamed by the API"}
+        emu.store.commit([Write("flag", "shop", "", "checkout-button", renamed, stored.version)])
+    with Emulator(data_path=db) as emu, httpx.Client(base_url=emu.url, headers=HEADERS) as c:
+        assert c.get("/api/v2/flags/shop/checkout-button").json()["name"] == "Renamed by the API"
+        keys = [f["key"] for f in c.get("/api/v2/flags/shop").json()["items"]]
+        assert keys == ["checkout-button", "pricing-page", "dormant-flag"]
+        emu.reset()
+        assert c.get("/api/v2/flags/shop/checkout-button").json()["name"] == "Checkout button"

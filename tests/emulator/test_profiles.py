@@ -110,7 +110,8 @@ def test_strict_writes_render_no_expansions(sapi: Api) -> None:
     running = assert_schema(sapi.get(expand="treatments,analysisConfig"), 200, "Experiment")
     assert len(running["currentIteration"]["treatments"]) == 2
     assert running["analysisConfig"] == {"bayesianThreshold": "90"}
-    post = sapi.client.post(f"{EXPERIMENTS}/button-test/iterations", json=iteration())
+    # a started iteration changed the rule's serving: under strict that is a new flag version
+    post = sapi.client.post(f"{EXPERIMENTS}/button-test/iterations", json=sapi.fresh())
     rep = assert_schema(post, 200, "IterationRep")
     assert rep["status"] == "not_started" and "treatments" not in rep
     patched = sapi.patch({"kind": "updateName", "value": "Renamed"})
@@ -161,7 +162,7 @@ def test_strict_restart_through_the_deprecated_create_iteration(sapi: Api) -> No
     sapi.created()
     sapi.start()
     sapi.stop()
-    post = sapi.client.post(f"{EXPERIMENTS}/button-test/iterations", json=iteration())
+    post = sapi.client.post(f"{EXPERIMENTS}/button-test/iterations", json=sapi.fresh())
     assert post.status_code == 200
     assert_schema(sapi.patch({"kind": "startIteration"}), 200, "Experiment")
     body = sapi.get(expand="previousIterations,draftIteration").json()
@@ -193,7 +194,7 @@ def test_strict_refuses_to_archive_a_running_experiment(sapi: Api) -> None:
     )
     body = assert_schema(both, 200, "Experiment")
     assert "archivedDate" in body and body["currentIteration"]["status"] == "stopped"
-    sapi.created("never-started")
+    sapi.created("never-started", iteration=sapi.fresh())
     archived = sapi.patch({"kind": "archiveExperiment"}, key="never-started")
     assert "archivedDate" in assert_schema(archived, 200, "Experiment")
 

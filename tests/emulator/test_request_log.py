@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator
-from ld_emulator.app import DEFAULT_REQUEST_LOG_SIZE
 from ld_emulator.cli import main
+from ld_emulator.request_log import DEFAULT_REQUEST_LOG_SIZE
 
 from .conftest import EXPERIMENTS, HEADERS
 

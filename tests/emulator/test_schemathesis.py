@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator, spec
+from ld_emulator.routes import ROUTES
 
 from .conftest import EXPERIMENTS, HEADERS, TOKEN, Api, experiment
 
@@ -39,14 +41,24 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = 20240415
 MAX_EXAMPLES = 15
 
-#: Declared by the spec but not emulated (405 or 404 by design, see docs/emulator.md).
-NOT_EMULATED = (
-    "putExperimentationSettings",
-    "postHoldout",
-    "patchHoldout",
-    "getExperimentationEventsUsage",
-    "getExperimentationKeysUsage",
-)
+
+def _operations(served: bool) -> tuple[str, ...]:
+    """The spec's operation ids the emulator serves (or, ``served=False``, answers 405)."""
+    routes = {r.template: r for r in ROUTES}
+    return tuple(
+        sorted(
+            str(operation["operationId"])
+            for path, operations in spec.load_spec()["paths"].items()
+            for method, operation in operations.items()
+            if isinstance(operation, dict)
+            and (method.upper() in routes[path].methods) == served
+            and "operationId" in operation
+        )
+    )
+
+
+#: Declared by the spec but not emulated (405 "not emulated", see docs/emulator.md).
+NOT_EMULATED = _operations(served=False)
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -64,13 +76,14 @@ CHECKS = (
 #: Not run: schema-valid input is not always acceptable (flags, metrics, variations must exist;
 #: the hooks only repair some of it), and there is one token, so no object-level authorization.
 UNCHECKED = ("positive_data_acceptance", "object_level_authorization")
-#: Operations the emulator serves: the spec's 19 less NOT_EMULATED.
-EMULATED = 14
+#: Operations the emulator serves: the spec's 39 less NOT_EMULATED.
+EMULATED = len(_operations(served=True))
 STORED = ("st-not-started", "st-running", "st-stopped", "st-archived")
 
 
 def _linked_spec() -> dict[str, Any]:
-    """The shipped spec plus OpenAPI links from createExperiment to what acts on its result."""
+    """The shipped spec plus OpenAPI links from createExperiment to what acts on its result,
+    and between reading and patching a flag."""
     document = copy.deepcopy(spec.load_spec())
     params = {
         "projectKey": "$request.path.projectKey",
@@ -95,7 +108,41 @@ def _linked_spec() -> dict[str, Any]:
         "GetPatchedExperiment": {"operationId": "getExperiment", "parameters": params},
         "PatchAgain": {"operationId": "patchExperiment", "parameters": params},
     }
+    flag = document["paths"]["/api/v2/flags/{projectKey}/{featureFlagKey}"]
+    flag_params = {
+        "projectKey": "$request.path.projectKey",
+        "featureFlagKey": "$response.body#/key",
+    }
+    flag["get"]["responses"]["200"]["links"] = {
+        "PatchFlag": {"operationId": "patchFeatureFlag", "parameters": flag_params}
+    }
+    flag["patch"]["responses"]["200"]["links"] = {
+        "GetPatchedFlag": {"operationId": "getFeatureFlag", "parameters": flag_params}
+    }
     return document
+
+
+def _no_400_declared() -> list[str]:
+    """Emulated operations with an integer or boolean query parameter that declare no 400."""
+    found = []
+    for path, operations in spec.load_spec()["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or operation.get("operationId") in NOT_EMULATED:
+                continue
+            typed = any(
+                p.get("in") == "query" and p.get("schema", {}).get("type") in ("integer", "boolean")
+                for p in operation.get("parameters", [])
+            )
+            if typed and 400 not in spec.declared_statuses(path, method):
+                found.append(str(operation["operationId"]))
+    return sorted(found)
+
+
+def _partly_emulated() -> str:
+    """A regular expression matching the path templates that have a not-emulated method."""
+    templates = [r.template for r in ROUTES if r.methods and r.not_emulated]
+    alternatives = "|".join(re.escape(t).replace("\\", "\\\\") for t in templates)
+    return f"^({alternatives})$"
 
 
 def _config(profile: str) -> str:
@@ -113,6 +160,10 @@ def _config(profile: str) -> str:
         f"max-examples = {MAX_EXAMPLES}",
         "[phases.stateful]",
         "max-steps = 6",
+        "# only the links below: with 39 operations, links inferred from the spec crowd out the",
+        "# experiment scenarios within the step budget",
+        "[phases.stateful.inference]",
+        "algorithms = []",
         "[parameters]",
         '"path.projectKey" = "shop"',
         '"path.environmentKey" = "dev"',
@@ -124,6 +175,7 @@ def _config(profile: str) -> str:
         "path.metricGroupKey": ("groups", ("checkout-funnel", "engagement")),
         "path.holdoutKey": ("holdouts", ("q4-holdout",)),
         "path.holdoutId": ("holdout_ids", ("f3b74309-d581-44e1-8a2b-bb2933b4fe40",)),
+        "path.id": ("members", ("me", "5f0000000000000000000001", "5f0000000000000000000002")),
         "query.expand": (
             "expands",
             ("treatments", "draftIteration,previousIterations", "analysisConfig,treatments"),
@@ -149,15 +201,23 @@ def _config(profile: str) -> str:
         lines += [f"[dictionaries.{dictionary}]", f"values = {values(items)}"]
     lines += [
         "[[operations]]",
-        'include-operation-id = "getMetricGroup"',
+        'include-path-regex = "/metric-groups"',
         "# a beta resource: without this header every call is the documented 403",
         'headers = { "LD-API-Version" = "beta" }',
         "[[operations]]",
-        "# these paths declare methods the emulator does not emulate (PUT settings, POST and",
-        "# PATCH holdouts): its Allow header lists what it serves, not what the spec declares",
-        'include-path-regex = "(experimentation-settings|/holdouts(/[^/]+)?)$"',
+        "# paths that declare methods the emulator does not emulate: its Allow header lists",
+        "# what it serves, not what the spec declares",
+        f'include-path-regex = "{_partly_emulated()}"',
         "checks.allow_header_conformance.enabled = false",
     ]
+    for operation in _no_400_declared():
+        lines += [
+            "[[operations]]",
+            "# a listing whose spec declares no 400: a malformed limit/offset is still a 400,",
+            "# as LaunchDarkly's error table has it for a request it cannot understand",
+            f'include-operation-id = "{operation}"',
+            "checks.status_code_conformance.enabled = false",
+        ]
     if profile == "lenient":
         lines += [
             "[[operations]]",
@@ -178,12 +238,14 @@ def live(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         api = Api(client)
         for key in STORED:
             api.created(key)
-        api.start("st-running")
+        # one running experiment per rule: st-stopped runs (and ships its winner) first
         api.start("st-stopped")
         api.stop("st-stopped")
+        api.start("st-running")
         api.patch({"kind": "archiveExperiment"}, key="st-archived")
         assert client.get(EXPERIMENTS).status_code == 200
-        assert client.post(EXPERIMENTS, json=experiment("st-probe")).status_code == 201
+        probe = experiment("st-probe", iteration=api.fresh())
+        assert client.post(EXPERIMENTS, json=probe).status_code == 201
         yield emulator
 
 
@@ -212,6 +274,8 @@ def test_schemathesis_finds_nothing(live: Emulator, tmp_path: Path) -> None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
         "SCHEMATHESIS_HOOKS": "tests.emulator.schemathesis_hooks",
+        "LD_EMULATOR_URL": live.url,
+        "LD_EMULATOR_TOKEN": TOKEN,
     }
     done = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False

@@ -137,7 +137,6 @@ def by_name() -> dict[str, Any]:
 def test_names_are_resolved_at_create_and_kept_as_written(emulator: Emulator) -> None:
     emulator.reset()
     host = host_for(emulator, **{"launchdarkly:accessToken": TOKEN})
-    flag_config = emulator.catalog.projects["shop"]["flags"]["checkout-button"]["config"]
     try:
         inputs, failures = host.check("exp", {}, by_name())
         assert failures == []
@@ -165,7 +164,10 @@ def test_names_are_resolved_at_create_and_kept_as_written(emulator: Emulator) ->
         assert host.diff(id_, "exp", olds=outputs, news=inputs).changes == "none"
 
         # The flag moves on to a new version: neither refresh nor preview sees a change.
-        flag_config["version"] = 4
+        move_on = {"kind": "updateOffVariation", "variationId": V_TOP}
+        emulator.patch_flag(
+            "shop", "checkout-button", {"environmentKey": "dev", "instructions": [move_on]}
+        )
         _, refreshed, refreshed_inputs = host.read(id_, "exp", outputs=outputs, inputs=inputs)
         assert refreshed["iteration"] == outputs["iteration"]
         assert refreshed["resolvedReferences"] == outputs["resolvedReferences"]
@@ -184,7 +186,6 @@ def test_names_are_resolved_at_create_and_kept_as_written(emulator: Emulator) ->
         )
         assert host.diff(id_, "exp", olds=updated, news=news).changes == "none"
     finally:
-        flag_config["version"] = 3
         host.close()
 
 

@@ -1,0 +1,23 @@
+"""The API's routes, one module per resource kind; :data:`ROUTES` is all of them.
+
+Each module declares its own ``ROUTES`` (an OpenAPI path template, the handler of each method
+it serves, the methods the spec declares there that are not emulated). Adding a resource kind
+is adding a module here and its routes below.
+"""
+
+from __future__ import annotations
+
+from ..routing import Route
+from . import experiments, flags, holdouts, members, metrics, not_emulated, settings
+
+__all__ = ["ROUTES"]
+
+ROUTES: tuple[Route, ...] = (
+    *flags.ROUTES,
+    *metrics.ROUTES,
+    *experiments.ROUTES,
+    *holdouts.ROUTES,
+    *settings.ROUTES,
+    *members.ROUTES,
+    *not_emulated.ROUTES,
+)
