@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import Emulator
+from tests.support import fixture_ids
 from tests.test_examples import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +24,12 @@ def test_the_two_commands_exist_and_ci_runs_the_test_command() -> None:
     assert "scripts/test.sh" in ci
 
 
-def test_first_example_registers_and_is_accepted_by_the_provider(tmp_path: Path) -> None:
+@pytest.mark.parametrize("token", ["member", "service"])
+def test_first_example_registers_and_is_accepted_by_the_provider(
+    tmp_path: Path, token: str
+) -> None:
+    """As written, with a member token; and unchanged with a service token (what CI holds),
+    given the stack's maintainer as the README says."""
     block = re.search(r"## A first experiment\n\n```python\n(.*?)```", README, re.S)
     assert block is not None, "the README has a first example"
     program = tmp_path / "__main__.py"
@@ -33,18 +40,16 @@ def test_first_example_registers_and_is_accepted_by_the_provider(tmp_path: Path)
     assert "treatments" in run.exports
 
     declared = {k: v for k, v in inputs.items() if k != "__provider"}
-    with Emulator(tokens=("readme-token",)) as emulator:
+    config = {"launchdarkly:accessToken": "readme-token"}
+    if token == "service":
+        config["launchdarkly:maintainerId"] = fixture_ids.MEMBER
+    with Emulator(
+        tokens=("member-token",) if token == "service" else ("readme-token",),
+        service_tokens=("readme-token",) if token == "service" else (),
+    ) as emulator:
         provider = ExperimentProvider()
         provider.configure(
-            ConfigureRequest(
-                Config(
-                    {
-                        "launchdarkly:accessToken": "readme-token",
-                        "launchdarkly:apiHost": emulator.url,
-                    },
-                    "readme",
-                )
-            )
+            ConfigureRequest(Config({**config, "launchdarkly:apiHost": emulator.url}, "readme"))
         )
         checked = provider.check({}, declared)
         assert checked.failures == []
@@ -52,3 +57,4 @@ def test_first_example_registers_and_is_accepted_by_the_provider(tmp_path: Path)
         stored = emulator.experiment("shop", "dev", "checkout-button")
         assert stored is not None
         assert stored["currentIteration"]["status"] == "running"
+        assert stored["_maintainerId"] == fixture_ids.MEMBER

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from tests.e2e.support import REPO_ROOT, E2EProject
+from tests.support import fixture_ids
 
 RECIPE = REPO_ROOT / "examples" / "ci" / "preview.yml"
 
@@ -80,3 +81,21 @@ def test_the_recipe_previews_only_the_pull_requests_change(root: E2EProject) -> 
     assert "Pricing plan order (PR 42)" in preview.stdout
     assert "+ 1 to create" not in preview.stdout
     assert root.emulator.requests() == []
+
+
+def test_the_recipe_previews_with_a_service_token_and_the_maintainer_it_passes(
+    root: E2EProject,
+) -> None:
+    """The recipe's optional token is what CI holds, a service token; with the maintainer the
+    recipe passes (LAUNCHDARKLY_MAINTAINER_ID), the preview checks references and plans the
+    same as without a token."""
+    env = _step("pulumi/actions") and _recipe()["jobs"]["preview"]["env"]
+    assert "LAUNCHDARKLY_MAINTAINER_ID" in env and "LAUNCHDARKLY_ACCESS_TOKEN" in env
+    root.up()
+    root.emulator.service_tokens = frozenset({"ci-service-token"})
+    root.env["LAUNCHDARKLY_ACCESS_TOKEN"] = "ci-service-token"
+    root.env["LAUNCHDARKLY_MAINTAINER_ID"] = fixture_ids.MEMBER
+    root.emulator.clear_requests()
+    preview = root.preview("dev", diff=True, expect_no_changes=True)
+    assert preview.result.change_summary == {"same": 3}, preview.stdout
+    assert {r["method"] for r in root.emulator.requests()} == {"GET"}, "references were read"

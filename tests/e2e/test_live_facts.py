@@ -12,9 +12,10 @@ import pytest
 
 from ld_emulator import Emulator
 from tests.e2e.support import TOKEN, E2EProject, declare_experiment
+from tests.support import fixture_ids
 
 SERVICE_TOKEN = "e2e-service-token"
-MEMBER_ID = "5f0000000000000000000001"  # the emulator's fixture member
+MEMBER_ID = fixture_ids.MEMBER
 
 
 @pytest.fixture

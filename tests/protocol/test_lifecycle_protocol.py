@@ -21,6 +21,8 @@ from .conftest import TOKEN, api_calls, reads_back, with_read_backs
 
 ITEM = "/api/v2/projects/shop/environments/dev/experiments/checkout-button"
 COLLECTION = "/api/v2/projects/shop/environments/dev/experiments"
+# Read once per provider process: the variations' names and values for the `shipped` output.
+FLAG = "/api/v2/flags/shop/checkout-button"
 
 
 def instructions(emulator: Emulator) -> list[list[str]]:
@@ -55,7 +57,7 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
     outputs = stack.up(
         declaration(state="stopped", winningTreatment="Bottom", winningReason="Clear win")
     )
-    assert api_calls(emulator) == with_read_backs(emulator, [("PATCH", ITEM)])
+    assert api_calls(emulator) == with_read_backs(emulator, [("PATCH", ITEM), ("GET", FLAG)])
     (stop,) = emulator.requests()[0]["body"]["instructions"]
     bottom_id = stack.outputs["currentIteration"]["treatmentIds"]["Bottom"]
     assert stop == {
@@ -67,6 +69,7 @@ def test_draft_running_stopped_running_again(host: ProviderHost, emulator: Emula
     assert (live["status"], live["winningTreatmentId"]) == ("stopped", bottom_id)
     assert outputs["winningTreatment"] == "Bottom"
     assert outputs["currentIteration"]["winningTreatment"] == "Bottom"
+    assert outputs["shipped"]["checkout-button"]["variationName"] == "Bottom"
     assert outputs["currentIteration"]["endedAt"] >= outputs["currentIteration"]["startedAt"]
 
     # Unchanged declaration: nothing to do, no HTTP.

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from ld_emulator import PROFILES, Emulator
+from tests.support import fixture_ids
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost
 from tests.support.stack import Stack
@@ -22,9 +23,8 @@ from tests.support.stack import Stack
 from .conftest import TOKEN, provider_host
 
 SERVICE_TOKEN = "api-service-token-5c1d"
-MEMBER_ID = "5f0000000000000000000001"  # the emulator's fixture member
-TOP, BOTTOM = "a1b2c3d4-0000-4000-8000-000000000001", "a1b2c3d4-0000-4000-8000-000000000002"
-BETA_RULE = "b7c1e2d3-0000-4000-8000-00000000a001"
+MEMBER_ID = fixture_ids.MEMBER
+BOTTOM, BETA_RULE = fixture_ids.BOTTOM, fixture_ids.RULE_BETA
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))
@@ -130,8 +130,9 @@ def test_a_member_token_needs_no_maintainer(emulator: Emulator, adapter: str) ->
 
 
 def running(key: str, rule: str = "fallthrough", **more: Any) -> dict[str, Any]:
+    """Running on ``rule`` of the flag, at its current version (a start may move it on)."""
     props = declaration(key=key, state="running", **more)
-    props["iteration"]["flags"]["checkout-button"]["ruleId"] = rule
+    props["iteration"]["flags"]["checkout-button"] = {"ruleId": rule}
     return props
 
 

@@ -164,7 +164,7 @@ def test_names_are_resolved_at_create_and_kept_as_written(emulator: Emulator) ->
         assert host.diff(id_, "exp", olds=outputs, news=inputs).changes == "none"
 
         # The flag moves on to a new version: neither refresh nor preview sees a change.
-        move_on = {"kind": "updateOffVariation", "variationId": V_TOP}
+        move_on = {"kind": "updateOffVariation", "variationId": ids.TOP}
         emulator.patch_flag(
             "shop", "checkout-button", {"environmentKey": "dev", "instructions": [move_on]}
         )

@@ -109,8 +109,9 @@ def test_update_with_old_state_stops_with_a_winner_then_destroy(
         old_host.update(FIXTURE["id"], NAME, olds=old_outputs, news=news, old_inputs=old_inputs)
     )
     # One PATCH: the winner's id comes from the recorded outputs, no re-read was needed
-    # (a GET follows only where the write's answer leaves out the treatments).
-    assert [r["method"] for r in emulator.requests()] == with_read_backs(emulator, ["PATCH"])
+    # (a GET follows only where the write's answer leaves out the treatments); then the flag,
+    # for the variation the stop shipped (its name and value in the `shipped` output).
+    assert [r["method"] for r in emulator.requests()] == with_read_backs(emulator, ["PATCH", "GET"])
     patch = emulator.requests()[0]
     kinds = [i["kind"] for i in patch["body"]["instructions"]]
     assert kinds == ["updateExperimentFields", "stopIteration"]

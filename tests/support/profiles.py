@@ -34,6 +34,10 @@ def _long_listing(entry: Entry) -> bool:
     return entry["method"] == "GET" and listing and limit.isdigit() and int(limit) > 20
 
 
+def _flag_read(entry: Entry) -> bool:
+    return entry["method"] == "GET" and entry["path"].startswith("/api/v2/flags/")
+
+
 def _gateway_error(entry: Entry) -> bool:
     return entry["status"] in GATEWAY_STATUSES
 
@@ -46,6 +50,9 @@ REACHED_BY: dict[str, Callable[[Entry], bool]] = {
     "treatment-ids-renewed-on-start": _experiment_write,
     "flag-config-version-checked": _experiment_write,
     "duplicate-key-400": _experiment_write,
+    "maintainer-must-be-member": _experiment_write,
+    "experiment-serving-bumps-version": _experiment_write,
+    "env-version-is-flag-version": _flag_read,
     "list-limit-20": _long_listing,
     "gateway-errors-html": _gateway_error,
 }

@@ -31,6 +31,7 @@ from ..errors import (
     LaunchDarklyError,
     NotFoundError,
     OutcomeUnknown,
+    Problem,
 )
 from ..http.client import FULL_EXPAND, LaunchDarklyClient, RetryWindow
 from . import plan, state
@@ -210,7 +211,8 @@ class Reconciler:
         try:
             self._client().get_member("me")
         except NotFoundError:
-            error = ConfigurationError(service_token_message(self._settings()))
+            message = service_token_message(self._settings())
+            error = ConfigurationError([Problem("maintainerId", message)])
             error.add_note(f"LaunchDarkly's answer: {refusal.message}")
             raise error from None
         except LaunchDarklyError:
@@ -320,6 +322,10 @@ class Reconciler:
                         raise  # refused on fresh state too: LaunchDarkly's message stands
                     continue
                 applied.extend(i["kind"] for i in instructions)
+                if _starts(instructions) or _stops(instructions):
+                    # Which experiments run on which flag rule just changed, and the flags'
+                    # serving and version with it (a stop ships the winner).
+                    self.lookups().forget("running", "flag")
                 if _is_partial(rep, desired):
                     # Never plan from a partial answer: read it back once, expanded.
                     rep = client.get_experiment(*_where(address))
@@ -495,6 +501,10 @@ def _starts(instructions: list[dict[str, Any]]) -> bool:
     )
 
 
+def _stops(instructions: list[dict[str, Any]]) -> bool:
+    return any(i.get("kind") in ("stopIteration", "archiveExperiment") for i in instructions)
+
+
 def _exists_error(address: Address) -> LaunchDarklyError:
     return ConflictError(
         409,
@@ -546,7 +556,7 @@ def _operation(operation: str, address: Address) -> Iterator[None]:
             # The same error with the operation in front; its attributes (a configuration
             # error's settings, a list of problems) are kept.
             error = type(exc).__new__(type(exc))
-            error.__dict__.update(exc.__dict__)
+            error.__dict__.update({k: v for k, v in vars(exc).items() if k != "__notes__"})
             error.args = (f"{operation} experiment {address}: {exc}",)
         for note in getattr(exc, "__notes__", ()):
             error.add_note(note)

@@ -33,9 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..config import Settings
-from ..errors import ForbiddenError, NotFoundError, ReferenceProblem, UnresolvedReferences
+from ..errors import (
+    ForbiddenError,
+    NotFoundError,
+    Problem,
+    ReferenceProblem,
+    UnresolvedReferences,
+)
 
-Problem = tuple[str, str]
 FALLTHROUGH = "fallthrough"
 # The output that records what names resolved to: {property path: id or version}.
 RESOLVED_OUTPUT = "resolvedReferences"
@@ -126,6 +131,12 @@ class CachedLookups:
                     self._entries.pop(ident, None)
                 future.set_exception(exc)
         return future.result()
+
+    def forget(self, *names: str) -> None:
+        """Drop every kept answer of the lookups ``names`` (``running`` after a start here)."""
+        with self._lock:
+            for ident in [i for i in self._entries if i[0] in names]:
+                del self._entries[ident]
 
     def get_flag(self, project_key: str, flag_key: str, environment_key: str) -> Any:
         return self._get(
@@ -382,7 +393,7 @@ def resolve(props: Mapping[str, Any], lookups: ReferenceSource) -> Resolution:
                     config["notInExperimentVariationId"] = variation_id
                     resolution.resolved[prop] = variation_id
         except ReferenceProblem as problem:
-            problems.append((problem.prop, problem.message))
+            problems.append(Problem(problem.prop, problem.message))
 
     for i, treatment in enumerate(_list(iteration.get("treatments"))):
         for j, parameter in enumerate(_list(treatment.get("parameters"))):
@@ -398,12 +409,12 @@ def resolve(props: Mapping[str, Any], lookups: ReferenceSource) -> Resolution:
                     flag(flag_key, f"{where}.flagKey"), given, prop=f"{where}.variation"
                 )
             except ReferenceProblem as problem:
-                problems.append((problem.prop, problem.message))
+                problems.append(Problem(problem.prop, problem.message))
                 continue
             declared = parameter.get("variationId")
             if declared is not None and declared != variation_id:
                 problems.append(
-                    (
+                    Problem(
                         f"{where}.variation",
                         f"variation {given!r} of flag {flag_key!r} is {variation_id!r}, but "
                         f"variationId says {declared!r}; set one of them",
@@ -570,7 +581,9 @@ def check_references(
     try:
         experimentation = lookups.get_experimentation_settings(project)
     except NotFoundError:
-        return [("projectKey", f"project {project!r} not found (or the token cannot see it)")]
+        return [
+            Problem("projectKey", f"project {project!r} not found (or the token cannot see it)")
+        ]
     problems: list[Problem] = []
     iteration = props.get("iteration") if isinstance(props.get("iteration"), Mapping) else {}
     assert isinstance(iteration, Mapping)
@@ -583,7 +596,7 @@ def check_references(
             env_ok = True
         except NotFoundError:
             problems.append(
-                ("environmentKey", f"environment {env!r} not found in project {project!r}")
+                Problem("environmentKey", f"environment {env!r} not found in project {project!r}")
             )
     if env_ok and isinstance(env, str):
         problems += _check_flags(props, iteration, project, env, lookups)
@@ -605,7 +618,7 @@ def _check_randomization_unit(iteration: Mapping[str, Any], settings: Any) -> li
     if unit in units:
         return []
     return [
-        (
+        Problem(
             "iteration.randomizationUnit",
             f"{unit!r} is not a randomization unit of the project; units: {_quoted(units)}",
         )
@@ -639,7 +652,7 @@ def _check_metrics(
                     else ""
                 )
                 problems.append(
-                    (prop, f"metric group {key!r} not found in project {project!r}{hint}")
+                    Problem(prop, f"metric group {key!r} not found in project {project!r}{hint}")
                 )
         elif _exists(lookups.get_metric, project, key) is None:
             hint = (
@@ -647,12 +660,12 @@ def _check_metrics(
                 if _exists(lookups.get_metric_group, project, key) is not None
                 else ""
             )
-            problems.append((prop, f"metric {key!r} not found in project {project!r}{hint}"))
+            problems.append(Problem(prop, f"metric {key!r} not found in project {project!r}{hint}"))
     funnel = iteration.get("primaryFunnelKey")
     group = groups.get(funnel) if isinstance(funnel, str) else None
     if isinstance(group, Mapping) and group.get("kind") != "funnel":
         problems.append(
-            (
+            Problem(
                 "iteration.primaryFunnelKey",
                 f"metric group {funnel!r} is a {group.get('kind', 'standard')!r} group; the "
                 "primary funnel must be a funnel metric group",
@@ -678,7 +691,7 @@ def _check_flags(
             try:
                 found[flag_key] = _flag_or_problem(lookups, project, env, flag_key, prop)
             except ReferenceProblem as problem:
-                problems.append((problem.prop, problem.message))
+                problems.append(Problem(problem.prop, problem.message))
                 found[flag_key] = None
         return found[flag_key]
 
@@ -690,10 +703,10 @@ def _check_flags(
             continue
         environment = _environment(live, env)
         if live.get("archived") or environment.get("archived"):
-            problems.append((where, f"flag {flag_key!r} is archived"))
+            problems.append(Problem(where, f"flag {flag_key!r} is archived"))
         elif starts and environment.get("on") is False:
             problems.append(
-                (
+                Problem(
                     where,
                     f"flag {flag_key!r} is off in environment {env!r}; the iteration cannot "
                     "start until it is turned on",
@@ -707,11 +720,11 @@ def _check_flags(
             if not_in is not None:
                 resolve_variation_id(live, not_in, prop=f"{where}.notInExperimentVariationId")
         except ReferenceProblem as problem:
-            problems.append((problem.prop, problem.message))
+            problems.append(Problem(problem.prop, problem.message))
         version, current = config.get("flagConfigVersion"), current_flag_version(live, env)
         if isinstance(version, int) and current is not None and version > current:
             problems.append(
-                (
+                Problem(
                     f"{where}.flagConfigVersion",
                     f"flag {flag_key!r} is at version {current} in environment {env!r}; "
                     f"got {version}, a version that does not exist yet (leave it out to use "
@@ -734,11 +747,11 @@ def _check_flags(
                 try:
                     resolved = resolve_variation_id(live, parameter[name], prop=f"{where}.{name}")
                 except ReferenceProblem as problem:
-                    problems.append((problem.prop, problem.message))
+                    problems.append(Problem(problem.prop, problem.message))
                     continue
                 if name == "variationId" and resolved != parameter[name]:
                     problems.append(
-                        (
+                        Problem(
                             f"{where}.variationId",
                             f"{parameter[name]!r} is a variation's name or value, not its id; "
                             f"write variation: {parameter[name]!r} (its id is {resolved!r})",
@@ -764,7 +777,7 @@ def _check_holdout(
     except NotFoundError:
         holdouts = []
     return [
-        (
+        Problem(
             "holdoutId",
             f"no holdout with id {holdout_id!r} in {project}/{env}; holdouts: "
             f"{', '.join(holdouts) or 'none'}",
@@ -796,7 +809,7 @@ def _check_maintainer(
             "" if "maintainerId" in props else f" (from {settings.where_to_set('maintainer_id')})"
         )
         return [
-            (
+            Problem(
                 "maintainerId",
                 f"no member with id {maintainer!r}{given} in this LaunchDarkly account (or the "
                 "token cannot see it)",
@@ -804,7 +817,7 @@ def _check_maintainer(
         ]
     if maintainer is not None or token_member is not None:
         return []
-    return [("maintainerId", service_token_message(settings))]
+    return [Problem("maintainerId", service_token_message(settings))]
 
 
 def service_token_message(settings: Settings) -> str:
@@ -879,7 +892,10 @@ def _check_rule_conflicts(
         )
         if other is not None:
             problems.append(
-                (f"iteration.flags.{flag_key}.ruleId", rule_conflict_message(flag_key, rule, other))
+                Problem(
+                    f"iteration.flags.{flag_key}.ruleId",
+                    rule_conflict_message(flag_key, rule, other),
+                )
             )
     return problems
 
