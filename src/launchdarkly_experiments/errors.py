@@ -3,7 +3,7 @@
 ::
 
     LaunchDarklyError                   base class; never carries the access token
-    ├── ConfigurationError              settings are missing or invalid (no token, bad host, ...)
+    ├── ConfigurationError              settings are missing or invalid (``problems``: each one)
     ├── CatalogError                    an experiments file has problems (``problems``: each one)
     ├── ChangeRefused                   a declared change cannot be made (``property``, ``message``)
     ├── OperationFailed                 the native plugin's report of any failed operation: the
@@ -37,24 +37,71 @@ No other module defines an exception class (tests/unit/test_public_surface.py ch
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class LaunchDarklyError(Exception):
     """Base class of every error raised by this package."""
 
 
-class ConfigurationError(LaunchDarklyError):
-    """A required setting is missing or invalid; ``settings`` names the ones at fault."""
+@dataclass(frozen=True)
+class Location:
+    """A place in a file: ``file[:line[:column]]`` (1-based)."""
 
-    def __init__(self, message: str, *, settings: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.settings = tuple(settings)
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        place = self.file
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        return place
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, as data: where (a property path such as
+    ``iteration.treatments[1].name``, a setting such as ``requestTimeout``, or a place in an
+    experiments file) and what; ``location`` is the file position when there is one.
+
+    The one problem type of validation rules, reference checks, settings and the catalog.
+    """
+
+    property: str
+    message: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.property}: " if self.property else ""
+        return (
+            f"{where}{self.message}"
+            if self.location is None
+            else (f"{self.location}: {where}{self.message}")
+        )
+
+
+class ConfigurationError(LaunchDarklyError):
+    """Settings are missing or invalid; ``problems`` has one ``Problem`` per setting, at its
+    name (``requestTimeout``), so an adapter reports each where it belongs."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(p.message for p in self.problems))
+
+    def with_message(self, message: str) -> ConfigurationError:
+        """The same problems, told with ``message`` (an operation named in front)."""
+        error = ConfigurationError(self.problems)
+        error.args = (message,)
+        return error
 
 
 class CatalogError(LaunchDarklyError, ValueError):
     """An experiments file has problems; ``problems`` lists every one of them (``catalog``)."""
 
-    def __init__(self, path: str, problems: Sequence[object]) -> None:
+    def __init__(self, path: str, problems: Sequence[Problem]) -> None:
         self.path = path
         self.problems = list(problems)
         count = len(self.problems)
@@ -85,16 +132,11 @@ class ReferenceProblem(LaunchDarklyError):
 
 
 class UnresolvedReferences(LaunchDarklyError):
-    """Names that match nothing; ``problems`` lists every one as (property, message)."""
+    """Names that match nothing; ``problems`` lists every one as a ``Problem``."""
 
-    def __init__(self, problems: list[tuple[str, str]] | str) -> None:
-        # A plain message is accepted too: errors are re-raised with the operation prefixed.
-        if isinstance(problems, str):
-            self.problems: list[tuple[str, str]] = []
-            super().__init__(problems)
-            return
-        self.problems = problems
-        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
 
 
 class TransportError(LaunchDarklyError):

@@ -52,7 +52,9 @@ def problems_of(path: Path, **kwargs: Any) -> list[Problem]:
 def by_line(problems: list[Problem]) -> dict[int | None, list[str]]:
     result: dict[int | None, list[str]] = {}
     for problem in problems:
-        result.setdefault(problem.line, []).append(f"{problem.where}: {problem.message}")
+        result.setdefault(problem.location.line, []).append(
+            f"{problem.property}: {problem.message}"
+        )
     return result
 
 
@@ -145,34 +147,42 @@ def test_every_problem_of_the_file_is_reported_with_its_line(tmp_path: Path) -> 
     assert any("name" in m and "quote it" in m for m in lines[22]), lines
     assert any("colour" in m and "unknown" in m for m in lines[23]), lines
     assert any("allocation_percent" in m for m in lines[31]), lines
-    assert all(p.file == str(tmp_path / "experiments.yaml") for p in problems)
+    assert all(p.location.file == str(tmp_path / "experiments.yaml") for p in problems)
     # Sorted by position, and the text names file:line:column.
-    assert [p.line for p in problems] == sorted(p.line or 0 for p in problems)
+    assert [p.location.line for p in problems] == sorted(p.location.line or 0 for p in problems)
     assert str(problems[0]).startswith(f"{tmp_path / 'experiments.yaml'}:2:16: defaults")
 
 
 def test_cross_field_rules_are_reported_next_to_field_errors(tmp_path: Path) -> None:
     """Two baselines and 140% are reported even though the methodology is invalid too."""
     problems = problems_of(write(tmp_path, BROKEN))
-    first = [f"{p.where}: {p.message}" for p in problems if p.where.startswith("experiments[0]")]
+    first = [
+        f"{p.property}: {p.message}" for p in problems if p.property.startswith("experiments[0]")
+    ]
     assert any("baseline" in m and "found 2" in m for m in first), first
     assert any("total 140" in m for m in first), first
     # They point at the treatments list of the first entry.
-    treatment_lines = {p.line for p in problems if "found 2" in p.message or "140" in p.message}
+    treatment_lines = {
+        p.location.line for p in problems if "found 2" in p.message or "140" in p.message
+    }
     assert treatment_lines == {11}
 
 
 def test_a_problem_in_a_nested_field_points_at_its_value(tmp_path: Path) -> None:
     text = "experiments:\n" + VALID_ENTRY.replace("hypothesis: h", "hypothesis: [h]")
     (problem,) = problems_of(write(tmp_path, text))
-    assert (problem.line, problem.column) == (5, 19)
-    assert problem.where == "experiments[0] (exp): iteration.hypothesis"
+    assert (problem.location.line, problem.location.column) == (5, 19)
+    assert problem.property == "experiments[0] (exp): iteration.hypothesis"
 
 
 def test_a_missing_field_points_at_the_mapping_that_lacks_it(tmp_path: Path) -> None:
     text = "experiments:\n  - key: exp\n    name: Exp\n"
     (problem,) = problems_of(write(tmp_path, text))
-    assert problem.line == 2 and "iteration" in problem.where and "required" in problem.message
+    assert (
+        problem.location.line == 2
+        and "iteration" in problem.property
+        and "required" in problem.message
+    )
 
 
 def test_dotted_flag_keys_are_located(tmp_path: Path) -> None:
@@ -180,8 +190,8 @@ def test_dotted_flag_keys_are_located(tmp_path: Path) -> None:
         "flag_config_version: 3", "flag_config_version: x"
     )
     (problem,) = problems_of(write(tmp_path, text))
-    assert problem.line == 14
-    assert problem.where.endswith("iteration.flags.web.checkout.flag_config_version")
+    assert problem.location.line == 14
+    assert problem.property.endswith("iteration.flags.web.checkout.flag_config_version")
 
 
 # -- YAML pitfalls ------------------------------------------------------------------------------
@@ -192,7 +202,7 @@ def test_duplicate_keys_are_refused_with_both_lines(tmp_path: Path) -> None:
         "    name: Exp\n", "    name: Exp\n    name: E2\n"
     )
     (problem,) = problems_of(write(tmp_path, text))
-    assert problem.line == 4
+    assert problem.location.line == 4
     assert "duplicate key 'name' (first at line 3)" in problem.message
 
 
@@ -202,7 +212,7 @@ def test_duplicate_keys_are_refused_in_json(tmp_path: Path) -> None:
         '"name": "Exp",', '"name": "Exp",\n      "name": "Other",'
     )
     (problem,) = problems_of(write(tmp_path, text, name="exp.json"))
-    assert "duplicate key 'name'" in problem.message and problem.line is not None
+    assert "duplicate key 'name'" in problem.message and problem.location.line is not None
 
 
 @pytest.mark.parametrize(
@@ -214,7 +224,7 @@ def test_yaml_scalars_read_as_non_strings_get_a_quoting_hint(
 ) -> None:
     text = "experiments:\n" + VALID_ENTRY.replace("- name: A", f"- name: {written}")
     (problem,) = problems_of(write(tmp_path, text))
-    assert problem.where.endswith("iteration.treatments[0].name")
+    assert problem.property.endswith("iteration.treatments[0].name")
     assert f"YAML reads {written} as {read_as}" in problem.message
     assert f"did you mean the string '{written}'? quote it" in problem.message
 
@@ -230,7 +240,7 @@ def test_camel_case_field_names_get_a_snake_case_hint(tmp_path: Path) -> None:
         "primary_single_metric_key", "primarySingleMetricKey"
     )
     (problem,) = problems_of(write(tmp_path, text))
-    assert problem.line == 7
+    assert problem.location.line == 7
     assert "did you mean 'primary_single_metric_key'" in problem.message
 
 
@@ -266,12 +276,15 @@ def test_camel_case_field_names_get_a_snake_case_hint(tmp_path: Path) -> None:
 )
 def test_malformed_files_name_the_line(tmp_path: Path, text: str, line: int, needle: str) -> None:
     problems = problems_of(write(tmp_path, text))
-    assert any(p.line == line and needle in p.message for p in problems), problems
+    assert any(p.location.line == line and needle in p.message for p in problems), problems
 
 
 def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
     (problem,) = problems_of(write(tmp_path, '{"experiments": [}', name="exp.json"))
-    assert (problem.line, problem.column) == (1, 18) and "not valid JSON" in problem.message
+    assert (problem.location.line, problem.location.column) == (
+        1,
+        18,
+    ) and "not valid JSON" in problem.message
 
 
 def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
@@ -349,7 +362,7 @@ def test_the_catalog_and_the_provider_agree(
         catalog.load(path)
         from_catalog: list[tuple[str, str]] = []
     except CatalogError as caught:
-        from_catalog = [(p.where, p.message) for p in caught.problems]
+        from_catalog = [(p.property, p.message) for p in caught.problems]
     # The provider: its check of the same entry in wire form, as `pulumi preview` runs it.
     wire = catalog.Entry("exp", None, yaml.safe_load(text)[0]).wire()
     checked = ExperimentProvider().check(

@@ -15,7 +15,8 @@ from tests.support.declarations import declaration
 
 def found(props: dict[str, Any]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
-    for path, message in validation_problems(props):
+    for problem in validation_problems(props):
+        path, message = problem.property, problem.message
         result.setdefault(path, []).append(message)
     return result
 

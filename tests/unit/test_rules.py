@@ -22,7 +22,7 @@ def is_unknown(value: Any) -> bool:
 
 
 def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
-    return [tuple(p) for p in rules.validation_problems(props, is_unknown)]
+    return [(p.property, p.message) for p in rules.validation_problems(props, is_unknown)]
 
 
 def test_every_rule_reads_declared_input_fields_only() -> None:

@@ -10,7 +10,7 @@ import pytest
 from launchdarkly_experiments.config import resolve_settings
 from launchdarkly_experiments.core.plan import Difference
 from launchdarkly_experiments.core.service import ExperimentService
-from launchdarkly_experiments.errors import ConfigurationError
+from launchdarkly_experiments.errors import ConfigurationError, Problem
 
 
 def service_with(config: dict[str, str]) -> ExperimentService:
@@ -33,9 +33,9 @@ def test_a_settings_error_is_one_check_problem_and_raised_elsewhere(
     valid: dict[str, Any],
 ) -> None:
     service = ExperimentService()
-    service.use_settings_error(ConfigurationError("launchdarkly:apiHost: not a URL"))
+    service.use_settings_error(ConfigurationError([Problem("apiHost", "apiHost: not a URL")]))
     checked = service.check({}, valid)
-    assert checked.problems == [("", "provider configuration: launchdarkly:apiHost: not a URL")]
+    assert checked.problems == [Problem("", "provider configuration: apiHost: not a URL")]
     with pytest.raises(ConfigurationError, match="apiHost"):
         service.client()
 

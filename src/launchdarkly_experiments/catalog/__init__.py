@@ -39,11 +39,11 @@ Regenerate the editor schema with::
 
 from __future__ import annotations
 
-from ..errors import CatalogError
+from ..errors import CatalogError, Problem
 from .cli import main
 from .json_schema import json_schema, schema_text
 from .loader import load
-from .results import Catalog, Entry, Problem
+from .results import Catalog, Entry
 
 __all__ = [
     "Catalog",

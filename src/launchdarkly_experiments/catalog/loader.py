@@ -11,11 +11,11 @@ from pydantic.alias_generators import to_snake
 
 from ..core.models import ExperimentSpec
 from ..core.rules import validation_problems
-from ..errors import CatalogError
+from ..errors import CatalogError, Problem
 from .locate import child, display, key_node, locate, path_parts, quote_hint
 from .names import camel_case_keys, model_fields, snake_text, to_wire
 from .reader import Reader
-from .results import Catalog, Entry, Problem
+from .results import Catalog, Entry
 
 TOP_LEVEL = ("defaults", "experiments")
 # Different for every experiment: not allowed under ``defaults``.
@@ -108,11 +108,17 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     seen: set[tuple[Any, ...]] = set()
     result: list[Problem] = []
     for problem in problems:
-        ident = (problem.line, problem.column, problem.where, problem.message)
+        ident = (problem.location, problem.property, problem.message)
         if ident not in seen:
             seen.add(ident)
             result.append(problem)
-    return sorted(result, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
+    return sorted(result, key=_position)
+
+
+def _position(problem: Problem) -> tuple[bool, int, int]:
+    line = problem.location.line if problem.location else None
+    column = problem.location.column if problem.location else None
+    return (line is None, line or 0, column or 0)
 
 
 def _defaults(
@@ -190,7 +196,8 @@ def _check_entry(
     stand_ins = [n for n in ("projectKey", "environmentKey") if wire.get(n) is None]
     for name in stand_ins:
         wire[name] = _ADDRESS_STAND_IN
-    for path, message in validation_problems(wire):
+    for found_problem in validation_problems(wire):
+        path, message = found_problem.property, found_problem.message
         parts = path_parts(path)
         source_node, where = node, label
         top = parts[0] if parts else None

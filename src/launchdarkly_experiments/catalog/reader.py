@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .results import Problem
+from ..errors import Location, Problem
 
 BOOL_TAG = "tag:yaml.org,2002:bool"
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -31,7 +31,7 @@ class Reader:
         line = column = None
         if node is not None:
             line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        self.problems.append(Problem(str(self.path), line, column, where, message))
+        self.problems.append(Problem(where, message, Location(str(self.path), line, column)))
 
     def read(self) -> Any:
         try:
@@ -59,7 +59,11 @@ class Reader:
             data = json.loads(text, object_pairs_hook=refuse_duplicates)
         except json.JSONDecodeError as exc:
             self.problems.append(
-                Problem(str(self.path), exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}")
+                Problem(
+                    "",
+                    f"not valid JSON: {exc.msg}",
+                    Location(str(self.path), exc.lineno, exc.colno),
+                )
             )
             return None
         # Positions only: JSON is YAML, so the node tree gives line numbers for the problems.
@@ -90,7 +94,7 @@ class Reader:
             line = mark.line + 1 if mark is not None else None
             column = mark.column + 1 if mark is not None else None
             self.problems.append(
-                Problem(str(self.path), line, column, "", f"not valid YAML: {problem}")
+                Problem("", f"not valid YAML: {problem}", Location(str(self.path), line, column))
             )
             return None
         finally:

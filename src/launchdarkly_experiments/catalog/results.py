@@ -1,4 +1,5 @@
-"""What loading an experiments file gives: its entries, or the problems found in it."""
+"""What loading an experiments file gives: its entries, or the problems found in it (each an
+``errors.Problem`` whose ``location`` is its place in the file)."""
 
 from __future__ import annotations
 
@@ -11,26 +12,6 @@ from pydantic.alias_generators import to_snake
 
 from ..core.models import ExperimentSpec
 from .names import to_wire
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in the file: where it is and what is wrong."""
-
-    file: str
-    line: int | None  # 1-based; None when the problem has no place in the file
-    column: int | None
-    where: str  # e.g. "experiments[1] (pricing-plan-order): iteration.treatments[0].baseline"
-    message: str
-
-    def __str__(self) -> str:
-        place = self.file
-        if self.line is not None:
-            place += f":{self.line}"
-            if self.column is not None:
-                place += f":{self.column}"
-        where = f" {self.where}:" if self.where else ""
-        return f"{place}:{where} {self.message}"
 
 
 @dataclass(frozen=True)

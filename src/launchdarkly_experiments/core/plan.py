@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ChangeRefused
+from ..errors import ChangeRefused, Problem
 from .models import (
     ADDRESS_FIELDS,
     API_DEFAULTS,
@@ -35,7 +35,7 @@ from .models import (
     RunState,
     StoppedPolicy,
 )
-from .rules import Declaration, IsUnknown, Problem, holds_unknown, nothing_is_unknown
+from .rules import Declaration, IsUnknown, holds_unknown, nothing_is_unknown
 from .state import (
     ITERATION_CHANGE,
     NEW_ITERATION_NOTICE,

@@ -27,10 +27,11 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import Problem
 from .models import (
     ExperimentSpec,
     ExperimentType,
@@ -48,13 +49,6 @@ IsUnknown = Callable[[Any], bool]
 def nothing_is_unknown(value: Any) -> bool:
     """The predicate for a declaration whose values are all known."""
     return False
-
-
-class Problem(NamedTuple):
-    """One broken rule: the property path (as Pulumi shows it) and what is wrong."""
-
-    property: str
-    message: str
 
 
 # -- reading a declaration --------------------------------------------------------------------

@@ -22,12 +22,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..config import Settings, resolve_settings
-from ..errors import ConfigurationError, LaunchDarklyError, UnauthorizedError
+from ..errors import ConfigurationError, LaunchDarklyError, Problem, UnauthorizedError
 from ..http.client import LaunchDarklyClient, RetryPolicy
 from . import plan, state
 from .reconcile import Observed, Reconciler, Written
 from .references import check_references
-from .rules import IsUnknown, Problem, holds_unknown, nothing_is_unknown
+from .rules import IsUnknown, holds_unknown, nothing_is_unknown
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ExperimentService:
         """The settings in use: those given, else resolved from the environment on first use."""
         with self._lock:
             if self._settings_error is not None:
-                raise ConfigurationError(str(self._settings_error))
+                raise ConfigurationError(self._settings_error.problems)
             if self._settings is None:
                 self._settings = resolve_settings({}, os.environ)
             return self._settings
@@ -136,7 +136,7 @@ class ExperimentService:
                 return [Problem("", f"references could not be checked: {exc}")]
             logger.warning("references were not checked: %s", exc)
             return []
-        return [Problem(prop, message) for prop, message in problems]
+        return problems
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> plan.Difference:
         """Stored outputs against checked inputs (``iterationChange`` included, if any)."""
@@ -180,7 +180,9 @@ def _token_from_last_update() -> Iterator[None]:
     try:
         yield
     except (ConfigurationError, UnauthorizedError) as exc:
-        if isinstance(exc, UnauthorizedError) or "access_token" in exc.settings:
+        if isinstance(exc, UnauthorizedError) or any(
+            p.property == "accessToken" for p in exc.problems
+        ):
             exc.add_note(TOKEN_FROM_LAST_UPDATE)
         raise
 

@@ -98,7 +98,9 @@ class DynamicAdapter(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = self._service.check(_olds, news, is_unknown)
-        return CheckResult(checked.inputs, [CheckFailure(p, m) for p, m in checked.problems])
+        return CheckResult(
+            checked.inputs, [CheckFailure(p.property, p.message) for p in checked.problems]
+        )
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         difference = self._service.diff(_olds, _news)

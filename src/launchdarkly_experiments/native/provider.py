@@ -51,12 +51,11 @@ from ..core.plan import REPLACE_FIELDS
 from ..core.reconcile import Observed
 from ..core.rules import holds_unknown
 from ..core.service import ExperimentService, log_to_stderr
-from ..dynamic.unknowns import is_unknown
 from ..errors import ConfigurationError, OperationFailed
 from .diff import detailed_diff
 from .engine_log import CURRENT_URN
 from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json
-from .values import plain_map, property_map, secret_keys
+from .values import is_unknown, plain_map, property_map, secret_keys
 
 T = TypeVar("T")
 
@@ -67,7 +66,12 @@ class NativeProvider(Provider):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._service = ExperimentService()
-        self._use_settings(resolve_settings({}, self._environ, namespace=PACKAGE))
+        try:
+            self._use_settings(resolve_settings({}, self._environ, namespace=PACKAGE))
+        except ConfigurationError as exc:
+            # Kept for CheckConfig and Check to report (the engine then shows each setting at
+            # fault); raising here would kill the plugin before it could say anything.
+            self._service.use_settings_error(exc)
 
     # -- schema and configuration --------------------------------------------------------------
 
@@ -82,7 +86,7 @@ class NativeProvider(Provider):
             try:
                 self._settings(plain, {})
             except ConfigurationError as exc:
-                failures.append(CheckFailure(_failing_setting(str(exc)), str(exc)))
+                failures += [CheckFailure(p.property, p.message) for p in exc.problems]
         return CheckResponse(inputs=dict(news), failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
@@ -119,7 +123,7 @@ class NativeProvider(Provider):
         checked = self._service.check(plain_map(request.old_inputs), plain_map(news), is_unknown)
         return CheckResponse(
             inputs=property_map(checked.inputs, secret_keys(news)),
-            failures=[CheckFailure(prop, message) for prop, message in checked.problems],
+            failures=[CheckFailure(p.property, p.message) for p in checked.problems],
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
@@ -219,10 +223,3 @@ def _setting_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _failing_setting(message: str) -> str:
-    for setting in SETTINGS:
-        if message.startswith(setting.key_in(PACKAGE)):
-            return setting.config_name
-    return ""

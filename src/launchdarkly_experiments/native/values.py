@@ -5,7 +5,7 @@ works on plain values, so secrets are unwrapped on the way in, and every top-lev
 held a secret in the inputs is marked secret again on the way out (for a nested secret, the whole
 top-level property: an output never reveals part of a secret input). Values not known yet at
 preview arrive as the engine's unknown sentinel string, or as ``Computed``; the domain code
-recognises the sentinel (``unknowns.is_unknown``), so both become the sentinel here, and it goes
+recognises the sentinel (``is_unknown`` below), so both become the sentinel here, and it goes
 back out as the sentinel string (this SDK cannot marshal ``Computed``; the engine reads the
 sentinel as unknown).
 """
@@ -17,6 +17,11 @@ from typing import Any
 
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime import rpc
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a plain value (from ``to_plain``) is one not known yet at preview."""
+    return isinstance(value, str) and value == rpc.UNKNOWN
 
 
 def to_plain(value: PropertyValue) -> Any:
