@@ -4,7 +4,7 @@ Public surface: ``Experiment`` and its argument classes, the enums users may pas
 tree (``errors``). Everything else is internal and may change.
 """
 
-from .core.models import (
+from .core.kinds.experiment.models import (
     CorrectionMethod,
     CorrectionScope,
     DataSource,
@@ -14,7 +14,7 @@ from .core.models import (
     RunState,
     StoppedPolicy,
 )
-from .dynamic.resource import (
+from .dynamic.resources import (
     AnalysisConfigArgs,
     Experiment,
     ExperimentArgs,

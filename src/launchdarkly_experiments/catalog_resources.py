@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 
 from .catalog import Catalog, load
-from .dynamic.resource import Experiment
+from .dynamic.resources import Experiment
 
 __all__ = ["declare_experiments"]
 

@@ -1,6 +1,7 @@
 """COMPATIBILITY CONTRACT: ``launchdarkly_experiments.provider.ExperimentProvider`` is pickled by
 reference into every resource's state (``__provider``). Never move or rename this module or the
-class; the behaviour lives in ``dynamic.adapter``.
+class (nor any provider class a later kind adds here); the behaviour lives in
+``dynamic.adapter``, each class only names its kind.
 
 A pickle of it holds the module path, the class name and an empty state: ``__getstate__``
 returns ``{}``, and no client, lock, setting or token is ever pickled. Tests:
@@ -10,6 +11,7 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
+from .core.kinds import Experiment
 from .dynamic.adapter import DynamicAdapter
 
 __all__ = ["ExperimentProvider"]
@@ -17,3 +19,5 @@ __all__ = ["ExperimentProvider"]
 
 class ExperimentProvider(DynamicAdapter):
     """The dynamic provider of ``Experiment`` resources, at its stable pickled address."""
+
+    kind = Experiment

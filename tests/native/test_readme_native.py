@@ -27,7 +27,8 @@ def test_yaml_example_passes_check() -> None:
     program = yaml.safe_load(readme_block("YAML", "yaml"))
     resource = program["resources"]["checkout"]
     assert resource["type"] == EXPERIMENT_TOKEN
-    request = CheckRequest("urn", {}, property_map(resource["properties"]), b"")
+    urn = f"urn:pulumi:dev::readme::{EXPERIMENT_TOKEN}::checkout"
+    request = CheckRequest(urn, {}, property_map(resource["properties"]), b"")
     loop = asyncio.new_event_loop()
     try:
         result = loop.run_until_complete(NativeProvider(environ={}).check(request))

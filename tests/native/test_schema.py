@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from launchdarkly_experiments.core.models import ExperimentSpec, IterationSpec
+from launchdarkly_experiments.core.kinds.experiment.models import ExperimentSpec, IterationSpec
 from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN, package_schema, schema_json
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from launchdarkly_experiments.core import plan, state
+from launchdarkly_experiments.core.kinds.experiment import plan, state
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost

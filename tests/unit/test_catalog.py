@@ -13,7 +13,7 @@ import yaml
 
 from launchdarkly_experiments import catalog
 from launchdarkly_experiments.catalog import CatalogError, Problem
-from launchdarkly_experiments.dynamic.resource import ExperimentArgs
+from launchdarkly_experiments.dynamic.resources import ExperimentArgs
 from launchdarkly_experiments.provider import ExperimentProvider
 
 ROOT = Path(__file__).resolve().parents[2]

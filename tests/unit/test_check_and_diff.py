@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from launchdarkly_experiments.core import state
+from launchdarkly_experiments.core.kinds.experiment import state
 from launchdarkly_experiments.provider import ExperimentProvider
 
 

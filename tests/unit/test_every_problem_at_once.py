@@ -6,16 +6,17 @@ from typing import Any
 
 import pytest
 
-from launchdarkly_experiments.core import rules
-from launchdarkly_experiments.core.models import ExperimentSpec, input_field
-from launchdarkly_experiments.core.rules import validation_problems
+from launchdarkly_experiments.core.kinds.experiment.models import ExperimentSpec
+from launchdarkly_experiments.core.kinds.experiment.rules import RULES
+from launchdarkly_experiments.core.models import input_field
+from launchdarkly_experiments.core.rules import Declaration, validation_problems
 from tests.support import fixture_ids as ids
 from tests.support.declarations import declaration
 
 
 def found(props: dict[str, Any]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
-    for problem in validation_problems(props):
+    for problem in validation_problems(RULES, props):
         path, message = problem.property, problem.message
         result.setdefault(path, []).append(message)
     return result
@@ -136,9 +137,9 @@ def test_snake_case_inputs_are_salvaged_too() -> None:
 
 
 def test_every_rule_declares_inputs_that_exist_in_the_model() -> None:
-    names = {rule.name for rule in rules.RULES}
-    assert len(names) == len(rules.RULES)
-    for rule in rules.RULES:
+    names = {rule.name for rule in RULES}
+    assert len(names) == len(RULES)
+    for rule in RULES:
         assert rule.reads, rule.name
         for read in rule.reads:
             top = read.split(".")[0].split("[")[0].removesuffix("#keys")
@@ -155,14 +156,14 @@ def test_a_valid_declaration_has_no_problem_and_rules_run_on_it_directly() -> No
     props["iteration"]["primary_single_metric_key"] = props["iteration"].pop(
         "primarySingleMetricKey"
     )
-    assert validation_problems(props) == []
-    read = rules.Declaration(props)
+    assert validation_problems(RULES, props) == []
+    read = Declaration(RULES, props)
     assert read.spec is not None and read.field_problems == [] and not read.has_unknown
-    paths = sorted({path for rule in rules.RULES for path in rule.reads})
+    paths = sorted({path for rule in RULES for path in rule.reads})
     assert "winningTreatment" in paths and "iteration.treatments" in paths
     for path in paths:
         held: Any = read.spec
-        for name in input_field(path).python_names:
+        for name in input_field(ExperimentSpec, path).python_names:
             held = getattr(held, name)
         assert read.value(path) == held, path
     treatments = read.value("iteration.treatments")

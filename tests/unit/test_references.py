@@ -9,16 +9,20 @@ from typing import Any
 import pytest
 
 from launchdarkly_experiments.config import resolve_settings
-from launchdarkly_experiments.core.references import (
-    CachedLookups,
-    UnresolvedReferences,
-    check_references,
+from launchdarkly_experiments.core.kinds.experiment.names import (
     current_flag_version,
     resolve,
     resolve_rule_id,
     resolve_variation_id,
 )
-from launchdarkly_experiments.errors import ConfigurationError, Problem, RetryBudgetExceeded
+from launchdarkly_experiments.core.kinds.experiment.references import check_references
+from launchdarkly_experiments.core.lookups import CachedLookups
+from launchdarkly_experiments.errors import (
+    ConfigurationError,
+    Problem,
+    RetryBudgetExceeded,
+    UnresolvedReferences,
+)
 from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from ld_emulator import PROFILES, Emulator
 from tests.support import fixture_ids as ids

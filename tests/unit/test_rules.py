@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from launchdarkly_experiments.core import plan, rules, state
-from launchdarkly_experiments.core.models import ExperimentSpec
+from launchdarkly_experiments.core import rules
+from launchdarkly_experiments.core.kinds.experiment import plan, state
+from launchdarkly_experiments.core.kinds.experiment.models import ExperimentSpec
+from launchdarkly_experiments.core.kinds.experiment.rules import RULES
 from tests.support.declarations import declaration
 
 UNKNOWN = object()
@@ -22,12 +24,12 @@ def is_unknown(value: Any) -> bool:
 
 
 def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(p.property, p.message) for p in rules.validation_problems(props, is_unknown)]
+    return [(p.property, p.message) for p in rules.validation_problems(RULES, props, is_unknown)]
 
 
 def test_every_rule_reads_declared_input_fields_only() -> None:
-    assert len(rules.RULES) == len({r.name for r in rules.RULES}) == 16
-    for rule in rules.RULES:
+    assert len(RULES) == len({r.name for r in RULES}) == 16
+    for rule in RULES:
         assert rule.reads, rule.name
         # find takes exactly the declared inputs, so it cannot read anything else.
         assert rule.find.__code__.co_argcount == len(rule.reads), rule.name
@@ -80,7 +82,7 @@ def test_field_problems_of_unknown_values_are_dropped(unknown_at: tuple[Any, ...
 
 
 def test_without_unknowns_the_declaration_is_validated_once_into_a_spec() -> None:
-    checked = rules.Declaration(declaration())
+    checked = rules.Declaration(RULES, declaration())
     assert isinstance(checked.spec, ExperimentSpec)
     assert checked.problems() == []
 
@@ -104,7 +106,7 @@ def test_without_unknowns_the_declaration_is_validated_once_into_a_spec() -> Non
 def test_declared_fields_agrees_with_declared(overrides: dict[str, Any]) -> None:
     props = declaration(**overrides)
     props["iteration"]["treatments"][1]["baseline"] = False
-    checked = rules.Declaration(copy.deepcopy(props))
+    checked = rules.Declaration(RULES, copy.deepcopy(props))
     assert checked.spec is not None
     whole = state.declared(checked.spec)
     fields = ("tags", "description", "adopt", *plan.CHANGE_RULE_FIELDS)
@@ -119,7 +121,7 @@ def test_an_unknown_marker_that_passes_validation_is_still_unknown() -> None:
         return value == marker
 
     props = declaration(name=marker, tags=["web", "checkout"])
-    checked = rules.Declaration(props, is_marker)
+    checked = rules.Declaration(RULES, props, is_marker)
     assert checked.field_problems == [] and checked.spec is None
     # Inputs stay as given (not canonical) until every value is known.
     assert plan.check({}, props, is_marker).inputs == props

@@ -1,4 +1,4 @@
-"""The core's service: every provider operation on plain data, without Pulumi."""
+"""The core's service: the context of every kind, and the check around the kind's own."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 
 from launchdarkly_experiments.config import resolve_settings
-from launchdarkly_experiments.core.plan import Difference
-from launchdarkly_experiments.core.service import ExperimentService
+from launchdarkly_experiments.core.kind import Difference
+from launchdarkly_experiments.core.kinds import Experiment
+from launchdarkly_experiments.core.service import Service
 from launchdarkly_experiments.errors import ConfigurationError, Problem
 
 
-def service_with(config: dict[str, str]) -> ExperimentService:
-    service = ExperimentService()
+def service_with(config: dict[str, str]) -> Service:
+    service = Service()
     service.use_settings(resolve_settings(config, {}))
     return service
 
@@ -22,7 +23,8 @@ def service_with(config: dict[str, str]) -> ExperimentService:
 def test_check_fills_defaults_from_settings_and_builds_no_client(valid: dict[str, Any]) -> None:
     service = service_with({"launchdarkly:environmentKey": "production"})
     del valid["environmentKey"]
-    checked = service.check({}, {**valid, "__provider": "blob", "description": None})
+    experiment = service.kind(Experiment)
+    checked = service.check(experiment, {}, {**valid, "__provider": "blob", "description": None})
     assert checked.problems == []
     assert checked.inputs["environmentKey"] == "production"
     assert "__provider" not in checked.inputs and "description" not in checked.inputs
@@ -32,9 +34,9 @@ def test_check_fills_defaults_from_settings_and_builds_no_client(valid: dict[str
 def test_a_settings_error_is_one_check_problem_and_raised_elsewhere(
     valid: dict[str, Any],
 ) -> None:
-    service = ExperimentService()
+    service = Service()
     service.use_settings_error(ConfigurationError([Problem("apiHost", "apiHost: not a URL")]))
-    checked = service.check({}, valid)
+    checked = service.check(service.kind(Experiment), {}, valid)
     assert checked.problems == [Problem("", "provider configuration: apiHost: not a URL")]
     with pytest.raises(ConfigurationError, match="apiHost"):
         service.client()
@@ -45,14 +47,16 @@ def test_unchecked_references_are_noted_once(
 ) -> None:
     service = service_with({})
     with caplog.at_level(logging.WARNING, logger="launchdarkly_experiments"):
-        service.check({}, valid)
-        service.check({}, valid)
+        service.check(service.kind(Experiment), {}, valid)
+        service.check(service.kind(Experiment), {}, valid)
     assert len([r for r in caplog.records if "were not checked" in r.getMessage()]) == 1
 
 
-def test_diff_is_the_core_difference(valid: dict[str, Any]) -> None:
+def test_the_kinds_diff_compares_declared_forms(valid: dict[str, Any]) -> None:
     service = service_with({})
-    inputs = service.check({}, valid).inputs
-    assert service.diff(inputs, inputs) == Difference()
-    changed = service.diff(inputs, {**inputs, "key": "other"})
+    experiment = service.kind(Experiment)
+    inputs = service.check(experiment, {}, valid).inputs
+    assert experiment.diff(inputs, inputs) == Difference()
+    changed = experiment.diff(inputs, {**inputs, "key": "other"})
     assert changed.changes and changed.replaces == ("key",)
+    assert service.kind(Experiment) is experiment, "one instance per kind and service"

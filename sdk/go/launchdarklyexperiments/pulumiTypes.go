@@ -13,7 +13,7 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// AnalysisConfig
+// How results are analysed.
 type AnalysisConfig struct {
 	// Bayesian threshold, a numeric string from 0 to 100.
 	BayesianThreshold *string `pulumi:"bayesianThreshold"`
@@ -40,7 +40,7 @@ type AnalysisConfigInput interface {
 	ToAnalysisConfigOutputWithContext(context.Context) AnalysisConfigOutput
 }
 
-// AnalysisConfig
+// How results are analysed.
 type AnalysisConfigArgs struct {
 	// Bayesian threshold, a numeric string from 0 to 100.
 	BayesianThreshold pulumi.StringPtrInput `pulumi:"bayesianThreshold"`
@@ -109,7 +109,7 @@ func (i *analysisConfigPtrType) ToAnalysisConfigPtrOutputWithContext(ctx context
 	return pulumi.ToOutputWithContext(ctx, i).(AnalysisConfigPtrOutput)
 }
 
-// AnalysisConfig
+// How results are analysed.
 type AnalysisConfigOutput struct{ *pulumi.OutputState }
 
 func (AnalysisConfigOutput) ElementType() reflect.Type {
@@ -248,7 +248,7 @@ func (o AnalysisConfigPtrOutput) TestDirection() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// FlagConfig
+// The flag rule the experiment runs on, for one flag.
 type FlagConfig struct {
 	// The flag configuration version the experiment runs on (default: the flag's current version in the environment).
 	FlagConfigVersion *int `pulumi:"flagConfigVersion"`
@@ -269,7 +269,7 @@ type FlagConfigInput interface {
 	ToFlagConfigOutputWithContext(context.Context) FlagConfigOutput
 }
 
-// FlagConfig
+// The flag rule the experiment runs on, for one flag.
 type FlagConfigArgs struct {
 	// The flag configuration version the experiment runs on (default: the flag's current version in the environment).
 	FlagConfigVersion pulumi.IntPtrInput `pulumi:"flagConfigVersion"`
@@ -316,7 +316,7 @@ func (i FlagConfigMap) ToFlagConfigMapOutputWithContext(ctx context.Context) Fla
 	return pulumi.ToOutputWithContext(ctx, i).(FlagConfigMapOutput)
 }
 
-// FlagConfig
+// The flag rule the experiment runs on, for one flag.
 type FlagConfigOutput struct{ *pulumi.OutputState }
 
 func (FlagConfigOutput) ElementType() reflect.Type {
@@ -727,7 +727,7 @@ func (o IterationSummaryArrayOutput) Index(i pulumi.IntInput) IterationSummaryOu
 	}).(IterationSummaryOutput)
 }
 
-// Metric
+// A metric, or a metric group when “is_group“ is true.
 type Metric struct {
 	// True when key names a metric group.
 	IsGroup *bool `pulumi:"isGroup"`
@@ -746,7 +746,7 @@ type MetricInput interface {
 	ToMetricOutputWithContext(context.Context) MetricOutput
 }
 
-// Metric
+// A metric, or a metric group when “is_group“ is true.
 type MetricArgs struct {
 	// True when key names a metric group.
 	IsGroup pulumi.BoolPtrInput `pulumi:"isGroup"`
@@ -791,7 +791,7 @@ func (i MetricArray) ToMetricArrayOutputWithContext(ctx context.Context) MetricA
 	return pulumi.ToOutputWithContext(ctx, i).(MetricArrayOutput)
 }
 
-// Metric
+// A metric, or a metric group when “is_group“ is true.
 type MetricOutput struct{ *pulumi.OutputState }
 
 func (MetricOutput) ElementType() reflect.Type {
@@ -910,7 +910,7 @@ func (o ShippedVariationMapOutput) MapIndex(k pulumi.StringInput) ShippedVariati
 	}).(ShippedVariationOutput)
 }
 
-// Treatment
+// One arm of the experiment. “allocation_percent“ is 0-100; all arms total at most 100.
 type Treatment struct {
 	// Share of traffic, 0 to 100, as a numeric string such as "50" or "33.5"; all treatments total at most 100.
 	AllocationPercent string `pulumi:"allocationPercent"`
@@ -933,7 +933,7 @@ type TreatmentInput interface {
 	ToTreatmentOutputWithContext(context.Context) TreatmentOutput
 }
 
-// Treatment
+// One arm of the experiment. “allocation_percent“ is 0-100; all arms total at most 100.
 type TreatmentArgs struct {
 	// Share of traffic, 0 to 100, as a numeric string such as "50" or "33.5"; all treatments total at most 100.
 	AllocationPercent pulumi.StringInput `pulumi:"allocationPercent"`
@@ -982,7 +982,7 @@ func (i TreatmentArray) ToTreatmentArrayOutputWithContext(ctx context.Context) T
 	return pulumi.ToOutputWithContext(ctx, i).(TreatmentArrayOutput)
 }
 
-// Treatment
+// One arm of the experiment. “allocation_percent“ is 0-100; all arms total at most 100.
 type TreatmentOutput struct{ *pulumi.OutputState }
 
 func (TreatmentOutput) ElementType() reflect.Type {
@@ -1037,7 +1037,7 @@ func (o TreatmentArrayOutput) Index(i pulumi.IntInput) TreatmentOutput {
 	}).(TreatmentOutput)
 }
 
-// TreatmentParameter
+// Which flag variation a treatment serves: “variation“ (its name or value) or its id.
 type TreatmentParameter struct {
 	// Key of the flag this treatment sets.
 	FlagKey string `pulumi:"flagKey"`
@@ -1058,7 +1058,7 @@ type TreatmentParameterInput interface {
 	ToTreatmentParameterOutputWithContext(context.Context) TreatmentParameterOutput
 }
 
-// TreatmentParameter
+// Which flag variation a treatment serves: “variation“ (its name or value) or its id.
 type TreatmentParameterArgs struct {
 	// Key of the flag this treatment sets.
 	FlagKey pulumi.StringInput `pulumi:"flagKey"`
@@ -1105,7 +1105,7 @@ func (i TreatmentParameterArray) ToTreatmentParameterArrayOutputWithContext(ctx 
 	return pulumi.ToOutputWithContext(ctx, i).(TreatmentParameterArrayOutput)
 }
 
-// TreatmentParameter
+// Which flag variation a treatment serves: “variation“ (its name or value) or its id.
 type TreatmentParameterOutput struct{ *pulumi.OutputState }
 
 func (TreatmentParameterOutput) ElementType() reflect.Type {

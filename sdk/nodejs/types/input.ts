@@ -6,7 +6,7 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
- * AnalysisConfig
+ * How results are analysed.
  */
 export interface AnalysisConfigArgs {
     /**
@@ -36,7 +36,7 @@ export interface AnalysisConfigArgs {
 }
 
 /**
- * FlagConfig
+ * The flag rule the experiment runs on, for one flag.
  */
 export interface FlagConfigArgs {
     /**
@@ -104,7 +104,7 @@ export interface IterationArgs {
 }
 
 /**
- * Metric
+ * A metric, or a metric group when ``is_group`` is true.
  */
 export interface MetricArgs {
     /**
@@ -118,7 +118,7 @@ export interface MetricArgs {
 }
 
 /**
- * Treatment
+ * One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
  */
 export interface TreatmentArgs {
     /**
@@ -140,7 +140,7 @@ export interface TreatmentArgs {
 }
 
 /**
- * TreatmentParameter
+ * Which flag variation a treatment serves: ``variation`` (its name or value) or its id.
  */
 export interface TreatmentParameterArgs {
     /**

@@ -6,7 +6,7 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
- * AnalysisConfig
+ * How results are analysed.
  */
 export interface AnalysisConfig {
     /**
@@ -36,7 +36,7 @@ export interface AnalysisConfig {
 }
 
 /**
- * FlagConfig
+ * The flag rule the experiment runs on, for one flag.
  */
 export interface FlagConfig {
     /**
@@ -146,7 +146,7 @@ export interface IterationSummary {
 }
 
 /**
- * Metric
+ * A metric, or a metric group when ``is_group`` is true.
  */
 export interface Metric {
     /**
@@ -186,7 +186,7 @@ export interface ShippedVariation {
 }
 
 /**
- * Treatment
+ * One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
  */
 export interface Treatment {
     /**
@@ -208,7 +208,7 @@ export interface Treatment {
 }
 
 /**
- * TreatmentParameter
+ * Which flag variation a treatment serves: ``variation`` (its name or value) or its id.
  */
 export interface TreatmentParameter {
     /**

@@ -31,7 +31,7 @@ __all__ = [
 
 class AnalysisConfigArgsDict(TypedDict):
     """
-    AnalysisConfig
+    How results are analysed.
     """
     bayesian_threshold: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -68,7 +68,7 @@ class AnalysisConfigArgs:
                  significance_threshold: pulumi.Input[Optional[_builtins.str]] = None,
                  test_direction: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        AnalysisConfig
+        How results are analysed.
 
         :param pulumi.Input[_builtins.str] bayesian_threshold: Bayesian threshold, a numeric string from 0 to 100.
         :param pulumi.Input[_builtins.str] multiple_comparison_correction_method: Correction for multiple comparisons. One of: bonferroni, benjamini-hochberg.
@@ -165,7 +165,7 @@ class AnalysisConfigArgs:
 
 class FlagConfigArgsDict(TypedDict):
     """
-    FlagConfig
+    The flag rule the experiment runs on, for one flag.
     """
     rule_id: pulumi.Input[_builtins.str]
     """
@@ -187,7 +187,7 @@ class FlagConfigArgs:
                  flag_config_version: pulumi.Input[Optional[_builtins.int]] = None,
                  not_in_experiment_variation_id: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        FlagConfig
+        The flag rule the experiment runs on, for one flag.
 
         :param pulumi.Input[_builtins.str] rule_id: A targeting rule `_id` or description, or "fallthrough".
         :param pulumi.Input[_builtins.int] flag_config_version: The flag configuration version the experiment runs on (default: the flag's current version in the environment).
@@ -468,7 +468,7 @@ class IterationArgs:
 
 class MetricArgsDict(TypedDict):
     """
-    Metric
+    A metric, or a metric group when ``is_group`` is true.
     """
     key: pulumi.Input[_builtins.str]
     """
@@ -485,7 +485,7 @@ class MetricArgs:
                  key: pulumi.Input[_builtins.str],
                  is_group: pulumi.Input[Optional[_builtins.bool]] = None):
         """
-        Metric
+        A metric, or a metric group when ``is_group`` is true.
 
         :param pulumi.Input[_builtins.str] key: Metric key, or metric group key when isGroup is true.
         :param pulumi.Input[_builtins.bool] is_group: True when key names a metric group.
@@ -521,7 +521,7 @@ class MetricArgs:
 
 class TreatmentArgsDict(TypedDict):
     """
-    Treatment
+    One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
     """
     allocation_percent: pulumi.Input[_builtins.str]
     """
@@ -548,7 +548,7 @@ class TreatmentArgs:
                  parameters: pulumi.Input[Sequence[pulumi.Input['TreatmentParameterArgs']]],
                  baseline: pulumi.Input[Optional[_builtins.bool]] = None):
         """
-        Treatment
+        One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
 
         :param pulumi.Input[_builtins.str] allocation_percent: Share of traffic, 0 to 100, as a numeric string such as "50" or "33.5"; all treatments total at most 100.
         :param pulumi.Input[_builtins.str] name: Treatment name, unique in the iteration.
@@ -612,7 +612,7 @@ class TreatmentArgs:
 
 class TreatmentParameterArgsDict(TypedDict):
     """
-    TreatmentParameter
+    Which flag variation a treatment serves: ``variation`` (its name or value) or its id.
     """
     flag_key: pulumi.Input[_builtins.str]
     """
@@ -634,7 +634,7 @@ class TreatmentParameterArgs:
                  variation: Optional[Any] = None,
                  variation_id: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        TreatmentParameter
+        Which flag variation a treatment serves: ``variation`` (its name or value) or its id.
 
         :param pulumi.Input[_builtins.str] flag_key: Key of the flag this treatment sets.
         :param Any variation: The flag variation served, by its name or value (instead of variationId).

@@ -29,7 +29,7 @@ __all__ = [
 @pulumi.output_type
 class AnalysisConfig(dict):
     """
-    AnalysisConfig
+    How results are analysed.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -66,7 +66,7 @@ class AnalysisConfig(dict):
                  significance_threshold: Optional[_builtins.str] = None,
                  test_direction: Optional[_builtins.str] = None):
         """
-        AnalysisConfig
+        How results are analysed.
 
         :param _builtins.str bayesian_threshold: Bayesian threshold, a numeric string from 0 to 100.
         :param _builtins.str multiple_comparison_correction_method: Correction for multiple comparisons. One of: bonferroni, benjamini-hochberg.
@@ -140,7 +140,7 @@ class AnalysisConfig(dict):
 @pulumi.output_type
 class FlagConfig(dict):
     """
-    FlagConfig
+    The flag rule the experiment runs on, for one flag.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -168,7 +168,7 @@ class FlagConfig(dict):
                  flag_config_version: Optional[_builtins.int] = None,
                  not_in_experiment_variation_id: Optional[_builtins.str] = None):
         """
-        FlagConfig
+        The flag rule the experiment runs on, for one flag.
 
         :param _builtins.str rule_id: A targeting rule `_id` or description, or "fallthrough".
         :param _builtins.int flag_config_version: The flag configuration version the experiment runs on (default: the flag's current version in the environment).
@@ -520,7 +520,7 @@ class IterationSummary(dict):
 @pulumi.output_type
 class Metric(dict):
     """
-    Metric
+    A metric, or a metric group when ``is_group`` is true.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -543,7 +543,7 @@ class Metric(dict):
                  key: _builtins.str,
                  is_group: Optional[_builtins.bool] = None):
         """
-        Metric
+        A metric, or a metric group when ``is_group`` is true.
 
         :param _builtins.str key: Metric key, or metric group key when isGroup is true.
         :param _builtins.bool is_group: True when key names a metric group.
@@ -665,7 +665,7 @@ class ShippedVariation(dict):
 @pulumi.output_type
 class Treatment(dict):
     """
-    Treatment
+    One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -690,7 +690,7 @@ class Treatment(dict):
                  parameters: Sequence['outputs.TreatmentParameter'],
                  baseline: Optional[_builtins.bool] = None):
         """
-        Treatment
+        One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
 
         :param _builtins.str allocation_percent: Share of traffic, 0 to 100, as a numeric string such as "50" or "33.5"; all treatments total at most 100.
         :param _builtins.str name: Treatment name, unique in the iteration.
@@ -739,7 +739,7 @@ class Treatment(dict):
 @pulumi.output_type
 class TreatmentParameter(dict):
     """
-    TreatmentParameter
+    Which flag variation a treatment serves: ``variation`` (its name or value) or its id.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -765,7 +765,7 @@ class TreatmentParameter(dict):
                  variation: Optional[Any] = None,
                  variation_id: Optional[_builtins.str] = None):
         """
-        TreatmentParameter
+        Which flag variation a treatment serves: ``variation`` (its name or value) or its id.
 
         :param _builtins.str flag_key: Key of the flag this treatment sets.
         :param Any variation: The flag variation served, by its name or value (instead of variationId).

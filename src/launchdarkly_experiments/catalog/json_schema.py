@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.models import ExperimentSpec
+from ..core.kinds.experiment.models import ExperimentSpec
 from .loader import ADDRESS_FIELDS, PER_EXPERIMENT
 
 # Fields the models accept as numbers or numeric strings (pydantic documents them as strings).

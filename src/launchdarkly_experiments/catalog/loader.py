@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from pydantic.alias_generators import to_snake
 
-from ..core.models import ExperimentSpec
+from ..core.kinds.experiment.models import ExperimentSpec
+from ..core.kinds.experiment.rules import RULES
 from ..core.rules import validation_problems
 from ..errors import CatalogError, Problem
 from .locate import child, display, key_node, locate, path_parts, quote_hint
@@ -196,7 +197,7 @@ def _check_entry(
     stand_ins = [n for n in ("projectKey", "environmentKey") if wire.get(n) is None]
     for name in stand_ins:
         wire[name] = _ADDRESS_STAND_IN
-    for found_problem in validation_problems(wire):
+    for found_problem in validation_problems(RULES, wire):
         path, message = found_problem.property, found_problem.message
         parts = path_parts(path)
         source_node, where = node, label

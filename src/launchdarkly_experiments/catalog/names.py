@@ -13,7 +13,8 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel, to_snake
 
-from ..core.models import ExperimentSpec, field_type
+from ..core.kinds.experiment.models import ExperimentSpec
+from ..core.models import field_type
 
 
 def model_fields(model: type[BaseModel]) -> dict[str, tuple[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic.alias_generators import to_snake
 
-from ..core.models import ExperimentSpec
+from ..core.kinds.experiment.models import ExperimentSpec
 from .names import to_wire
 
 

@@ -1,9 +1,10 @@
 """Validation of a declaration: one object per rule, each naming the inputs it reads.
 
 Field rules are the models' own constraints (``models``); each problem they find is reported at
-its property. Rules across fields are ``Rule`` objects below, in ``RULES``: a rule declares the
-input paths it reads and gets exactly those values, validated to their field types, and yields
-one precise ``Problem`` per thing it finds wrong.
+its property. Rules across fields are ``Rule`` objects, in each kind's ``RuleSet`` (registered
+with its ``rule`` decorator in ``kinds/<kind>/rules.py``): a rule declares the input paths it
+reads and gets exactly those values, validated to their field types, and yields one precise
+``Problem`` per thing it finds wrong.
 
 At preview some inputs may not be known yet (outputs of resources not created yet). The caller
 says which values those are with ``is_unknown`` (the core knows nothing of Pulumi's markers):
@@ -26,22 +27,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
-from .models import (
-    ExperimentSpec,
-    ExperimentType,
-    FlagConfig,
-    MetricRef,
-    RunState,
-    Treatment,
-    field_type,
-    input_field,
-)
+from .models import field_type, input_field
 
 IsUnknown = Callable[[Any], bool]
 
@@ -57,22 +48,29 @@ _ABSENT: Any = object()
 
 
 class Declaration:
-    """A declaration's raw inputs (camelCase dict), read path by path.
+    """A declaration's raw inputs (camelCase dict) for one kind's rules, read path by path.
 
-    ``spec`` is the validated ``ExperimentSpec`` when every value is known and valid, else None.
+    ``spec`` is the validated input model when every value is known and valid, else None.
     """
 
-    def __init__(self, props: Mapping[str, Any], is_unknown: IsUnknown = nothing_is_unknown):
+    def __init__(
+        self,
+        rules: RuleSet,
+        props: Mapping[str, Any],
+        is_unknown: IsUnknown = nothing_is_unknown,
+    ):
+        self.rules = rules
+        self.model = rules.model
         self.props = dict(props)
         self.is_unknown = is_unknown
         self.has_unknown = holds_unknown(self.props, is_unknown)
-        self.spec: ExperimentSpec | None = None
+        self.spec: Any = None
         self.field_problems: list[Problem] = []
         self._values: dict[str, Any] = {}
         try:
-            spec = ExperimentSpec.model_validate(self.props)
+            spec = self.model.model_validate(self.props)
         except ValidationError as exc:
-            self.field_problems = [describe_error(error) for error in exc.errors()]
+            self.field_problems = [describe_error(self.model, error) for error in exc.errors()]
         else:
             # An unknown value can pass validation (the SDK's marker is a string): not a spec.
             self.spec = None if self.has_unknown else spec
@@ -107,7 +105,7 @@ class Declaration:
         return self._values[path]
 
     def _validated(self, path: str) -> Any:
-        field = input_field(path)
+        field = input_field(self.model, path)
         node: Any = self.props
         for alias, name in zip(path.split("."), field.python_names, strict=True):
             node = node.get(alias, node.get(name, _ABSENT)) if isinstance(node, dict) else _ABSENT
@@ -119,7 +117,7 @@ class Declaration:
         """Every problem that stays whatever the unknown values become; empty when valid."""
         # A field problem at, under or about a collection holding an unknown value may vanish.
         found = [p for p in self.field_problems if not self.unknown(p.property)]
-        for rule in RULES:
+        for rule in self.rules:
             if any(self.unknown(path) or self.invalid(path) for path in rule.reads):
                 continue
             found.extend(rule.find(*(self.value(path) for path in rule.reads)))
@@ -138,10 +136,10 @@ def holds_unknown(value: Any, is_unknown: IsUnknown) -> bool:
 
 
 def validation_problems(
-    props: Mapping[str, Any], is_unknown: IsUnknown = nothing_is_unknown
+    rules: RuleSet, props: Mapping[str, Any], is_unknown: IsUnknown = nothing_is_unknown
 ) -> list[Problem]:
-    """Every problem with a declaration as (property path, message); empty when valid."""
-    return Declaration(props, is_unknown).problems()
+    """Every problem with a declaration, field and cross-field; empty when valid."""
+    return Declaration(rules, props, is_unknown).problems()
 
 
 def _parts(path: str) -> list[str | int]:
@@ -176,9 +174,9 @@ def _given(value: Any) -> str:
     return repr(value)
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model that holds the field at ``loc`` (e.g. ``Treatment`` for treatments[0].name)."""
-    current: Any = ExperimentSpec
+    current: Any = root
     for part in loc[:-1]:
         current = field_type(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
@@ -199,10 +197,10 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _unknown_name(loc: tuple[Any, ...]) -> str:
+def _unknown_name(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     name = loc[-1] if loc else "?"
     message = f"unknown property {name!r}"
-    model = _model_at(loc)
+    model = _model_at(root, loc)
     if model is None or not isinstance(name, str):
         return f"{message}; check the spelling against the resource reference"
     allowed = [info.alias or field for field, info in model.model_fields.items()]
@@ -230,15 +228,16 @@ _SIMPLE = {
 }
 
 
-def describe_error(error: Mapping[str, Any]) -> Problem:
-    """One pydantic error as a ``Problem`` naming what was given and what is allowed."""
+def describe_error(root: type[BaseModel], error: Mapping[str, Any]) -> Problem:
+    """One pydantic error of a ``root`` model as a ``Problem`` naming what was given and what is
+    allowed."""
     loc: tuple[Any, ...] = tuple(error.get("loc", ()))
     kind = str(error.get("type", ""))
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     value = error.get("input")
     given = _given(value)
     if kind == "extra_forbidden":
-        message = _unknown_name(loc)
+        message = _unknown_name(root, loc)
     elif kind == "missing":
         message = "required: this property must be set"
     elif kind in ("enum", "literal_error"):
@@ -294,227 +293,29 @@ class Rule:
     find: Callable[..., Iterable[Problem]]
 
 
-RULES: list[Rule] = []
+class RuleSet:
+    """One kind's rules across fields, in the order they were registered.
 
+    ``rule(*reads)`` registers the decorated function as a ``Rule`` reading those input paths of
+    ``model``; a path that is no field of the model fails at import, not at preview.
+    """
 
-def rule(*reads: str) -> Callable[[Callable[..., Iterable[Problem]]], Rule]:
-    """Register the decorated function as a ``Rule`` reading ``reads`` (in ``RULES`` order)."""
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self._rules: list[Rule] = []
 
-    def register(find: Callable[..., Iterable[Problem]]) -> Rule:
-        for path in reads:
-            input_field(path)  # a typo in a path fails at import, not at preview
-        registered = Rule(find.__name__, reads, find)
-        RULES.append(registered)
-        return registered
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules)
 
-    return register
+    def __len__(self) -> int:
+        return len(self._rules)
 
+    def rule(self, *reads: str) -> Callable[[Callable[..., Iterable[Problem]]], Rule]:
+        def register(find: Callable[..., Iterable[Problem]]) -> Rule:
+            for path in reads:
+                input_field(self.model, path)
+            registered = Rule(find.__name__, reads, find)
+            self._rules.append(registered)
+            return registered
 
-TREATMENTS = "iteration.treatments"
-
-
-def _percent(treatment: Treatment) -> Decimal:
-    return Decimal(treatment.allocation_percent)
-
-
-@rule(TREATMENTS)
-def one_baseline(treatments: list[Treatment]) -> Iterator[Problem]:
-    baselines = [t.name for t in treatments if t.baseline]
-    if len(baselines) != 1:
-        listed = f" ({', '.join(baselines)})" if baselines else ""
-        yield Problem(
-            TREATMENTS,
-            f"exactly one treatment must have baseline=True, found {len(baselines)}{listed}",
-        )
-
-
-@rule(TREATMENTS)
-def allocations_total_at_most_100(treatments: list[Treatment]) -> Iterator[Problem]:
-    total = sum((_percent(t) for t in treatments), Decimal(0))
-    if total > 100:
-        yield Problem(
-            TREATMENTS,
-            f"allocation percentages total {format(total.normalize(), 'f')}; "
-            "they must total no more than 100",
-        )
-
-
-@rule(TREATMENTS)
-def unique_treatment_names(treatments: list[Treatment]) -> Iterator[Problem]:
-    names = [t.name for t in treatments]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        yield Problem(TREATMENTS, f"treatment names must be unique; repeated: {repeated}")
-
-
-@rule(TREATMENTS, "iteration.flags")
-def parameters_use_declared_flags(
-    treatments: list[Treatment], flags: dict[str, FlagConfig]
-) -> Iterator[Problem]:
-    for i, treatment in enumerate(treatments):
-        for j, parameter in enumerate(treatment.parameters):
-            if parameter.flag_key not in flags:
-                yield Problem(
-                    f"iteration.treatments[{i}].parameters[{j}].flagKey",
-                    f"flag {parameter.flag_key!r} is not in iteration.flags "
-                    f"(declared: {sorted(flags)})",
-                )
-
-
-@rule("iteration.metrics", "iteration.primarySingleMetricKey", "iteration.primaryFunnelKey")
-def one_primary_metric_among_metrics(
-    metrics: list[MetricRef], single: str | None, funnel: str | None
-) -> Iterator[Problem]:
-    is_group = {m.key: m.is_group for m in metrics}
-    if (single is None) == (funnel is None):
-        given = "both are set" if single is not None else "neither is set"
-        yield Problem(
-            "iteration.primarySingleMetricKey",
-            "set exactly one of primarySingleMetricKey (a metric) or primaryFunnelKey "
-            f"(a funnel metric group); {given}",
-        )
-    elif single is not None and is_group.get(single) is not False:
-        yield Problem(
-            "iteration.primarySingleMetricKey",
-            f"{single!r} must also be listed in iteration.metrics as a metric (isGroup false); "
-            f"listed: {sorted(is_group)}",
-        )
-    elif funnel is not None and is_group.get(funnel) is not True:
-        yield Problem(
-            "iteration.primaryFunnelKey",
-            f"{funnel!r} must also be listed in iteration.metrics with isGroup true",
-        )
-
-
-@rule("type", "iteration.reallocationFrequencyMillis")
-def reallocation_frequency_for_bandits_only(
-    type_: ExperimentType | None, frequency: int | None
-) -> Iterator[Problem]:
-    is_mab = type_ == ExperimentType.MAB
-    if frequency is not None and not is_mab:
-        yield Problem(
-            "iteration.reallocationFrequencyMillis",
-            "only allowed when type is 'mab' (multi-armed bandit); type is "
-            f"{type_ or ExperimentType.EXPERIMENT.value!r}",
-        )
-    if is_mab and frequency is None:
-        yield Problem(
-            "iteration.reallocationFrequencyMillis",
-            "required when type is 'mab': how often, in milliseconds, traffic is reallocated",
-        )
-
-
-@rule("state", "winningTreatment", TREATMENTS)
-def winner_when_stopped(
-    state: RunState, winner: str | None, treatments: list[Treatment]
-) -> Iterator[Problem]:
-    if state == RunState.STOPPED and winner is None:
-        yield Problem(
-            "winningTreatment",
-            "required when state is 'stopped': the name of the winning treatment "
-            f"(one of {[t.name for t in treatments]})",
-        )
-
-
-@rule("winningTreatment", TREATMENTS)
-def winner_is_a_treatment(winner: str | None, treatments: list[Treatment]) -> Iterator[Problem]:
-    names = [t.name for t in treatments]
-    if winner is not None and winner not in names:
-        yield Problem("winningTreatment", f"{winner!r} is not a treatment name; use one of {names}")
-
-
-@rule("state", TREATMENTS)
-def running_needs_traffic(state: RunState, treatments: list[Treatment]) -> Iterator[Problem]:
-    if state == RunState.RUNNING and not any(_percent(t) > 0 for t in treatments):
-        yield Problem(
-            TREATMENTS,
-            "state 'running' needs at least one treatment with a non-zero allocationPercent; "
-            "all are 0",
-        )
-
-
-def _blank(path: str, value: str) -> Iterator[Problem]:
-    if not value.strip():
-        yield Problem(path, f"must not be blank; got {value!r}")
-
-
-@rule("name")
-def name_not_blank(name: str) -> Iterator[Problem]:
-    yield from _blank("name", name)
-
-
-@rule("iteration.hypothesis")
-def hypothesis_not_blank(hypothesis: str) -> Iterator[Problem]:
-    yield from _blank("iteration.hypothesis", hypothesis)
-
-
-@rule(TREATMENTS)
-def treatment_names_not_blank(treatments: list[Treatment]) -> Iterator[Problem]:
-    for i, treatment in enumerate(treatments):
-        yield from _blank(f"iteration.treatments[{i}].name", treatment.name)
-
-
-@rule(TREATMENTS)
-def one_parameter_per_flag(treatments: list[Treatment]) -> Iterator[Problem]:
-    for i, treatment in enumerate(treatments):
-        first: dict[str, int] = {}
-        for j, parameter in enumerate(treatment.parameters):
-            if parameter.flag_key in first:
-                yield Problem(
-                    f"iteration.treatments[{i}].parameters[{j}].flagKey",
-                    f"treatment {treatment.name!r} has two parameters for flag "
-                    f"{parameter.flag_key!r} (parameters[{first[parameter.flag_key]}] and "
-                    f"parameters[{j}]); a treatment serves one variation per flag",
-                )
-            else:
-                first[parameter.flag_key] = j
-
-
-@rule(TREATMENTS)
-def variation_given(treatments: list[Treatment]) -> Iterator[Problem]:
-    for i, treatment in enumerate(treatments):
-        for j, parameter in enumerate(treatment.parameters):
-            if parameter.variation_id is None and parameter.variation is None:
-                yield Problem(
-                    f"iteration.treatments[{i}].parameters[{j}]",
-                    "set variation (the variation's name or value) or variationId (its _id); "
-                    "neither is set",
-                )
-
-
-@rule(TREATMENTS)
-def distinct_variations(treatments: list[Treatment]) -> Iterator[Problem]:
-    served: dict[tuple[str, str], str] = {}
-    for i, treatment in enumerate(treatments):
-        for j, parameter in enumerate(treatment.parameters):
-            if parameter.variation_id is not None:
-                given, prop = repr(parameter.variation_id), "variationId"
-            elif parameter.variation is not None:
-                given, prop = repr(parameter.variation), "variation"
-            else:
-                continue
-            ident = (parameter.flag_key, f"{prop}:{given}")
-            other = served.get(ident)
-            if other is not None and other != treatment.name:
-                yield Problem(
-                    f"iteration.treatments[{i}].parameters[{j}].{prop}",
-                    f"treatments {other!r} and {treatment.name!r} both serve variation "
-                    f"{given} of flag {parameter.flag_key!r}; each treatment must serve a "
-                    "different variation",
-                )
-            else:
-                served.setdefault(ident, treatment.name)
-
-
-@rule("iteration.metrics")
-def unique_metrics(metrics: list[MetricRef]) -> Iterator[Problem]:
-    first: dict[str, int] = {}
-    for index, metric in enumerate(metrics):
-        if metric.key in first:
-            yield Problem(
-                f"iteration.metrics[{index}].key",
-                f"metric {metric.key!r} is listed twice (also iteration.metrics"
-                f"[{first[metric.key]}]); list each metric once",
-            )
-        else:
-            first[metric.key] = index
+        return register

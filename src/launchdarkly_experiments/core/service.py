@@ -1,15 +1,14 @@
-"""The experiments service: every provider operation as plain data, for any adapter.
+"""The service a provider host runs its kinds in: the settings, the one client, the lookups.
 
-It holds the settings (or the configuration error they raised, reported at ``check``), builds
-and holds the one thread-safe ``LaunchDarklyClient`` (on first use, so a missing token fails at
-the first API call, not at preview), and owns the ``Reconciler``. Its operations take and give
-plain dicts and core values: ``check`` (inputs and problems, with the project and environment
-defaults from the settings and the reference lookups of ``launchdarkly:validateReferences``),
-``diff`` (a ``plan.Difference``) and create/read/update/delete (the reconciler's results).
+``Service`` holds the settings (or the configuration error they raised, reported at ``check``),
+builds the one thread-safe ``LaunchDarklyClient`` on first use (so a missing token fails at the
+first API call, not at preview) and the ``CachedLookups`` over it, and binds each resource kind
+to itself (``kind``). It is the ``Context`` of every kind's operations.
 
-The Pulumi adapters (``dynamic.adapter`` and ``native.provider``) sit side by side over it and
-only translate: the engine's values in, the SDK's result types out. Values not known yet at
-preview are the adapter's to recognise: ``check`` takes its ``is_unknown`` predicate.
+``check`` is the one operation it adds around a kind's own: provider settings fill in left-out
+inputs (``settings_defaults``), and the kind's reference lookups run when a token is there and
+``launchdarkly:validateReferences`` allows them. Everything else the adapters call on the kind
+directly, with typed values.
 """
 
 from __future__ import annotations
@@ -19,21 +18,22 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import Settings, resolve_settings
 from ..errors import ConfigurationError, LaunchDarklyError, Problem, UnauthorizedError
 from ..http.client import LaunchDarklyClient, RetryPolicy
-from . import plan, state
-from .reconcile import Observed, Reconciler, Written
-from .references import check_references
+from .kind import Checked, ResourceKind
+from .lookups import CachedLookups
 from .rules import IsUnknown, holds_unknown, nothing_is_unknown
 
 logger = logging.getLogger(__name__)
 
+KindT = TypeVar("KindT", bound=ResourceKind[Any])
 
-class ExperimentService:
-    """Check, diff, create, read, update and delete experiments, Pulumi-free."""
+
+class Service:
+    """Settings, the one client and the lookups of one provider host; the kinds bound to them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -41,21 +41,23 @@ class ExperimentService:
         self._settings_error: ConfigurationError | None = None
         self._unchecked_noted = False
         self._client: LaunchDarklyClient | None = None
-        self._reconciler = Reconciler(self.client, lambda: self.settings)
+        self._lookups: CachedLookups | None = None
+        self._kinds: dict[type[ResourceKind[Any]], ResourceKind[Any]] = {}
 
-    # -- settings and client ---------------------------------------------------------------
+    # -- settings, client and lookups --------------------------------------------------------
 
     def use_settings(self, settings: Settings) -> None:
         """Settings resolved by a host; the client is rebuilt from them at its next use."""
         with self._lock:
             self._settings, self._settings_error = settings, None
-            self._client = None
+            self._client = self._lookups = None
 
     def use_settings_error(self, error: ConfigurationError) -> None:
-        """Settings that failed to resolve: ``check`` reports ``error`` as one failure, and
-        every other use of the settings raises it."""
+        """Settings that failed to resolve: ``check`` reports ``error``, and every other use of
+        the settings raises it."""
         with self._lock:
-            self._settings, self._settings_error, self._client = None, error, None
+            self._settings, self._settings_error = None, error
+            self._client = self._lookups = None
 
     @property
     def settings(self) -> Settings:
@@ -74,7 +76,7 @@ class ExperimentService:
         built one, it lives in this process only.
         """
         with self._lock:
-            self._client = client
+            self._client, self._lookups = client, None
 
     def client(self) -> LaunchDarklyClient:
         """The shared client, built on first use (a missing token fails here, not at preview)."""
@@ -90,36 +92,53 @@ class ExperimentService:
                 )
             return self._client
 
-    # -- check and diff: no I/O beyond the cached reference lookups --------------------------
+    def lookups(self) -> CachedLookups:
+        """Reference lookups shared by every call of this host (one GET per distinct read)."""
+        client = self.client()
+        with self._lock:
+            if self._lookups is None:
+                self._lookups = CachedLookups(client)
+            return self._lookups
+
+    def kind(self, kind: type[KindT]) -> KindT:
+        """The kind's operations, bound to this service (one instance per kind)."""
+        with self._lock:
+            bound = self._kinds.get(kind)
+            if bound is None:
+                bound = self._kinds[kind] = kind(self)
+        return bound  # type: ignore[return-value]
+
+    # -- check: the kind's own, with settings defaults and reference lookups --------------------
 
     def check(
         self,
+        kind: ResourceKind[Any],
         olds: Mapping[str, Any],
         news: Mapping[str, Any],
         is_unknown: IsUnknown = nothing_is_unknown,
-    ) -> plan.Checked:
-        """The inputs to store and every problem, as (property, message) pairs."""
+    ) -> Checked:
+        """The inputs to store and every problem."""
         # Unset inputs arrive as None; computed outputs are seeded as None by the resource class.
-        props = {k: v for k, v in state.declared_part(news).items() if v is not None}
+        props = {k: v for k, v in kind.declared_part(news).items() if v is not None}
         try:
             settings = self.settings
         except ConfigurationError as exc:
             # One clear line at preview, naming every invalid setting, instead of a traceback.
-            return plan.Checked(props, [Problem("", f"provider configuration: {exc}")])
-        for name, default in (
-            ("projectKey", settings.project_key),
-            ("environmentKey", settings.environment_key),
-        ):
+            return Checked(props, [Problem("", f"provider configuration: {exc}")])
+        for name, setting in kind.settings_defaults.items():
+            default = getattr(settings, setting)
             if props.get(name) is None and default:
                 props[name] = default
-        checked = plan.check(state.declared_part(olds), props, is_unknown)
+        checked = kind.check(olds, props, is_unknown)
         problems = list(checked.problems)
         if not holds_unknown(checked.inputs, is_unknown):
-            problems += self._reference_problems(settings, checked.inputs)
-        return plan.Checked(checked.inputs, problems)
+            problems += self._reference_problems(kind, settings, checked.inputs)
+        return Checked(checked.inputs, problems)
 
-    def _reference_problems(self, settings: Settings, inputs: dict[str, Any]) -> list[Problem]:
-        """Look up every referenced object (launchdarkly:validateReferences); cached per host."""
+    def _reference_problems(
+        self, kind: ResourceKind[Any], settings: Settings, inputs: dict[str, Any]
+    ) -> list[Problem]:
+        """The kind's reference lookups, as ``launchdarkly:validateReferences`` says."""
         if not settings.references_checked():
             with self._lock:
                 noted, self._unchecked_noted = self._unchecked_noted, True
@@ -130,39 +149,12 @@ class ExperimentService:
                 )
             return []
         try:
-            problems = check_references(inputs, self._reconciler.lookups(), settings)
+            return kind.references(inputs)
         except LaunchDarklyError as exc:
             if settings.validate_references == "always":
                 return [Problem("", f"references could not be checked: {exc}")]
             logger.warning("references were not checked: %s", exc)
             return []
-        return problems
-
-    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> plan.Difference:
-        """Stored outputs against checked inputs (``iterationChange`` included, if any)."""
-        old = state.declared_part(olds)
-        new = state.declared_part(news)
-        if news.get(state.ITERATION_CHANGE):
-            new[state.ITERATION_CHANGE] = news[state.ITERATION_CHANGE]
-        return plan.diff(old, new)
-
-    # -- create, read, update, delete: the reconciler ---------------------------------------
-
-    def create(self, props: Mapping[str, Any]) -> Written:
-        return self._reconciler.create(state.spec_from_inputs(props))
-
-    def read(self, id_: str, props: Mapping[str, Any]) -> Observed | None:
-        """The experiment as LaunchDarkly has it, or None when it is gone."""
-        with _token_from_last_update():
-            return self._reconciler.read(state.Address.from_state(id_, props), props)
-
-    def update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        """The outputs after making LaunchDarkly match ``news``."""
-        return self._reconciler.update(state.spec_from_inputs(news), olds)
-
-    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
-        with _token_from_last_update():
-            self._reconciler.archive(state.Address.from_state(id_, props))
 
 
 #: Why a token set (or rotated) since the last ``pulumi up`` is not used by refresh and destroy.
@@ -175,8 +167,9 @@ TOKEN_FROM_LAST_UPDATE = (
 
 
 @contextmanager
-def _token_from_last_update() -> Iterator[None]:
-    """Explain a missing or refused token in the operations refresh and destroy make."""
+def explaining_the_token() -> Iterator[None]:
+    """Around the reads and deletes refresh and destroy make: a missing or refused token gets
+    the note above."""
     try:
         yield
     except (ConfigurationError, UnauthorizedError) as exc:

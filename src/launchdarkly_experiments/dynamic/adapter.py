@@ -1,14 +1,16 @@
-"""The dynamic-provider adapter: Pulumi's ``ResourceProvider`` calls onto the core's service.
+"""The dynamic-provider adapter: Pulumi's ``ResourceProvider`` calls onto one resource kind.
 
-Each method hands the engine's dicts to ``core.service.ExperimentService`` (check, diff and the
-reconciler's create/read/update/archive) and wraps its plain answer into the SDK's result type;
-the native plugin (``native.provider``) sits beside it over the same service. What is specific
+Each method turns the engine's dicts into the kind's typed declaration (``spec``) once, calls the
+kind's operation (``core.kind.ResourceKind``: check through ``core.service.Service``, diff,
+create, read, update, delete) and wraps the answer into the SDK's result type; the native plugin
+(``native.provider``) sits beside it over the same kinds. What is specific
 to Pulumi's dynamic providers stays here: unknown values at preview (``unknowns``),
 ``configure`` with stack config, logging to stderr, one-line errors, and pickling.
 
 Pickling: the engine stores the provider pickled *by reference* in every resource's state. Only
-``launchdarkly_experiments.provider.ExperimentProvider`` (a subclass of ``DynamicAdapter``) may
-be pickled: its module path and class name are what users' stacks hold. Nothing credential-like
+the classes of ``launchdarkly_experiments.provider`` (``ExperimentProvider``, one subclass of
+``DynamicAdapter`` per kind) may be pickled: their module path and class names are what users'
+stacks hold. Nothing credential-like
 lives on a pickled instance: ``__getstate__`` keeps no attributes, and the service (settings,
 token included, and the HTTP client) is built per provider-host process, in ``configure()`` or
 on first use.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -32,20 +34,25 @@ from pulumi.dynamic import (
 )
 
 from ..config import SETTINGS, Settings, resolve_settings
-from ..core.service import ExperimentService, log_to_stderr
+from ..core.kind import ResourceKind
+from ..core.service import Service, explaining_the_token, log_to_stderr
 from ..errors import ConfigurationError
 from ..http.client import LaunchDarklyClient
 from .unknowns import is_unknown
 
 
 class DynamicAdapter(ResourceProvider):
-    """CRUD for ``launchdarkly:Experiment`` over LaunchDarkly's experiments API."""
+    """CRUD for one resource kind (``kind``) over LaunchDarkly's API, as a dynamic provider."""
+
+    #: The resource kind this provider serves; each pickled provider class sets its own.
+    kind: ClassVar[type[ResourceKind[Any]]]
 
     def __init__(self) -> None:
         self._setup()
 
     def _setup(self) -> None:
-        self._service = ExperimentService()
+        self._service = Service()
+        self._kind = self._service.kind(self.kind)
 
     # The instance is pickled into state: keep nothing (no token, client or lock).
     def __getstate__(self) -> dict[str, Any]:
@@ -97,14 +104,14 @@ class DynamicAdapter(ResourceProvider):
     # -- check and diff: no I/O beyond the cached reference lookups --------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = self._service.check(_olds, news, is_unknown)
+        checked = self._service.check(self._kind, _olds, news, is_unknown)
         return CheckResult(
             checked.inputs, [CheckFailure(p.property, p.message) for p in checked.problems]
         )
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        difference = self._service.diff(_olds, _news)
-        # A replacement creates the new experiment first, then archives the old one: the address
+        difference = self._kind.diff(_olds, _news)
+        # A replacement creates the new resource first, then deletes the old one: the address
         # differs, so both can exist, and nothing is lost if the create fails.
         return DiffResult(
             changes=difference.changes,
@@ -112,23 +119,25 @@ class DynamicAdapter(ResourceProvider):
             delete_before_replace=False,
         )
 
-    # -- create, read, update, delete: the reconciler ---------------------------------------
+    # -- create, read, update, delete: the kind's operations, typed -------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        written = self._service.create(props)
+        written = self._kind.create(self._kind.spec(props))
         return CreateResult(written.id, written.outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        observed = self._service.read(id_, props)
+        with explaining_the_token():
+            observed = self._kind.read(id_, props)
         if observed is None:
             return ReadResult(None, {})
         return ReadResult(observed.id, observed.outputs, observed.inputs)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._service.update(_olds, _news))
+        return UpdateResult(self._kind.update(self._kind.spec(_news), _olds))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        self._service.delete(_id, _props)
+        with explaining_the_token():
+            self._kind.delete(_id, _props)
 
 
 def _one_line_errors(level: str) -> None:

@@ -1,4 +1,4 @@
-"""The one HTTP client for LaunchDarkly's experiments API.
+"""The one HTTP client for LaunchDarkly's REST API: transport only (the paths are the kinds').
 
 It owns authentication headers, timeouts, the client-side concurrency limit, retries with backoff
 and jitter, and the mapping of error answers onto ``errors.APIError``. What it does not own is
@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -42,8 +41,6 @@ from ..errors import (
 API_VERSION = "20240415"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
 USER_AGENT = "pulumi-launchdarkly-experiments/0.1.0"
-# Every expand the provider needs to rebuild inputs and outputs from one GET.
-FULL_EXPAND = "treatments,draftIteration,previousIterations,analysisConfig,secondaryMetrics"
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _MIN_BACKOFF = 0.2
@@ -96,22 +93,6 @@ class RetryWindow:
         self._sleep(delay)
 
 
-def experiments_path(project_key: str, environment_key: str, experiment_key: str = "") -> str:
-    path = (
-        f"/api/v2/projects/{quote(project_key, safe='')}"
-        f"/environments/{quote(environment_key, safe='')}/experiments"
-    )
-    return f"{path}/{quote(experiment_key, safe='')}" if experiment_key else path
-
-
-def _seg(value: str) -> str:
-    return quote(value, safe="")
-
-
-def _env_path(project_key: str, environment_key: str) -> str:
-    return f"/api/v2/projects/{_seg(project_key)}/environments/{_seg(environment_key)}"
-
-
 class LaunchDarklyClient:
     """A thread-safe client; one instance serves every call of a provider host."""
 
@@ -157,123 +138,6 @@ class LaunchDarklyClient:
         return RetryWindow(self._retry, self._sleep, self._clock)
 
     # -- experiments ------------------------------------------------------------------------
-
-    def get_experiment(
-        self, project_key: str, environment_key: str, key: str, *, expand: str = FULL_EXPAND
-    ) -> Any:
-        """The experiment as LaunchDarkly's JSON (parsed into models by the core)."""
-        return self.request(
-            "GET", experiments_path(project_key, environment_key, key), params={"expand": expand}
-        )
-
-    def create_experiment(
-        self, project_key: str, environment_key: str, body: Mapping[str, Any]
-    ) -> Any:
-        return self.request("POST", experiments_path(project_key, environment_key), json=body)
-
-    def patch_experiment(
-        self,
-        project_key: str,
-        environment_key: str,
-        key: str,
-        instructions: list[dict[str, Any]],
-        *,
-        comment: str | None = None,
-    ) -> Any:
-        payload: dict[str, Any] = {"instructions": instructions}
-        if comment:
-            payload["comment"] = comment
-        return self.request(
-            "PATCH",
-            experiments_path(project_key, environment_key, key),
-            json=payload,
-            content_type=SEMANTIC_PATCH,
-        )
-
-    # -- lookups for references (read-only; used by references.py) ----------------------------
-    # Each returns the parsed JSON answer; a 404 raises NotFoundError.
-
-    def get_flag(self, project_key: str, flag_key: str, environment_key: str) -> Any:
-        """A flag with its configuration in one environment (variations, rules, version)."""
-        return self.request(
-            "GET",
-            f"/api/v2/flags/{_seg(project_key)}/{_seg(flag_key)}",
-            params={"env": environment_key},
-        )
-
-    def list_flags(self, project_key: str) -> list[Any]:
-        """Every flag of a project (all pages), without environment configurations."""
-        items: list[Any] = []
-        while True:
-            page = self.request(
-                "GET",
-                f"/api/v2/flags/{_seg(project_key)}",
-                params={"limit": "100", "offset": str(len(items)), "summary": "true"},
-            )
-            batch = list(page.get("items") or []) if isinstance(page, dict) else []
-            items.extend(batch)
-            total = page.get("totalCount") if isinstance(page, dict) else None
-            if not batch or not isinstance(total, int) or len(items) >= total:
-                return items
-
-    def get_metric(self, project_key: str, metric_key: str) -> Any:
-        return self.request("GET", f"/api/v2/metrics/{_seg(project_key)}/{_seg(metric_key)}")
-
-    def get_metric_group(self, project_key: str, group_key: str) -> Any:
-        # A beta route: LaunchDarkly answers 403 without the beta API version.
-        return self.request(
-            "GET",
-            f"/api/v2/projects/{_seg(project_key)}/metric-groups/{_seg(group_key)}",
-            headers={"LD-API-Version": "beta"},
-        )
-
-    def get_holdout_by_id(self, project_key: str, environment_key: str, holdout_id: str) -> Any:
-        return self.request(
-            "GET",
-            f"{_env_path(project_key, environment_key)}/holdouts/id/{_seg(holdout_id)}",
-        )
-
-    def list_holdouts(self, project_key: str, environment_key: str) -> list[Any]:
-        # 20 is the spec's documented default; a larger limit is refused under some readings.
-        page = self.request(
-            "GET", f"{_env_path(project_key, environment_key)}/holdouts", params={"limit": "20"}
-        )
-        return list(page.get("items") or []) if isinstance(page, dict) else []
-
-    def get_experimentation_settings(self, project_key: str) -> Any:
-        """The project's experimentation settings (randomization units); 404: no such project."""
-        return self.request("GET", f"/api/v2/projects/{_seg(project_key)}/experimentation-settings")
-
-    def list_experiments(self, project_key: str, environment_key: str, *, limit: int = 1) -> Any:
-        """One page of experiments; the spec's cheapest way to learn that an environment exists."""
-        return self.request(
-            "GET", experiments_path(project_key, environment_key), params={"limit": str(limit)}
-        )
-
-    def running_experiments(
-        self, project_key: str, environment_key: str, flag_key: str
-    ) -> list[Any]:
-        """Every experiment with a running iteration on the flag (all pages of 20)."""
-        items: list[Any] = []
-        while True:
-            page = self.request(
-                "GET",
-                experiments_path(project_key, environment_key),
-                params={
-                    "filter": f"flagKey:{flag_key},status:running",
-                    "limit": "20",
-                    "offset": str(len(items)),
-                },
-            )
-            batch = list(page.get("items") or []) if isinstance(page, dict) else []
-            items.extend(batch)
-            total = page.get("total_count") if isinstance(page, dict) else None
-            if not batch or not isinstance(total, int) or len(items) >= total:
-                return items
-
-    def get_member(self, member_id: str) -> Any:
-        """A member of the account; ``me`` is the token's own (404 for a service token)."""
-        return self.request("GET", f"/api/v2/members/{_seg(member_id)}")
 
     # -- transport --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental.provider import (
@@ -45,27 +45,31 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime import rpc
 
 from ..config import SETTINGS, Settings, resolve_settings
-from ..core import state
-from ..core.models import STEERING_FIELDS
-from ..core.plan import REPLACE_FIELDS
-from ..core.reconcile import Observed
+from ..core.kind import Observed, ResourceKind, Written
+from ..core.kinds import KINDS
 from ..core.rules import holds_unknown
-from ..core.service import ExperimentService, log_to_stderr
+from ..core.service import Service, explaining_the_token, log_to_stderr
 from ..errors import ConfigurationError, OperationFailed
 from .diff import detailed_diff
 from .engine_log import CURRENT_URN
-from .schema import EXPERIMENT_TOKEN, PACKAGE, schema_json
+from .schema import PACKAGE, resource_token, schema_json
 from .values import is_unknown, plain_map, property_map, secret_keys
 
 T = TypeVar("T")
 
 
 class NativeProvider(Provider):
-    """The ``launchdarkly-experiments`` resource provider."""
+    """The ``launchdarkly-experiments`` resource provider: one resource per kind of ``kinds``."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        kinds: Sequence[type[ResourceKind[Any]]] = KINDS,
+    ) -> None:
         self._environ = os.environ if environ is None else environ
-        self._service = ExperimentService()
+        self._service = Service()
+        self._kinds = tuple(kinds)
+        self._by_token = {resource_token(kind): kind for kind in self._kinds}
         try:
             self._use_settings(resolve_settings({}, self._environ, namespace=PACKAGE))
         except ConfigurationError as exc:
@@ -76,7 +80,7 @@ class NativeProvider(Provider):
     # -- schema and configuration --------------------------------------------------------------
 
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
-        return GetSchemaResponse(schema=schema_json())
+        return GetSchemaResponse(schema=schema_json(self._kinds))
 
     async def check_config(self, request: CheckRequest) -> CheckResponse:
         news = request.new_inputs
@@ -115,57 +119,72 @@ class NativeProvider(Provider):
                 config[key] = _setting_text(value)
         return resolve_settings(config, self._environ, namespace=PACKAGE)
 
-    # -- check and diff (no I/O) ---------------------------------------------------------------
+    # -- check and diff (no I/O beyond the cached reference lookups) --------------------------
+
+    def _kind(self, token: str) -> ResourceKind[Any]:
+        kind = self._by_token.get(token)
+        if kind is None:
+            raise OperationFailed(
+                f"unknown resource type {token!r}; this provider serves "
+                f"{', '.join(sorted(self._by_token))}"
+            )
+        return self._service.kind(kind)
 
     async def check(self, request: CheckRequest) -> CheckResponse:
-        _require_experiment(request.type)
+        kind = self._kind(request.type)
         news = request.new_inputs
-        checked = self._service.check(plain_map(request.old_inputs), plain_map(news), is_unknown)
+        checked = await _run(
+            request.urn,
+            self._service.check,
+            kind,
+            plain_map(request.old_inputs),
+            plain_map(news),
+            is_unknown,
+        )
         return CheckResponse(
             inputs=property_map(checked.inputs, secret_keys(news)),
             failures=[CheckFailure(p.property, p.message) for p in checked.problems],
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
-        _require_experiment(request.type)
+        kind = self._kind(request.type)
         old = plain_map(request.old_state)
         new = plain_map(request.new_inputs)
-        difference = self._service.diff(old, new)
+        difference = kind.diff(old, new)
         details = detailed_diff(
-            state.declared_part(old),
-            {**state.declared_part(new), **_iteration_change(new)},
-            replace_keys=REPLACE_FIELDS,
-            ignore_keys=STEERING_FIELDS,
+            kind.declared_part(old),
+            kind.diff_view(new),
+            replace_keys=kind.replace_on,
+            ignore_keys=kind.steering,
         )
         return DiffResponse(
             changes=difference.changes,
             replaces=list(difference.replaces),
-            # A replacement creates the new experiment first: nothing is lost if that fails.
+            # A replacement creates the new resource first: nothing is lost if that fails.
             delete_before_replace=False,
             diffs=sorted({path.split(".")[0].split("[")[0] for path in details}),
             detailed_diff=details,
         )
 
-    # -- create, read, update, delete ----------------------------------------------------------
+    # -- create, read, update, delete: the kind's operations, typed ----------------------------
 
     async def create(self, request: CreateRequest) -> CreateResponse:
-        _require_experiment(request.type)
+        kind = self._kind(request.type)
         props = plain_map(request.properties)
         hidden = secret_keys(request.properties)
         if request.preview:
-            outs = {**props, **dict.fromkeys(state.OUTPUT_ONLY_FIELDS, rpc.UNKNOWN)}
-            outs.pop(state.ITERATION_CHANGE, None)
+            outs = {**kind.declared_part(props), **dict.fromkeys(kind.output_names(), rpc.UNKNOWN)}
             return CreateResponse(resource_id="", properties=property_map(outs, hidden))
-        written = await _run(request.urn, self._service.create, props)
+        written: Written = await _run(request.urn, kind.create, kind.spec(props))
         return CreateResponse(written.id, property_map(written.outputs, hidden))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
-        _require_experiment(request.type)
+        kind = self._kind(request.type)
         # `pulumi import` sends only the id: the declaration is rebuilt from LaunchDarkly.
         known = request.properties or request.inputs
         hidden = secret_keys(request.properties, request.inputs)
         observed: Observed | None = await _run(
-            request.urn, self._service.read, request.resource_id, plain_map(known)
+            request.urn, _explaining_the_token(kind.read), request.resource_id, plain_map(known)
         )
         if observed is None or not observed.id:
             return ReadResponse(resource_id="", properties={}, inputs={})
@@ -176,20 +195,23 @@ class NativeProvider(Provider):
         )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
-        _require_experiment(request.type)
+        kind = self._kind(request.type)
         olds, news = plain_map(request.olds), plain_map(request.news)
         hidden = secret_keys(request.news)
         if request.preview:
-            computed = {k: olds.get(k) for k in state.OUTPUT_ONLY_FIELDS}
-            outs = {**state.declared_part(news), **computed}
+            computed = {k: olds.get(k) for k in kind.output_names()}
+            outs = {**kind.declared_part(news), **computed}
             return UpdateResponse(property_map(outs, hidden))
-        outputs = await _run(request.urn, self._service.update, olds, news)
+        outputs = await _run(request.urn, kind.update, kind.spec(news), olds)
         return UpdateResponse(property_map(outputs, hidden))
 
     async def delete(self, request: DeleteRequest) -> None:
-        _require_experiment(request.type)
+        kind = self._kind(request.type)
         await _run(
-            request.urn, self._service.delete, request.resource_id, plain_map(request.properties)
+            request.urn,
+            _explaining_the_token(kind.delete),
+            request.resource_id,
+            plain_map(request.properties),
         )
 
 
@@ -207,16 +229,15 @@ async def _run(urn: str, fn: Callable[..., T], *args: Any) -> T:
         raise OperationFailed(f"{exc}\n{notes}".strip()) from None
 
 
-def _require_experiment(token: str) -> None:
-    if token and token != EXPERIMENT_TOKEN:
-        raise OperationFailed(
-            f"unknown resource type {token!r}; this provider serves only {EXPERIMENT_TOKEN}"
-        )
+def _explaining_the_token(operation: Callable[..., T]) -> Callable[..., T]:
+    """``operation`` with a missing or refused token explained (refresh and destroy use the
+    settings of the last ``pulumi up``)."""
 
+    def explained(*args: Any) -> T:
+        with explaining_the_token():
+            return operation(*args)
 
-def _iteration_change(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    notice = inputs.get(state.ITERATION_CHANGE)
-    return {state.ITERATION_CHANGE: notice} if notice else {}
+    return explained
 
 
 def _setting_text(value: Any) -> str:

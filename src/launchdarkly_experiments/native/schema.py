@@ -1,10 +1,11 @@
-"""The Pulumi package schema of the native provider, generated from the domain models.
+"""The Pulumi package schema of the native provider, generated from the resource kinds.
 
-Every resource input and nested type comes from the pydantic input models (names from their
-camelCase aliases, descriptions from their ``Field(description=...)``, allowed values from their
-enums), the provider configuration from ``config.SETTINGS``. Only the computed outputs, which
-have no input model, are described here. ``schema/schema.json`` is this function's output,
-committed so that SDKs are generated from a reviewed file; a test keeps it fresh.
+Each kind (``core.kinds.KINDS``) is a resource: its inputs, nested types and computed outputs come
+from its models (names from their camelCase aliases, descriptions from their
+``Field(description=...)``, allowed values from their enums, type names from ``schema_name``),
+the provider configuration from ``config.SETTINGS``. Nothing is listed by hand.
+``schema/schema.json`` is this function's output, committed so that SDKs are generated from a
+reviewed file; a test keeps it fresh.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import types
 import typing
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
@@ -19,99 +21,29 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..config import SETTINGS
-from ..core.models import (
-    AnalysisConfig,
-    ExperimentSpec,
-    FlagConfig,
-    InputModel,
-    IterationSpec,
-    MetricRef,
-    Treatment,
-    TreatmentParameter,
-    field_type,
-)
+from ..core.kind import ResourceKind
+from ..core.kinds import KINDS, Experiment
+from ..core.models import field_type, nested_models
 
 PACKAGE = "launchdarkly-experiments"
 VERSION = "0.1.0"
-EXPERIMENT_TOKEN = f"{PACKAGE}:index:Experiment"
 # The Go SDK's module path (sdk/go/go.mod declares it).
 GO_MODULE = "github.com/pulumi-launchdarkly-experiments/sdk/go"
 
-# Schema type names of the nested input models.
-TYPE_NAMES: dict[type[InputModel], str] = {
-    IterationSpec: "Iteration",
-    Treatment: "Treatment",
-    TreatmentParameter: "TreatmentParameter",
-    FlagConfig: "FlagConfig",
-    MetricRef: "Metric",
-    AnalysisConfig: "AnalysisConfig",
-}
 
-# Computed outputs (plan.outputs writes them): name -> (type spec, description).
-_ITERATION_SUMMARY = "IterationSummary"
-_SUMMARY_PROPERTIES: dict[str, tuple[dict[str, Any], str]] = {
-    "id": ({"type": "string"}, "Iteration id."),
-    "status": ({"type": "string"}, "not_started, running or stopped."),
-    "createdAt": ({"type": "integer"}, "Unix milliseconds."),
-    "startedAt": ({"type": "integer"}, "Unix milliseconds, once started."),
-    "endedAt": ({"type": "integer"}, "Unix milliseconds, once stopped."),
-    "treatmentIds": (
-        {"type": "object", "additionalProperties": {"type": "string"}},
-        "Treatment ids by treatment name.",
-    ),
-    "winningTreatmentId": ({"type": "string"}, "Id of the winning treatment."),
-    "winningTreatment": ({"type": "string"}, "Name of the winning treatment."),
-    "winningReason": ({"type": "string"}, "Why the winner won."),
-}
-_SHIPPED = "ShippedVariation"
-_SHIPPED_PROPERTIES: dict[str, tuple[dict[str, Any], str]] = {
-    "variationId": ({"type": "string"}, "The `_id` of the variation now served."),
-    "variationName": ({"type": "string"}, "Its name."),
-    "value": ({"$ref": "pulumi.json#/Any"}, "Its value."),
-    "ruleId": ({"type": "string"}, 'The rule that serves it: its `_id`, or "fallthrough".'),
-    "ruleDescription": ({"type": "string"}, "The rule's description."),
-}
-_COMPUTED: dict[str, tuple[dict[str, Any], str]] = {
-    "experimentId": ({"type": "string"}, "LaunchDarkly's `_id` of the experiment."),
-    "creationDate": ({"type": "integer"}, "Unix milliseconds."),
-    "archivedDate": ({"type": "integer"}, "Unix milliseconds, when archived."),
-    "effectiveMaintainerId": ({"type": "string"}, "The maintainer LaunchDarkly recorded."),
-    "links": (
-        {"type": "object", "additionalProperties": {"type": "string"}},
-        "API links (self, parent).",
-    ),
-    "currentIteration": (
-        {"$ref": f"#/types/{PACKAGE}:index:{_ITERATION_SUMMARY}"},
-        "The current iteration as LaunchDarkly reports it.",
-    ),
-    "previousIterations": (
-        {"type": "array", "items": {"$ref": f"#/types/{PACKAGE}:index:{_ITERATION_SUMMARY}"}},
-        "Earlier iterations, oldest first.",
-    ),
-    "resolvedReferences": (
-        {"type": "object", "additionalProperties": {"$ref": "pulumi.json#/Any"}},
-        "What each name resolved to at create/update, by property path (a variation's `_id`, "
-        "the flag version used, a rule's `_id`).",
-    ),
-    "shipped": (
-        {"type": "object", "additionalProperties": {"$ref": f"#/types/{PACKAGE}:index:{_SHIPPED}"}},
-        "Once the current iteration is stopped with a winner, by flag key what the flag now "
-        "serves on the experiment's rule (LaunchDarkly ships the winner).",
-    ),
-}
-# Settings whose value is a number in the schema (the rest are strings).
-_NUMBER_SETTINGS = {"requestTimeout": "number", "retryDeadline": "number"}
-_INTEGER_SETTINGS = {"maxConcurrentRequests": "integer"}
-
-EXPERIMENT_DESCRIPTION = (
-    "A LaunchDarkly experiment in one project and environment. The id is "
-    "`<projectKey>/<environmentKey>/<key>`, which `pulumi import` takes. Deleting the resource "
-    "archives the experiment (LaunchDarkly has no delete)."
-)
+def resource_token(kind: type[ResourceKind[Any]]) -> str:
+    return f"{PACKAGE}:index:{kind.name}"
 
 
-def _type_ref(model: type[InputModel]) -> dict[str, Any]:
-    return {"$ref": f"#/types/{PACKAGE}:index:{TYPE_NAMES[model]}"}
+def type_token(model: type[BaseModel]) -> str:
+    return f"{PACKAGE}:index:{getattr(model, 'schema_name', '') or model.__name__}"
+
+
+EXPERIMENT_TOKEN = resource_token(Experiment)
+
+
+def _type_ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": f"#/types/{type_token(model)}"}
 
 
 def _type_spec(annotation: Any) -> tuple[dict[str, Any], list[str]]:
@@ -127,7 +59,7 @@ def _type_spec(annotation: Any) -> tuple[dict[str, Any], list[str]]:
         value, _ = _type_spec(typing.get_args(annotation)[1])
         return {"type": "object", "additionalProperties": value}, []
     if isinstance(annotation, type):
-        if issubclass(annotation, InputModel):
+        if issubclass(annotation, BaseModel):
             return _type_ref(annotation), []
         if issubclass(annotation, Enum):
             return {"type": "string"}, [str(m.value) for m in annotation]
@@ -137,7 +69,7 @@ def _type_spec(annotation: Any) -> tuple[dict[str, Any], list[str]]:
             return {"type": "integer"}, []
         if issubclass(annotation, str):
             return {"type": "string"}, []
-    if origin in (typing.Union, types.UnionType):
+    if annotation is Any or origin in (typing.Union, types.UnionType):
         # A value of several scalar types (a variation given by its name or its value): the
         # schema's "any", checked by the core's models like every other input.
         return {"$ref": "pulumi.json#/Any"}, []
@@ -163,54 +95,51 @@ def _object(model: type[BaseModel]) -> tuple[dict[str, Any], list[str]]:
     return properties, required
 
 
-def _plain_object(
-    fields: dict[str, tuple[dict[str, Any], str]],
-) -> dict[str, Any]:
-    return {name: {**spec, "description": text} for name, (spec, text) in fields.items()}
-
-
 def _config_properties() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for setting in SETTINGS:
-        name = setting.config_name
-        kind = _NUMBER_SETTINGS.get(name) or _INTEGER_SETTINGS.get(name) or "string"
         text = f"{setting.description} Environment variable: `{setting.env_var}`."
         if setting.default is not None:
             text += f" Default: `{setting.default}`."
-        prop: dict[str, Any] = {"type": kind, "description": text}
-        if name == "accessToken":
+        prop: dict[str, Any] = {"type": setting.schema_type, "description": text}
+        if setting.secret:
             prop["secret"] = True
-        properties[name] = prop
+        properties[setting.config_name] = prop
     return properties
 
 
-def package_schema() -> dict[str, Any]:
-    """The whole package schema, as a JSON-ready dict."""
-    inputs, required_inputs = _object(ExperimentSpec)
-    # projectKey and environmentKey fall back to the provider's configuration.
-    required_inputs = [r for r in required_inputs if r not in ("projectKey", "environmentKey")]
-    outputs = {**inputs, **_plain_object(_COMPUTED)}
+def _type_definition(model: type[BaseModel]) -> dict[str, Any]:
+    properties, required = _object(model)
+    return {
+        "type": "object",
+        "description": (model.__doc__ or model.__name__).strip().splitlines()[0],
+        "properties": properties,
+        "required": required,
+    }
+
+
+def _resource(kind: type[ResourceKind[Any]]) -> dict[str, Any]:
+    inputs, required = _object(kind.inputs)
+    computed, _ = _object(kind.outputs)
+    return {
+        "description": kind.description,
+        "inputProperties": inputs,
+        # Inputs a provider setting fills in may be left out.
+        "requiredInputs": [r for r in required if r not in kind.settings_defaults],
+        "properties": {**inputs, **computed},
+        "required": required,
+    }
+
+
+def package_schema(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> dict[str, Any]:
+    """The whole package schema of ``kinds``, as a JSON-ready dict."""
     type_defs: dict[str, Any] = {}
-    for model, name in TYPE_NAMES.items():
-        properties, required = _object(model)
-        type_defs[f"{PACKAGE}:index:{name}"] = {
-            "type": "object",
-            "description": (model.__doc__ or name).strip().splitlines()[0],
-            "properties": properties,
-            "required": required,
-        }
-    type_defs[f"{PACKAGE}:index:{_ITERATION_SUMMARY}"] = {
-        "type": "object",
-        "description": "An iteration as LaunchDarkly reports it.",
-        "properties": _plain_object(_SUMMARY_PROPERTIES),
-        "required": ["id", "status", "createdAt", "treatmentIds"],
-    }
-    type_defs[f"{PACKAGE}:index:{_SHIPPED}"] = {
-        "type": "object",
-        "description": "What stopping an iteration with a winner made a flag serve.",
-        "properties": _plain_object(_SHIPPED_PROPERTIES),
-        "required": ["variationId", "ruleId"],
-    }
+    for kind in kinds:
+        for model in (*nested_models(kind.inputs), *nested_models(kind.outputs)):
+            token = type_token(model)
+            if token in type_defs and type_defs[token] != _type_definition(model):
+                raise TypeError(f"two types named {token} in the schema")
+            type_defs[token] = _type_definition(model)
     config = _config_properties()
     return {
         "name": PACKAGE,
@@ -231,15 +160,7 @@ def package_schema() -> dict[str, Any]:
                 k: v for k, v in config.items() if v["type"] == "string" and not v.get("secret")
             },
         },
-        "resources": {
-            EXPERIMENT_TOKEN: {
-                "description": EXPERIMENT_DESCRIPTION,
-                "inputProperties": inputs,
-                "requiredInputs": required_inputs,
-                "properties": outputs,
-                "required": ["projectKey", "environmentKey", "key", "name", "iteration"],
-            }
-        },
+        "resources": {resource_token(kind): _resource(kind) for kind in kinds},
         "types": type_defs,
         "language": {
             # respectSchemaVersion: the SDKs carry this version instead of a placeholder.
@@ -263,9 +184,9 @@ def package_schema() -> dict[str, Any]:
     }
 
 
-def schema_json() -> str:
+def schema_json(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> str:
     """The schema as committed in schema/schema.json (stable key order, final newline)."""
-    return json.dumps(package_schema(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(package_schema(kinds), indent=2, ensure_ascii=False) + "\n"
 
 
 def main() -> None:

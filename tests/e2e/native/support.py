@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from launchdarkly_experiments.core.models import ExperimentSpec
+from launchdarkly_experiments.core.kinds.experiment.models import ExperimentSpec
 from tests.support import fixture_ids
 from tests.support.declarations import declaration
 from tests.support.tools import missing

@@ -20,10 +20,11 @@ comparison.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ChangeRefused, Problem
+from ....errors import ChangeRefused, Problem
+from ...kind import Checked, Difference
+from ...rules import Declaration, IsUnknown, holds_unknown, nothing_is_unknown
 from .models import (
     ADDRESS_FIELDS,
     API_DEFAULTS,
@@ -35,7 +36,7 @@ from .models import (
     RunState,
     StoppedPolicy,
 )
-from .rules import Declaration, IsUnknown, holds_unknown, nothing_is_unknown
+from .rules import RULES
 from .state import (
     ITERATION_CHANGE,
     NEW_ITERATION_NOTICE,
@@ -83,16 +84,6 @@ MUTABLE_WHILE_RUNNING: dict[str, tuple[str, ...]] = {
     "attributes": ("add",),
 }
 # -- diff -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Difference:
-    changed: tuple[str, ...] = ()
-    replaces: tuple[str, ...] = ()
-
-    @property
-    def changes(self) -> bool:
-        return bool(self.changed)
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> Difference:
@@ -260,14 +251,6 @@ def lifecycle_problem(old: dict[str, Any], new: dict[str, Any]) -> ChangeRefused
 # -- check ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Checked:
-    """What ``check`` answers: the inputs to store (canonical when known) and every problem."""
-
-    inputs: dict[str, Any]
-    problems: list[Problem]
-
-
 def check(
     old_inputs: Mapping[str, Any],
     props: Mapping[str, Any],
@@ -280,7 +263,7 @@ def check(
     inputs are the declared form, plus ``iterationChange`` when the change starts a new
     iteration.
     """
-    declaration = Declaration(props, is_unknown)
+    declaration = Declaration(RULES, props, is_unknown)
     problems = declaration.problems()
     if problems:
         return Checked(dict(props), problems)

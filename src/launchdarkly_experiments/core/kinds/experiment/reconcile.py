@@ -1,8 +1,9 @@
-"""Make LaunchDarkly hold a declaration: create (or adopt, or restore), converge, read, archive.
+"""The Experiment's operations: check, diff, create (or adopt, or restore), converge, read, archive.
 
-Works over ``http.client`` and knows nothing of Pulumi: it takes declarations and stored state as
-plain values and answers with plain ones (``Written``, ``Observed``); an adapter turns those into
-its SDK's results. The guarantees of the README's "Reliability" section are kept here:
+Works over the one HTTP client (``api``) and knows nothing of Pulumi: it takes a typed
+declaration (``ExperimentSpec``) and stored state, and answers with the resource's state
+(``Written``, ``Observed``); an adapter turns those into its SDK's results. The guarantees of the
+README's "Reliability" section are kept here:
 
 * nothing is applied twice: after an unknown outcome or a conflict, read back and decide again;
 * state matches the server: the write's answer when complete, else one GET with every expansion;
@@ -14,15 +15,12 @@ its SDK's results. The guarantees of the README's "Reliability" section are kept
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from ..config import Settings
-from ..errors import (
+from ....errors import (
     APIError,
     ChangeRefused,
     ConfigurationError,
@@ -33,18 +31,22 @@ from ..errors import (
     OutcomeUnknown,
     Problem,
 )
-from ..http.client import FULL_EXPAND, LaunchDarklyClient, RetryWindow
-from . import plan, state
+from ... import paths
+from ...kind import Checked, Difference, Observed, ResourceKind, Written
+from ...rules import IsUnknown, nothing_is_unknown
+from . import api, plan, state
 from .models import ExperimentRep, ExperimentSpec, IterationStatus
-from .references import (
+from .names import (
     RESOLVED_OUTPUT,
-    CachedLookups,
     apply_resolved,
     is_flag_version,
     needs_lookup,
     resolve,
     restore_declared,
     reusable,
+)
+from .references import (
+    check_references,
     rule_conflict_message,
     running_on_rule,
     service_token_message,
@@ -56,49 +58,28 @@ logger = logging.getLogger(__name__)
 MAX_PATCH_STEPS = 8
 
 
-@dataclass(frozen=True)
-class Written:
-    """The state after a create: the resource id and its outputs."""
+class Reconciler(ResourceKind[ExperimentSpec]):
+    """The operations of the Experiment kind over ``context``'s client and lookups."""
 
-    id: str
-    outputs: dict[str, Any]
+    # -- check and diff: no I/O beyond the cached reference lookups --------------------------
 
-
-@dataclass(frozen=True)
-class Observed:
-    """The state found by a read: the resource id, its outputs and the declaration rebuilt."""
-
-    id: str
-    outputs: dict[str, Any]
-    inputs: dict[str, Any]
-
-
-class Reconciler:
-    """One reconciler per provider; ``client`` gives the shared client, built on first use."""
-
-    def __init__(
+    def check(
         self,
-        client: Callable[[], LaunchDarklyClient],
-        settings: Callable[[], Settings] = Settings,
-    ) -> None:
-        self._client = client
-        self._settings = settings
-        self._lock = threading.Lock()
-        self._lookups: CachedLookups | None = None
-        self._lookups_client: LaunchDarklyClient | None = None
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        is_unknown: IsUnknown = nothing_is_unknown,
+    ) -> Checked:
+        return plan.check(self.declared_part(olds), news, is_unknown)
 
-    # -- references: names resolved to ids ------------------------------------------------
+    def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
+        return check_references(inputs, self.context.lookups(), self.context.settings)
 
-    def lookups(self) -> CachedLookups:
-        """Reference lookups shared by every call of this provider (one GET per reference)."""
-        client = self._client()
-        with self._lock:
-            if self._lookups is None or self._lookups_client is not client:
-                self._lookups, self._lookups_client = CachedLookups(client), client
-            return self._lookups
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Difference:
+        """Stored outputs against checked inputs (``iterationChange`` included, if any)."""
+        return plan.diff(self.declared_part(olds), self.diff_view(news))
 
-    def _experiments(self) -> _Experiments:
-        return _Experiments(self._client())
+    def declared(self, spec: ExperimentSpec) -> dict[str, Any]:
+        return state.declared(spec)
 
     def _resolved(
         self, user: dict[str, Any], known: Mapping[str, Any]
@@ -111,7 +92,7 @@ class Reconciler:
         props = apply_resolved(user, known)
         resolved = dict(known)
         if needs_lookup(props):
-            resolution = resolve(props, self.lookups())
+            resolution = resolve(props, self.context.lookups())
             props = resolution.props
             resolved.update(resolution.resolved)
         spec = ExperimentSpec.model_validate(props)
@@ -151,7 +132,7 @@ class Reconciler:
 
     def _archive_quietly(self, address: Address) -> bool:
         try:
-            self._experiments().patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
+            api.patch_experiment(self.context.client(), address, [{"kind": "archiveExperiment"}])
         except LaunchDarklyError as exc:
             logger.warning("could not archive %s after a failed create: %s", address.key, exc)
             return False
@@ -161,10 +142,10 @@ class Reconciler:
         self, spec: ExperimentSpec, address: Address, desired: dict[str, Any]
     ) -> tuple[ExperimentRep, bool]:
         """POST the experiment, or find the one to continue with; True when adopted."""
-        client = self._experiments()
-        project, env, key = _where(address)
+        client = self.context.client()
+        key = address.key
         body = spec.body().wire()
-        default_maintainer = self._settings().maintainer_id
+        default_maintainer = self.context.settings.maintainer_id
         if "maintainerId" not in body and default_maintainer:
             # Only when created: the setting is no declaration, so it never shows as a change
             # (a stack previewed with and without it plans the same).
@@ -173,24 +154,24 @@ class Reconciler:
         uncertain = False
         while True:
             try:
-                return client.create_experiment(project, env, body), False
+                return api.create_experiment(client, address, body), False
             except OutcomeUnknown as exc:
                 # The POST may have landed: look before sending it again.
                 logger.warning("create of %s had an unknown outcome (%s); checking", key, exc)
                 uncertain = True
                 try:
-                    existing = client.get_experiment(project, env, key)
+                    existing = api.get_experiment(client, address)
                 except NotFoundError:
                     window.wait(exc)
                     continue
-                if _matches_sent(existing, project, desired):
+                if _matches_sent(existing, address.project, desired):
                     return existing, False
                 raise _exists_error(address) from None
             except (ConflictError, InvalidRequestError) as exc:
                 # LaunchDarkly documents no status for a duplicate key: 409 as elsewhere in its
                 # API, or 400. Either way the key's experiment, if there is one, decides.
                 try:
-                    existing = client.get_experiment(project, env, key)
+                    existing = api.get_experiment(client, address)
                 except NotFoundError:
                     if isinstance(exc, InvalidRequestError) and "maintainerId" not in body:
                         self._refuse_service_token_without_maintainer(exc)
@@ -198,7 +179,7 @@ class Reconciler:
                 if existing.archived:
                     logger.warning("%s exists archived; restoring it", key)
                     return existing, False  # _converge restores it and applies the declaration
-                if uncertain and _matches_sent(existing, project, desired):
+                if uncertain and _matches_sent(existing, address.project, desired):
                     return existing, False  # our own earlier POST landed after all
                 if spec.adopt:
                     return existing, True
@@ -209,9 +190,9 @@ class Reconciler:
         given (verified live: LaunchDarkly then needs ``maintainerId``; ``/members/me`` is a
         404 for such a token)."""
         try:
-            self._client().get_member("me")
+            self.context.client().request("GET", paths.member("me"))
         except NotFoundError:
-            message = service_token_message(self._settings())
+            message = service_token_message(self.context.settings)
             error = ConfigurationError([Problem("maintainerId", message)])
             error.add_note(f"LaunchDarkly's answer: {refusal.message}")
             raise error from None
@@ -220,13 +201,14 @@ class Reconciler:
 
     # -- read -------------------------------------------------------------------------------
 
-    def read(self, address: Address, stored: Mapping[str, Any]) -> Observed | None:
+    def read(self, id_: str, stored: Mapping[str, Any]) -> Observed | None:
         """The live experiment as state, or None when it is gone (archived counts as gone)."""
+        address = Address.from_state(id_, stored)
         hint = state.declared_part(stored)
         resolved = dict(stored.get(RESOLVED_OUTPUT) or {})
         with _operation("read", address):
             try:
-                rep = self._experiments().get_experiment(*_where(address))
+                rep = api.get_experiment(self.context.client(), address)
             except NotFoundError:
                 return None
             if rep.archived:
@@ -275,7 +257,7 @@ class Reconciler:
         outcomes re-read and re-plan, so nothing is applied twice. A failure after some steps
         landed says which, so the user knows to refresh.
         """
-        client = self._experiments()
+        client = self.context.client()
         window = client.retry_window()
         fresh = rep is not None
         if rep is not None:
@@ -304,7 +286,7 @@ class Reconciler:
                         f"{MAX_PATCH_STEPS} instructions; run `pulumi refresh` and try again"
                     )
                 try:
-                    rep = client.patch_experiment(*_where(address), instructions)
+                    rep = api.patch_experiment(client, address, instructions)
                 except (OutcomeUnknown, ConflictError) as exc:
                     if isinstance(exc, ConflictError) and _starts(instructions):
                         # A 409 from a start whose cause is another running experiment on the
@@ -325,10 +307,10 @@ class Reconciler:
                 if _starts(instructions) or _stops(instructions):
                     # Which experiments run on which flag rule just changed, and the flags'
                     # serving and version with it (a stop ships the winner).
-                    self.lookups().forget("running", "flag")
+                    self._forget_flags_and_running(address)
                 if _is_partial(rep, desired):
                     # Never plan from a partial answer: read it back once, expanded.
-                    rep = client.get_experiment(*_where(address))
+                    rep = api.get_experiment(client, address)
                 live, fresh = state.live_from_rep(rep, address.project, desired), True
         except LaunchDarklyError as exc:
             if applied:
@@ -340,16 +322,25 @@ class Reconciler:
         assert rep is not None  # the loop ends on a complete answer
         return rep
 
+    def _forget_flags_and_running(self, address: Address) -> None:
+        """A start or stop changed which experiments run on the flags and what they serve."""
+        self.context.lookups().forget(
+            paths.experiments(address.project, address.environment), paths.flags(address.project)
+        )
+
     def _refuse_rule_conflict(self, address: Address, desired: dict[str, Any]) -> None:
         """Raise naming the running experiment that holds one of ``desired``'s flag rules."""
         iteration = desired.get("iteration") or {}
-        client = self._client()
+        lookups = self.context.lookups()
+        lookups.forget(paths.experiments(address.project, address.environment))
         for flag_key, config in (iteration.get("flags") or {}).items():
             rule = config.get("ruleId") if isinstance(config, dict) else None
             if not isinstance(rule, str):
                 continue
             try:
-                running = client.running_experiments(address.project, address.environment, flag_key)
+                running = lookups.running_experiments(
+                    address.project, address.environment, flag_key
+                )
             except LaunchDarklyError:
                 return  # cannot tell: treat the 409 as the race it may be
             other = running_on_rule(running, flag_key, rule, other_than=address.key)
@@ -364,7 +355,7 @@ class Reconciler:
         flags: dict[str, Any] = {}
         for flag_key in current.flags or {}:
             try:
-                flags[flag_key] = self.lookups().get_flag(
+                flags[flag_key] = self.context.lookups().get_flag(
                     address.project, flag_key, address.environment
                 )
             except LaunchDarklyError as exc:
@@ -388,20 +379,21 @@ class Reconciler:
     def _reread(
         self, address: Address, desired: dict[str, Any]
     ) -> tuple[ExperimentRep, LiveView, bool]:
-        rep = self._experiments().get_experiment(*_where(address))
+        rep = api.get_experiment(self.context.client(), address)
         return rep, state.live_from_rep(rep, address.project, desired), True
 
     # -- archive ----------------------------------------------------------------------------
 
-    def archive(self, address: Address) -> None:
+    def delete(self, id_: str, stored: Mapping[str, Any]) -> None:
         """Archive the experiment (LaunchDarkly has no delete); return once the archive is seen."""
+        address = Address.from_state(id_, stored)
         with _operation("delete", address):
-            client = self._experiments()
+            client = self.context.client()
             window = client.retry_window()
             stopped_first = False
             while True:
                 try:
-                    client.patch_experiment(*_where(address), [{"kind": "archiveExperiment"}])
+                    api.patch_experiment(client, address, [{"kind": "archiveExperiment"}])
                     return
                 except NotFoundError:
                     return  # already gone: nothing to archive
@@ -414,7 +406,7 @@ class Reconciler:
                 except OutcomeUnknown as exc:
                     # Only report success once the archive is confirmed: Pulumi then forgets it.
                     try:
-                        if client.get_experiment(*_where(address), expand="").archived:
+                        if api.get_experiment(client, address, expand="").archived:
                             return
                     except NotFoundError:
                         return
@@ -426,8 +418,8 @@ class Reconciler:
         Nothing declares a winner at destroy: the baseline (what users see without the
         experiment) is recorded as the winner, and the reason says why.
         """
-        client = self._experiments()
-        rep = client.get_experiment(*_where(address))
+        client = self.context.client()
+        rep = api.get_experiment(client, address)
         current = rep.current_iteration
         if current is None or current.status != IterationStatus.RUNNING:
             return False
@@ -438,8 +430,9 @@ class Reconciler:
         if baseline is None or baseline.id is None:
             return False
         logger.warning("%s is running; stopping it (baseline as winner) to archive it", address)
-        client.patch_experiment(
-            *_where(address),
+        api.patch_experiment(
+            client,
+            address,
             [
                 {
                     "kind": "stopIteration",
@@ -458,41 +451,6 @@ ARCHIVE_STOP_REASON = (
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-class _Experiments:
-    """The client's experiment calls with the answers parsed into the core's models.
-
-    The HTTP layer speaks JSON only and knows nothing of the domain; this is where an answer
-    becomes an ``ExperimentRep``.
-    """
-
-    def __init__(self, client: LaunchDarklyClient) -> None:
-        self._client = client
-
-    def retry_window(self) -> RetryWindow:
-        return self._client.retry_window()
-
-    def get_experiment(
-        self, project: str, env: str, key: str, *, expand: str = FULL_EXPAND
-    ) -> ExperimentRep:
-        return ExperimentRep.model_validate(
-            self._client.get_experiment(project, env, key, expand=expand)
-        )
-
-    def create_experiment(self, project: str, env: str, body: Mapping[str, Any]) -> ExperimentRep:
-        return ExperimentRep.model_validate(self._client.create_experiment(project, env, body))
-
-    def patch_experiment(
-        self, project: str, env: str, key: str, instructions: list[dict[str, Any]]
-    ) -> ExperimentRep:
-        return ExperimentRep.model_validate(
-            self._client.patch_experiment(project, env, key, instructions)
-        )
-
-
-def _where(address: Address) -> tuple[str, str, str]:
-    return address.project, address.environment, address.key
 
 
 def _starts(instructions: list[dict[str, Any]]) -> bool:

@@ -7,34 +7,32 @@
   preview.
 * **Outputs**: the live experiment in the same declared form (``declared_from_live``), so a diff
   is a plain comparison and refresh shows drift field by field, plus what LaunchDarkly computed
-  (``ComputedOutputs``, with ``IterationSummary`` per iteration). ``outputs`` writes them;
-  ``declared_part`` and ``live_from_outputs`` read them back.
-
-Every property name used at any depth is listed by ``PROPERTY_NAMES``; the dynamic resource
-derives its snake_case translations from it.
+  (``models.ExperimentOutputs``). ``outputs`` writes them; ``declared_part`` and
+  ``live_from_outputs`` read them back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
-from pydantic import BaseModel
-
-from ..errors import LaunchDarklyError
+from ....errors import LaunchDarklyError
+from ...models import input_field
 from .models import (
     API_DEFAULTS,
     RUN_STATE_OF_STATUS,
     STEERING_FIELDS,
+    ExperimentOutputs,
     ExperimentRep,
     ExperimentSpec,
     IterationRep,
     IterationStatus,
+    IterationSummary,
     RunningChangePolicy,
     RunState,
+    ShippedVariation,
     StoppedPolicy,
-    input_field,
 )
 
 # A computed input that check adds when the change will start a new iteration, so that the preview
@@ -46,67 +44,9 @@ RESTART_NOTICE = (
 )
 
 
-class IterationSummary(TypedDict):
-    """One iteration in the outputs (``currentIteration``, items of ``previousIterations``)."""
-
-    id: str | None
-    status: str
-    createdAt: int
-    startedAt: int | None
-    endedAt: int | None
-    treatmentIds: dict[str, str]
-    winningTreatmentId: str | None
-    winningTreatment: str | None
-    winningReason: str | None
-
-
-class ShippedVariation(TypedDict):
-    """What a stop with a winner made one flag serve (items of ``shipped``, by flag key)."""
-
-    variationId: str
-    variationName: NotRequired[str]
-    value: NotRequired[Any]
-    ruleId: str
-    ruleDescription: NotRequired[str]
-
-
-class ComputedOutputs(TypedDict):
-    """The outputs LaunchDarkly computes, next to the declared form."""
-
-    experimentId: str | None
-    creationDate: int
-    archivedDate: int | None
-    effectiveMaintainerId: str
-    links: dict[str, str | None]
-    currentIteration: IterationSummary | None
-    previousIterations: list[IterationSummary]
-    # What names resolved to at create/update (property path -> id or version): core/references.
-    resolvedReferences: NotRequired[dict[str, Any]]
-    # By flag key, what stopping with a winner made the flag serve (``shipped``).
-    shipped: NotRequired[dict[str, ShippedVariation]]
-
-
-OUTPUT_ONLY_FIELDS = tuple(ComputedOutputs.__annotations__)
-ITERATION_SUMMARY_FIELDS = tuple(IterationSummary.__annotations__)
-SHIPPED_FIELDS = tuple(ShippedVariation.__annotations__)
-
-
-def _input_names(model: type[BaseModel]) -> set[str]:
-    names: set[str] = set()
-    for name, info in model.model_fields.items():
-        names.add(info.alias or name)
-        args = getattr(info.annotation, "__args__", None) or (info.annotation,)
-        for arg in (*args, *(a for inner in args for a in getattr(inner, "__args__", ()))):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                names |= _input_names(arg)
-    return names
-
-
-#: Every property name of declared inputs and of outputs, at any depth (user data such as flag
-#: keys or treatment names inside maps is not a property name). ``iterationChange`` is not one: it
-#: only shows in a preview.
-PROPERTY_NAMES = frozenset(
-    {*_input_names(ExperimentSpec), *OUTPUT_ONLY_FIELDS, *ITERATION_SUMMARY_FIELDS, *SHIPPED_FIELDS}
+#: The computed outputs' names (``ExperimentOutputs``), beside the declared form.
+OUTPUT_ONLY_FIELDS = tuple(
+    info.alias or name for name, info in ExperimentOutputs.model_fields.items()
 )
 
 
@@ -163,7 +103,7 @@ def declared_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     """
     data: dict[str, Any] = {}
     for name, value in values.items():
-        spec_field = input_field(name)
+        spec_field = input_field(ExperimentSpec, name)
         if value is None or value == spec_field.default:
             continue
         data[name] = spec_field.adapter.dump_python(
@@ -311,27 +251,34 @@ def outputs(
     rep: ExperimentRep,
     declared_form: Mapping[str, Any],
     resolved: Mapping[str, Any] | None = None,
-    shipped_: Mapping[str, Any] | None = None,
+    shipped_: Mapping[str, ShippedVariation] | None = None,
 ) -> dict[str, Any]:
     """Resource outputs: the declared form, what LaunchDarkly computed, what names resolved to,
     and what a stop with a winner shipped."""
     current = rep.current_iteration
-    computed: ComputedOutputs = {
-        "experimentId": rep.id,
-        "creationDate": rep.creation_date,
-        "archivedDate": rep.archived_date,
-        "effectiveMaintainerId": rep.maintainer_id,
-        "links": {name: link.href for name, link in rep.links.items()},
-        "currentIteration": _iteration_summary(current) if current else None,
-        "previousIterations": [_iteration_summary(i) for i in rep.previous_iterations or []],
-        "resolvedReferences": dict(resolved or {}),
-    }
-    if not resolved:
-        # Nothing was named: state stays as release 0.1.0 wrote it (no new output to show).
-        del computed["resolvedReferences"]
-    if shipped_:
-        computed["shipped"] = dict(shipped_)
-    return {**declared_form, **computed}
+    computed = ExperimentOutputs(
+        experiment_id=rep.id,
+        creation_date=rep.creation_date,
+        archived_date=rep.archived_date,
+        effective_maintainer_id=rep.maintainer_id,
+        links={name: link.href for name, link in rep.links.items()},
+        current_iteration=_iteration_summary(current) if current else None,
+        previous_iterations=[_iteration_summary(i) for i in rep.previous_iterations or []],
+        # Nothing named, nothing shipped: state stays as release 0.1.0 wrote it.
+        resolved_references=dict(resolved) if resolved else None,
+        shipped=dict(shipped_) if shipped_ else None,
+    )
+    data = computed.model_dump(
+        by_alias=True, mode="json", exclude={"resolved_references", "shipped"}
+    )
+    if computed.resolved_references is not None:
+        data["resolvedReferences"] = computed.resolved_references
+    if computed.shipped is not None:
+        data["shipped"] = {
+            flag: served.model_dump(by_alias=True, mode="json", exclude_none=True)
+            for flag, served in computed.shipped.items()
+        }
+    return {**declared_form, **data}
 
 
 def shipped(
@@ -358,36 +305,37 @@ def shipped(
         if not parameter.flag_key or not parameter.variation_id:
             continue
         served = (current.flags or {}).get(parameter.flag_key)
-        entry: ShippedVariation = {
-            "variationId": parameter.variation_id,
-            "ruleId": (served.targeting_rule if served else None) or "fallthrough",
-        }
-        if served is not None and served.targeting_rule_description:
-            entry["ruleDescription"] = served.targeting_rule_description
-        flag = flags.get(parameter.flag_key) or {}
-        for variation in flag.get("variations") or []:
-            if isinstance(variation, Mapping) and variation.get("_id") == parameter.variation_id:
-                if variation.get("name"):
-                    entry["variationName"] = variation["name"]
-                entry["value"] = variation.get("value")
-        result[parameter.flag_key] = entry
+        variation = next(
+            (
+                v
+                for v in (flags.get(parameter.flag_key) or {}).get("variations") or []
+                if isinstance(v, Mapping) and v.get("_id") == parameter.variation_id
+            ),
+            {},
+        )
+        result[parameter.flag_key] = ShippedVariation(
+            variation_id=parameter.variation_id,
+            variation_name=variation.get("name") or None,
+            value=variation.get("value"),
+            rule_id=(served.targeting_rule if served else None) or "fallthrough",
+            rule_description=served.targeting_rule_description if served else None,
+        )
     return result
 
 
 def _iteration_summary(it: IterationRep) -> IterationSummary:
     ids = {t.name: t.id for t in it.treatments or [] if t.id}
-    winner = next((n for n, i in ids.items() if i == it.winning_treatment_id), None)
-    return {
-        "id": it.id,
-        "status": it.status.value,
-        "createdAt": it.created_at,
-        "startedAt": it.started_at,
-        "endedAt": it.ended_at,
-        "treatmentIds": ids,
-        "winningTreatmentId": it.winning_treatment_id,
-        "winningTreatment": winner,
-        "winningReason": it.winning_reason,
-    }
+    return IterationSummary(
+        id=it.id,
+        status=it.status.value,
+        created_at=it.created_at,
+        started_at=it.started_at,
+        ended_at=it.ended_at,
+        treatment_ids=ids,
+        winning_treatment_id=it.winning_treatment_id,
+        winning_treatment=next((n for n, i in ids.items() if i == it.winning_treatment_id), None),
+        winning_reason=it.winning_reason,
+    )
 
 
 def declared_part(outputs_or_inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,11 @@
+"""Every resource kind, each one declaration (``ResourceKind``); the schema, the SDKs, the docs
+and both adapters are made from ``KINDS``."""
+
+from __future__ import annotations
+
+from ..kind import ResourceKind
+from .experiment import Experiment
+
+KINDS: tuple[type[ResourceKind], ...] = (Experiment,)  # type: ignore[type-arg]
+
+__all__ = ["KINDS", "Experiment"]
