@@ -30,9 +30,9 @@ from ..core.models import (
     TreatmentParameter,
     field_type,
 )
+from ..version import VERSION
 
 PACKAGE = "launchdarkly-experiments"
-VERSION = "0.1.0"
 EXPERIMENT_TOKEN = f"{PACKAGE}:index:Experiment"
 # The Go SDK's module path (sdk/go/go.mod declares it).
 GO_MODULE = "github.com/pulumi-launchdarkly-experiments/sdk/go"
