@@ -1,0 +1,45 @@
+# Sourced by scripts/build-artifacts.sh, lock-plugin.sh and publish.sh: the build's own tools, each
+# installed once into the git-ignored .tools/ and reinstalled when its pinned inputs change.
+# Expects ROOT.
+
+BUILD_VENV="$ROOT/.tools/build-venv"
+PUBLISH_VENV="$ROOT/.tools/publish-venv"
+STAMPS="$ROOT/.tools/stamps"
+# The interpreters the plugin runs on, and the pip pex resolves with (pex pins its own list).
+PLUGIN_PYTHONS="CPython>=3.11,<3.15"
+PEX_PIP_VERSION="26.2.1"
+PLUGIN_PYTHON_VERSIONS="311 312 313 314"
+
+say() { printf '==> %s\n' "$*"; }
+
+# fresh NAME FILE...: true when the stamp NAME matches the files' checksum
+fresh() {
+    local name="$1"; shift
+    [ -f "$STAMPS/$name" ] && [ "$(cat "$@" | sha256sum)" = "$(cat "$STAMPS/$name")" ]
+}
+stamp() {
+    local name="$1"; shift
+    mkdir -p "$STAMPS"
+    cat "$@" | sha256sum > "$STAMPS/$name"
+}
+
+# tool_venv DIR REQUIREMENTS [PIP OPTIONS...]: a virtualenv with exactly these requirements
+tool_venv() {
+    local dir="$1" requirements="$2"
+    shift 2
+    local name
+    name="$(basename "$dir")"
+    if [ -x "$dir/bin/python" ] && fresh "$name" "$requirements"; then
+        return
+    fi
+    say "installing ${requirements#"$ROOT/"} into .tools/$name"
+    rm -rf "$dir"
+    "${PYTHON:-python3}" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@" -r "$requirements"
+    stamp "$name" "$requirements"
+}
+
+# build_venv: pex and setuptools, as tools/packaging/requirements.txt pins them (with hashes)
+build_venv() { tool_venv "$BUILD_VENV" "$ROOT/tools/packaging/requirements.txt" --require-hashes; }
+# publish_venv: twine, as tools/packaging/publish-requirements.txt pins it
+publish_venv() { tool_venv "$PUBLISH_VENV" "$ROOT/tools/packaging/publish-requirements.txt"; }
