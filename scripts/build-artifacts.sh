@@ -10,6 +10,7 @@
 #   pulumi-resource-launchdarkly-experiments-v<v>-<os>-<arch>.tar.gz   the plugin, per platform
 #   goproxy/                  the Go SDK module at v<v>, as a file-based GOPROXY serves it
 #   SHA256SUMS                the checksums of the files above
+#   RELEASE-NOTES.md          this version's section of CHANGELOG.md (the release's notes)
 #
 # The version is pyproject's [project] version, the only place it is written: the provider's
 # metadata carries it into the plugin, the schema and the User-Agent at run time, and the
@@ -88,6 +89,13 @@ if [ -n "${RELEASE_TAG:-}" ] && [ "$RELEASE_TAG" != "v$VERSION" ]; then
     echo "the tag $RELEASE_TAG is not v$VERSION, the version pyproject.toml says" >&2
     exit 1
 fi
+# The release's notes: this version's section of CHANGELOG.md, which must exist.
+awk -v heading="## [$VERSION]" 'index($0, heading) == 1 { on = 1; next }
+    /^## \[/ { if (on) exit } on' "$SRC/CHANGELOG.md" > "$BUILD/release-notes.md"
+if ! grep -q '[^[:space:]]' "$BUILD/release-notes.md"; then
+    echo "CHANGELOG.md has no section '## [$VERSION]'" >&2
+    exit 1
+fi
 say "building $VERSION into dist/ (sources as of $(date -u -d "@$SOURCE_DATE_EPOCH" +%FT%TZ))"
 
 pip_wheel() {  # pip_wheel DIR: a wheel of the project in DIR, into dist/
@@ -158,5 +166,6 @@ GO_MODULE="$(sed -n 's/^module //p' "$SRC/sdk/go.mod")"
 
 (cd "$DIST" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%P\n' | sort |
     xargs sha256sum > SHA256SUMS)
+cp "$BUILD/release-notes.md" "$DIST/RELEASE-NOTES.md"
 say "done in $(($(date +%s) - start)) s:"
 (cd "$DIST" && ls -l --block-size=K $(cat SHA256SUMS | awk '{print $2}') | awk '{print "    " $5 "  " $9}')

@@ -360,3 +360,28 @@ def test_the_plugin_runs_on_every_python_here(machine: Machine) -> None:
             PEX_INTERPRETER="1",
         )
         assert done.stdout.split() == [version, VERSION]
+
+
+def test_publishing_without_tokens_checks_and_skips(machine: Machine) -> None:
+    """scripts/publish.sh (the release workflow's last step) on the artifacts just built: twine
+    check, npm publish --dry-run, the Go tag; every upload skipped for want of its token."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYPI_TOKEN", "NPM_TOKEN", "PUSH_GO_TAG")
+    }
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "publish.sh")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for line in (
+        "PyPI: skipped the upload (PYPI_TOKEN is not set)",
+        "npm: skipped the upload (NPM_TOKEN is not set)",
+        f"Go: skipped pushing sdk/v{VERSION} (PUSH_GO_TAG is not 1)",
+    ):
+        assert line in done.stdout
+    assert f"+ {NPM_PACKAGE}@{VERSION}" in done.stdout + done.stderr
+    assert done.stdout.count("PASSED") == 2  # twine check, both wheels
