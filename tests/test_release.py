@@ -1,5 +1,5 @@
-"""What a release is made of besides the artifacts: the workflow, the changelog and the version
-they name (tests/e2e/test_install.py builds and installs the artifacts)."""
+"""What a release is made of besides the artifacts: the workflow, the changelog, the registry docs
+and the version each of them names (tests/e2e/test_install.py builds and installs the artifacts)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,21 @@ from pathlib import Path
 import pytest
 import yaml
 
+from launchdarkly_experiments.config import SETTINGS
+from launchdarkly_experiments.native.schema import PLUGIN_DOWNLOAD_URL, setting_property
 from launchdarkly_experiments.version import VERSION
+from tests.native.test_readme_native import check_failures
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
+DOCS = ROOT / "docs"
+
+
+def front_matter(path: Path) -> dict[str, str]:
+    match = re.match(r"---\n(.*?)\n---\n", path.read_text(), re.S)
+    assert match is not None, f"{path.name} starts with front matter"
+    data: dict[str, str] = yaml.safe_load(match.group(1))
+    return data
 
 
 @pytest.mark.skipif(shutil.which("go") is None, reason="needs Go to build actionlint")
@@ -51,6 +62,24 @@ def test_changelog_has_this_versions_section() -> None:
     )
 
 
+def test_registry_docs_are_package_pages() -> None:
+    for name in ("_index.md", "installation-configuration.md"):
+        matter = front_matter(DOCS / name)
+        assert matter["layout"] == "package"
+        assert matter["title"] and matter["meta_desc"]
+
+
+def test_registry_docs_list_every_setting_and_install_this_version() -> None:
+    page = (DOCS / "installation-configuration.md").read_text()
+    for setting in SETTINGS:
+        assert f"`launchdarkly-experiments:{setting_property(setting.config_key)}`" in page
+        assert f"`{setting.env_var}`" in page
+    assert (
+        f"pulumi plugin install resource launchdarkly-experiments {VERSION} \\\n"
+        f"    --server {PLUGIN_DOWNLOAD_URL}"
+    ) in page
+
+
 @pytest.mark.parametrize(
     "path", ["README.md", "docs/_index.md", "docs/installation-configuration.md"]
 )
@@ -65,3 +94,11 @@ def test_every_pinned_version_is_this_one(path: str) -> None:
     )
     assert pins, f"{path} pins no version"
     assert set(pins) == {VERSION}, f"{path} names {set(pins)}; the version is {VERSION}"
+
+
+def test_registry_yaml_example_passes_the_plugins_check() -> None:
+    """(The TypeScript, Go and Python examples are compiled against the installed packages by
+    tests/e2e/test_install.py.)"""
+    example = re.search(r"```yaml\n(name: .*?)```", (DOCS / "_index.md").read_text(), re.S)
+    assert example is not None
+    assert check_failures(example.group(1)) == []

@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist"
 README = (ROOT / "README.md").read_text()
+REGISTRY_PAGE = (ROOT / "docs" / "_index.md").read_text()
 NATIVE = ROOT / "tests" / "e2e" / "native"
 PLUGIN = "pulumi-resource-launchdarkly-experiments"
 PROVIDER_TYPE = "pulumi:providers:launchdarkly-experiments"
@@ -57,6 +58,13 @@ def readme_block(heading: str, language: str) -> str:
         rf"\n### {re.escape(heading)}\n(?:(?!\n### ).)*?```{language}\n(.*?)```", README, re.S
     )
     assert match is not None, f"the README has a {language} block under '### {heading}'"
+    return match.group(1)
+
+
+def registry_example(language: str) -> str:
+    """The docs/_index.md example (the Pulumi Registry's page) in this language."""
+    match = re.search(rf"```{language}\n(.*?)```", REGISTRY_PAGE, re.S)
+    assert match is not None, f"docs/_index.md has a {language} example"
     return match.group(1)
 
 
@@ -258,7 +266,10 @@ def test_typescript_program_with_the_npm_package(machine: Machine) -> None:
         program.replace('from "./launchdarkly-experiments"', f'from "{NPM_PACKAGE}"')
     )
     (work / "readme.ts").write_text(readme_block("TypeScript", "typescript"))
-    shutil.copy(NATIVE / "typescript" / "tsconfig.json", work / "tsconfig.json")
+    (work / "registry.ts").write_text(registry_example("typescript"))
+    tsconfig = json.loads((NATIVE / "typescript" / "tsconfig.json").read_text())
+    tsconfig["files"].append("registry.ts")
+    (work / "tsconfig.json").write_text(json.dumps(tsconfig))
     machine.run([str(work / "node_modules" / ".bin" / "tsc"), "-p", str(work)], work)
     with Emulator(tokens=(TOKEN,)) as emulator:
         driver = AutomationProgram(
@@ -279,10 +290,13 @@ def test_go_program_with_the_fetched_module(machine: Machine) -> None:
     fetched = machine.root / "go-modules" / "cache" / "download" / "github.com"
     assert (fetched / "pulumi-launchdarkly-experiments").is_dir()
     shutil.copy(NATIVE / "go" / "main.go", work / "main.go")
+    (work / "registry").mkdir()
+    (work / "registry" / "main.go").write_text(registry_example("go"))
     machine.run(["go", "mod", "tidy"], work)
     # -trimpath: the module cache is new each run; without paths in them, compiled packages
     # come from Go's build cache after the first run.
     machine.run(["go", "build", "-trimpath", "-o", "program", "."], work)
+    machine.run(["go", "build", "-trimpath", "-o", os.devnull, "./registry"], work)
     with Emulator(tokens=(TOKEN,)) as emulator:
         driver = AutomationProgram(
             [str(work / "program")],
@@ -310,6 +324,9 @@ def test_python_program_with_the_wheels(machine: Machine) -> None:
         work,
     )
     assert dynamic.stdout.strip() == VERSION
+    # The registry page's example, against the installed SDK under Pulumi's mocks.
+    (work / "registry.py").write_text(registry_example("python"))
+    machine.run([str(python), str(ROOT / "tests" / "e2e" / "install" / "mocked.py")], work)
     with Emulator(tokens=(TOKEN,)) as emulator:
         driver = AutomationProgram(
             [str(python), str(work / "program.py")],
