@@ -39,21 +39,10 @@ start=$(date +%s)
 
 # -- tools ----------------------------------------------------------------------------------
 build_venv
+go_tool goproxy "$ROOT/tools/goproxy" .
 GOPROXY_TOOL="$ROOT/.tools/bin/goproxy"
-if ! [ -x "$GOPROXY_TOOL" ] || ! fresh goproxy "$ROOT"/tools/goproxy/{go.mod,go.sum,main.go}; then
-    say "building .tools/bin/goproxy (tools/goproxy)"
-    go build -C "$ROOT/tools/goproxy" -o "$GOPROXY_TOOL" .
-    stamp goproxy "$ROOT"/tools/goproxy/{go.mod,go.sum,main.go}
-fi
 NODE_TOOLS="$ROOT/.tools/sdk-nodejs"
-if ! [ -d "$NODE_TOOLS/node_modules" ] ||
-    ! fresh sdk-nodejs "$ROOT"/tools/sdk-nodejs/{package.json,package-lock.json}; then
-    say "npm ci into .tools/sdk-nodejs (tools/sdk-nodejs)"
-    rm -rf "$NODE_TOOLS" && mkdir -p "$NODE_TOOLS"
-    cp "$ROOT"/tools/sdk-nodejs/{package.json,package-lock.json} "$NODE_TOOLS/"
-    (cd "$NODE_TOOLS" && npm ci --no-audit --no-fund --loglevel=error)
-    stamp sdk-nodejs "$ROOT"/tools/sdk-nodejs/{package.json,package-lock.json}
-fi
+npm_tools "$NODE_TOOLS" "$ROOT/tools/sdk-nodejs"
 
 # -- the source snapshot and its version ----------------------------------------------------
 rm -rf "$BUILD" "$DIST"

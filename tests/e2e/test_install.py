@@ -124,6 +124,15 @@ class Machine:
     def with_emulator(self, url: str) -> dict[str, str]:
         return {**self.env, "LAUNCHDARKLY_ACCESS_TOKEN": TOKEN, "LAUNCHDARKLY_API_HOST": url}
 
+    def lifecycle(self, command: list[str], work: Path, key: str) -> dict[str, Any]:
+        """An Automation API program (LD_ACTION, as in tests/e2e/native) against its own
+        emulator: up, preview with no changes, destroy. Returns the outputs of up."""
+        with Emulator(tokens=(TOKEN,)) as emulator:
+            program = AutomationProgram(
+                command, work, emulator.url, env=self.with_emulator(emulator.url), cli=self.cli
+            )
+            return automation_lifecycle(program, emulator.url, key)
+
 
 @pytest.fixture(scope="module")
 def machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
@@ -271,15 +280,7 @@ def test_typescript_program_with_the_npm_package(machine: Machine) -> None:
     tsconfig["files"].append("registry.ts")
     (work / "tsconfig.json").write_text(json.dumps(tsconfig))
     machine.run([str(work / "node_modules" / ".bin" / "tsc"), "-p", str(work)], work)
-    with Emulator(tokens=(TOKEN,)) as emulator:
-        driver = AutomationProgram(
-            ["node", str(work / "program.js")],
-            work,
-            emulator.url,
-            env=machine.with_emulator(emulator.url),
-            cli=machine.cli,
-        )
-        automation_lifecycle(driver, emulator.url, "native-ts")
+    machine.lifecycle(["node", str(work / "program.js")], work, "native-ts")
 
 
 def test_go_program_with_the_fetched_module(machine: Machine) -> None:
@@ -297,15 +298,7 @@ def test_go_program_with_the_fetched_module(machine: Machine) -> None:
     # come from Go's build cache after the first run.
     machine.run(["go", "build", "-trimpath", "-o", "program", "."], work)
     machine.run(["go", "build", "-trimpath", "-o", os.devnull, "./registry"], work)
-    with Emulator(tokens=(TOKEN,)) as emulator:
-        driver = AutomationProgram(
-            [str(work / "program")],
-            work,
-            emulator.url,
-            env=machine.with_emulator(emulator.url),
-            cli=machine.cli,
-        )
-        automation_lifecycle(driver, emulator.url, "native-go")
+    machine.lifecycle([str(work / "program")], work, "native-go")
 
 
 def test_python_program_with_the_wheels(machine: Machine) -> None:
@@ -327,16 +320,8 @@ def test_python_program_with_the_wheels(machine: Machine) -> None:
     # The registry page's example, against the installed SDK under Pulumi's mocks.
     (work / "registry.py").write_text(registry_example("python"))
     machine.run([str(python), str(ROOT / "tests" / "e2e" / "install" / "mocked.py")], work)
-    with Emulator(tokens=(TOKEN,)) as emulator:
-        driver = AutomationProgram(
-            [str(python), str(work / "program.py")],
-            work,
-            emulator.url,
-            env=machine.with_emulator(emulator.url),
-            cli=machine.cli,
-        )
-        outputs = automation_lifecycle(driver, emulator.url, "installed-python")
-        assert outputs["sdkVersion"] == VERSION
+    outputs = machine.lifecycle([str(python), str(work / "program.py")], work, "installed-python")
+    assert outputs["sdkVersion"] == VERSION
 
 
 def interpreters() -> dict[str, Path]:
