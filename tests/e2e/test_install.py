@@ -327,12 +327,20 @@ def test_python_program_with_the_wheels(machine: Machine) -> None:
 def interpreters() -> dict[str, Path]:
     """The CPython 3.11+ interpreters this machine has, by version."""
     found: dict[str, Path] = {}
-    candidates = [Path(p) for p in ("/usr/bin", "/usr/local/bin")]
+    candidates = [Path(entry) for entry in clean_path()]
     candidates += sorted((Path.home() / ".pyenv" / "versions").glob("3.*/bin"))
     for folder in candidates:
         for minor in range(11, 15):
             python = folder / f"python3.{minor}"
-            if python.is_file() and f"3.{minor}" not in found:
+            if f"3.{minor}" in found or not python.is_file():
+                continue
+            # A version manager's shim may stand for an interpreter it does not select.
+            answer = subprocess.run(
+                [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+            )
+            if answer.returncode == 0 and answer.stdout.strip() == f"3.{minor}":
                 found[f"3.{minor}"] = python
     return found
 
