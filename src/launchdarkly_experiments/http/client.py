@@ -38,10 +38,11 @@ from ..errors import (
     TransportError,
     error_class_for,
 )
+from ..version import DISTRIBUTION, VERSION
 
 API_VERSION = "20240415"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
-USER_AGENT = "pulumi-launchdarkly-experiments/0.1.0"
+USER_AGENT = f"{DISTRIBUTION}/{VERSION}"
 # Every expand the provider needs to rebuild inputs and outputs from one GET.
 FULL_EXPAND = "treatments,draftIteration,previousIterations,analysisConfig,secondaryMetrics"
 

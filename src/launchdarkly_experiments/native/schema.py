@@ -30,12 +30,19 @@ from ..core.models import (
     TreatmentParameter,
     field_type,
 )
+from ..version import VERSION
 
 PACKAGE = "launchdarkly-experiments"
-VERSION = "0.1.0"
 EXPERIMENT_TOKEN = f"{PACKAGE}:index:Experiment"
-# The Go SDK's module path (sdk/go/go.mod declares it).
-GO_MODULE = "github.com/pulumi-launchdarkly-experiments/sdk/go"
+REPOSITORY = "https://github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments"
+# Where the engine downloads the plugin a program pins: the release assets of REPOSITORY, named
+# pulumi-resource-launchdarkly-experiments-v<version>-<os>-<arch>.tar.gz.
+PLUGIN_DOWNLOAD_URL = (
+    "github://api.github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments"
+)
+# The Go SDK's module (sdk/go.mod declares it; tags sdk/vX.Y.Z) and its package.
+GO_MODULE = "github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk"
+GO_PACKAGE = f"{GO_MODULE}/go/launchdarklyexperiments"
 
 # Schema type names of the nested input models.
 TYPE_NAMES: dict[type[InputModel], str] = {
@@ -221,6 +228,9 @@ def package_schema() -> dict[str, Any]:
         "keywords": ["pulumi", "launchdarkly", "experiments", "category/utility"],
         "license": "Apache-2.0",
         "publisher": "pulumi-launchdarkly-experiments",
+        "homepage": REPOSITORY,
+        "repository": REPOSITORY,
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "config": {"variables": config},
         "provider": {
             "description": "Settings for one LaunchDarkly account and, optionally, a default "
@@ -249,15 +259,16 @@ def package_schema() -> dict[str, Any]:
                 "respectSchemaVersion": True,
             },
             "go": {
-                "importBasePath": f"{GO_MODULE}/launchdarklyexperiments",
-                "packageImportAliases": {
-                    f"{GO_MODULE}/launchdarklyexperiments": "launchdarklyexperiments"
-                },
+                "importBasePath": GO_PACKAGE,
+                "packageImportAliases": {GO_PACKAGE: "launchdarklyexperiments"},
                 "respectSchemaVersion": True,
             },
             "python": {
                 "packageName": "pulumi_launchdarkly_experiments",
                 "respectSchemaVersion": True,
+                # A pyproject.toml (PEP 621) instead of setup.py: metadata, not code, so
+                # scripts/gen-sdk.sh can give the distribution its own name.
+                "pyproject": {"enabled": True},
             },
         },
     }
