@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from launchdarkly_experiments.config import SETTINGS
-from launchdarkly_experiments.native.schema import PLUGIN_DOWNLOAD_URL, setting_property
+from launchdarkly_experiments.native.schema import PLUGIN_DOWNLOAD_URL
 from launchdarkly_experiments.version import VERSION
 from tests.native.test_readme_native import check_failures
 
@@ -72,7 +72,7 @@ def test_registry_docs_are_package_pages() -> None:
 def test_registry_docs_list_every_setting_and_install_this_version() -> None:
     page = (DOCS / "installation-configuration.md").read_text()
     for setting in SETTINGS:
-        assert f"`launchdarkly-experiments:{setting_property(setting.config_key)}`" in page
+        assert f"`{setting.key_in('launchdarkly-experiments')}`" in page
         assert f"`{setting.env_var}`" in page
     assert (
         f"pulumi plugin install resource launchdarkly-experiments {VERSION} \\\n"
