@@ -30,18 +30,30 @@ if [ ! -x "$SDKGEN" ]; then
 fi
 "$SDKGEN" "$ROOT/schema/schema.json" "$tmp"
 
-# The Go SDK is used through a replace directive (tests/e2e/native/go): give it a module.
-cat > "$tmp/go/go.mod" <<GOMOD
-module github.com/pulumi-launchdarkly-experiments/sdk/go
+# The Go SDK's module is sdk/ (as in Pulumi's own providers): tagged sdk/vX.Y.Z, imported as
+# <module>/go/launchdarklyexperiments. The module path is the schema's importBasePath less that.
+GO_PACKAGE="$(sed -n 's/.*"importBasePath": "\(.*\)",*$/\1/p' "$ROOT/schema/schema.json")"
+cat > "$tmp/go.mod" <<GOMOD
+module ${GO_PACKAGE%/go/launchdarklyexperiments}
 
 go 1.26.6
 
 require github.com/pulumi/pulumi/sdk/v3 $PULUMI_GO_SDK
 GOMOD
 
+# The Python SDK's import package is pulumi_launchdarkly_experiments, but that name, normalized,
+# is this project's own distribution (the provider and the dynamic resource, pyproject.toml): the
+# SDK is distributed under its own name, with the same import package.
+# Its pyproject.toml names README.md beside it: the generated one, copied up.
+sed -i 's/^\( *\)name = "pulumi_launchdarkly_experiments"$/\1name = "pulumi-launchdarkly-experiments-sdk"/' \
+    "$tmp/python/pyproject.toml"
+grep -q '^ *name = "pulumi-launchdarkly-experiments-sdk"$' "$tmp/python/pyproject.toml"
+cp "$tmp/python/pulumi_launchdarkly_experiments/README.md" "$tmp/python/README.md"
+
 mkdir -p "$OUT"
 for lang in nodejs go python; do
     rm -rf "${OUT:?}/$lang"
     cp -r "$tmp/$lang" "$OUT/$lang"
 done
-echo "$OUT/{nodejs,go,python} regenerated"
+cp "$tmp/go.mod" "$OUT/go.mod"
+echo "$OUT/{go.mod,nodejs,go,python} regenerated"

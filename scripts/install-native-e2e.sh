@@ -15,29 +15,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.tools/bin"
-STAMPS="$ROOT/.tools/stamps"
-mkdir -p "$BIN" "$STAMPS"
-
-# fresh NAME FILE...: true when the stamp NAME matches the files' checksum
-fresh() {
-    local name="$1"; shift
-    [ -f "$STAMPS/$name" ] && [ "$(cat "$@" | sha256sum)" = "$(cat "$STAMPS/$name")" ]
-}
-stamp() {
-    local name="$1"; shift
-    cat "$@" | sha256sum > "$STAMPS/$name"
-}
-
-go_tool() {  # go_tool NAME MODULE_DIR PACKAGE
-    local name="$1" dir="$2" package="$3"
-    if [ -x "$BIN/$name" ] && fresh "$name" "$dir/go.mod" "$dir/go.sum" $(ls "$dir"/*.go 2>/dev/null); then
-        echo "==> $name: up to date"
-        return
-    fi
-    echo "==> building $name (first build downloads modules: a few minutes)"
-    go build -C "$dir" -o "$BIN/$name" "$package"
-    stamp "$name" "$dir/go.mod" "$dir/go.sum" $(ls "$dir"/*.go 2>/dev/null)
-}
+# shellcheck source=scripts/build-tools.sh
+source "$ROOT/scripts/build-tools.sh"
+mkdir -p "$BIN"
 
 if ! command -v go >/dev/null; then
     echo "error: Go 1.24+ is needed (https://go.dev/dl/)" >&2
@@ -49,18 +29,8 @@ go_tool sdkgen "$ROOT/tools/sdkgen" .
 echo "==> Go modules of the Go e2e program"
 (cd "$ROOT/tests/e2e/native/go" && go mod download)
 
-TS="$ROOT/tests/e2e/native/typescript"
-NODE_DIR="$ROOT/.tools/node"
 if command -v npm >/dev/null; then
-    if [ -d "$NODE_DIR/node_modules" ] && fresh node "$TS/package.json" "$TS/package-lock.json"; then
-        echo "==> node_modules: up to date"
-    else
-        echo "==> npm ci into $NODE_DIR"
-        mkdir -p "$NODE_DIR"
-        cp "$TS/package.json" "$TS/package-lock.json" "$NODE_DIR/"
-        (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
-        stamp node "$TS/package.json" "$TS/package-lock.json"
-    fi
+    npm_tools "$ROOT/.tools/node" "$ROOT/tests/e2e/native/typescript"
 else
     echo "==> no npm: the TypeScript e2e test will be skipped"
 fi

@@ -14,7 +14,8 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN, VERSION
+from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN
+from launchdarkly_experiments.version import VERSION
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers

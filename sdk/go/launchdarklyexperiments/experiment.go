@@ -8,7 +8,7 @@ import (
 	"reflect"
 
 	"errors"
-	"github.com/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
+	"github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

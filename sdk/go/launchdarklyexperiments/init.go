@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/blang/semver"
-	"github.com/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
+	"github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

@@ -7,7 +7,7 @@ import (
 	"context"
 	"reflect"
 
-	"github.com/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
+	"github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

@@ -37,10 +37,11 @@ from ..errors import (
     TransportError,
     error_class_for,
 )
+from ..version import DISTRIBUTION, VERSION
 
 API_VERSION = "20240415"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
-USER_AGENT = "pulumi-launchdarkly-experiments/0.1.0"
+USER_AGENT = f"{DISTRIBUTION}/{VERSION}"
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _MIN_BACKOFF = 0.2

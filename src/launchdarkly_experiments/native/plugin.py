@@ -11,9 +11,9 @@ import sys
 
 from pulumi.provider.experimental.server import main as serve
 
+from ..version import VERSION
 from .engine_log import forward_to_engine
 from .provider import NativeProvider
-from .schema import VERSION
 
 
 def main() -> None:

@@ -24,11 +24,18 @@ from ..config import SETTINGS
 from ..core.kind import ResourceKind
 from ..core.kinds import KINDS, Experiment
 from ..core.models import field_type, nested_models
+from ..version import VERSION
 
 PACKAGE = "launchdarkly-experiments"
-VERSION = "0.1.0"
-# The Go SDK's module path (sdk/go/go.mod declares it).
-GO_MODULE = "github.com/pulumi-launchdarkly-experiments/sdk/go"
+REPOSITORY = "https://github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments"
+# Where the engine downloads the plugin a program pins: the release assets of REPOSITORY, named
+# pulumi-resource-launchdarkly-experiments-v<version>-<os>-<arch>.tar.gz.
+PLUGIN_DOWNLOAD_URL = (
+    "github://api.github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments"
+)
+# The Go SDK's module (sdk/go.mod declares it; tags sdk/vX.Y.Z) and its package.
+GO_MODULE = "github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk"
+GO_PACKAGE = f"{GO_MODULE}/go/launchdarklyexperiments"
 
 
 def resource_token(kind: type[ResourceKind[Any]]) -> str:
@@ -150,6 +157,9 @@ def package_schema(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> dict[str
         "keywords": ["pulumi", "launchdarkly", "experiments", "category/utility"],
         "license": "Apache-2.0",
         "publisher": "pulumi-launchdarkly-experiments",
+        "homepage": REPOSITORY,
+        "repository": REPOSITORY,
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "config": {"variables": config},
         "provider": {
             "description": "Settings for one LaunchDarkly account and, optionally, a default "
@@ -170,15 +180,16 @@ def package_schema(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> dict[str
                 "respectSchemaVersion": True,
             },
             "go": {
-                "importBasePath": f"{GO_MODULE}/launchdarklyexperiments",
-                "packageImportAliases": {
-                    f"{GO_MODULE}/launchdarklyexperiments": "launchdarklyexperiments"
-                },
+                "importBasePath": GO_PACKAGE,
+                "packageImportAliases": {GO_PACKAGE: "launchdarklyexperiments"},
                 "respectSchemaVersion": True,
             },
             "python": {
                 "packageName": "pulumi_launchdarkly_experiments",
                 "respectSchemaVersion": True,
+                # A pyproject.toml (PEP 621) instead of setup.py: metadata, not code, so
+                # scripts/gen-sdk.sh can give the distribution its own name.
+                "pyproject": {"enabled": True},
             },
         },
     }

@@ -137,13 +137,23 @@ class AutomationProgram:
     can read the same stack (``pulumi stack export``).
     """
 
-    def __init__(self, command: list[str], tmp: Path, emulator_url: str) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        tmp: Path,
+        emulator_url: str,
+        *,
+        env: dict[str, str] | None = None,
+        cli: Path | None = None,
+    ) -> None:
+        """``env`` and ``cli`` replace :func:`sandbox_env` and the repository's CLI
+        (tests/e2e/test_install.py runs without this repository on PATH)."""
         self.command = command
-        self.cli = pulumi_cli()
+        self.cli = cli or pulumi_cli()
         self.workspace = tmp / "workspace"
         self.workspace.mkdir()
         self.env = {
-            **sandbox_env(tmp, emulator_url),
+            **(sandbox_env(tmp, emulator_url) if env is None else env),
             "LD_PULUMI_ROOT": str(self.cli.resolve().parent.parent),
             "LD_WORK_DIR": str(self.workspace),
             "LD_TOP_VARIATION": fixture_ids.TOP,

@@ -22,6 +22,7 @@ from .support import PLUGIN, ROOT, TOKEN, AutomationProgram, automation_scenario
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 HERE = Path(__file__).parent / "typescript"
 NODE_MODULES = ROOT / ".tools" / "node" / "node_modules"
+PACKAGE = "@pulumi-launchdarkly-experiments/launchdarkly-experiments"
 
 
 def build_program(work: Path) -> Path:
@@ -39,7 +40,10 @@ def build_program(work: Path) -> Path:
     readme = (ROOT / "README.md").read_text()
     example = re.search(r"### TypeScript\n\n```typescript\n(.*?)```", readme, re.S)
     assert example is not None, "the README has a TypeScript example"
-    (work / "readme.ts").write_text(example.group(1))
+    # It imports the npm package; here the copy of sdk/nodejs stands in for it.
+    (work / "readme.ts").write_text(
+        example.group(1).replace(f'"{PACKAGE}"', '"./launchdarkly-experiments"')
+    )
     (work / "node_modules").symlink_to(NODE_MODULES)
     compiled = subprocess.run(
         [str(NODE_MODULES / ".bin" / "tsc"), "-p", str(work)],

@@ -4,7 +4,7 @@
 package config
 
 import (
-	"github.com/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
+	"github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )

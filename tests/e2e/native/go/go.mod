@@ -9,10 +9,10 @@ replace golang.org/x/text => golang.org/x/text v0.41.0
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 
-replace github.com/pulumi-launchdarkly-experiments/sdk/go => ../../../../sdk/go
+replace github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk => ../../../../sdk
 
 require (
-	github.com/pulumi-launchdarkly-experiments/sdk/go v0.0.0
+	github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk v0.0.0
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
 )
 

@@ -1,5 +1,5 @@
 // The Go e2e program: a Go Automation API inline program (no pulumi-language-go host: the Go
-// module proxy does not serve it) using the generated Go SDK (sdk/go, through a replace
+// module proxy does not serve it) using the generated Go SDK (sdk/, through a replace
 // directive). Driven by tests/e2e/native/test_go.py through environment variables, like the
 // TypeScript program:
 //
@@ -20,7 +20,7 @@ import (
 	"fmt"
 	"os"
 
-	ld "github.com/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments"
+	ld "github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-experiments/sdk/go/launchdarklyexperiments"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
