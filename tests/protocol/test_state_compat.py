@@ -1,10 +1,12 @@
-"""State written by release 0.1.0 keeps working: refresh, update and destroy with its blob.
+"""State written by earlier code keeps working: refresh, update and destroy with its blob.
 
-``tests/fixtures/state_v0_1_0.json`` was recorded once, through the real provider host, by the
-0.1.0 code: the pickled ``__provider`` string the engine stores in every resource's state, the
-inputs and outputs of a running experiment, and the emulator's document for that experiment (so
-the emulator holds exactly what the state describes, ids included). It must never be
-regenerated: its point is that it was written by an older release.
+Each fixture was recorded once, through the real provider host, by older code: the pickled
+``__provider`` string the engine stores in every resource's state, the inputs and outputs of a
+running experiment, and the emulator's document for that experiment (so the emulator holds
+exactly what the state describes, ids included). ``state_v0_1_0.json`` is release 0.1.0's;
+``state_main_before_kinds.json`` main's just before resource kinds became declarations, for an
+experiment declared by names (so its outputs hold ``resolvedReferences``). They must never be
+regenerated: their point is that they were written by older code.
 """
 
 from __future__ import annotations
@@ -27,20 +29,24 @@ from tests.support.engine import PROVIDER_KEY, ProviderHost, normalize_numbers
 
 from .conftest import TOKEN, with_read_backs
 
-FIXTURE = json.loads(
-    (Path(__file__).parents[1] / "fixtures" / "state_v0_1_0.json").read_text(encoding="utf-8")
-)
-OLD_PROVIDER: str = FIXTURE["provider"]
+FIXTURES_DIR = Path(__file__).parents[1] / "fixtures"
+RECORDED = ("state_v0_1_0.json", "state_main_before_kinds.json")
 NAME = "checkout-button"
 
 
+@pytest.fixture(scope="module", params=RECORDED)
+def recorded(request: pytest.FixtureRequest) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES_DIR / request.param).read_text(encoding="utf-8"))
+    return data
+
+
 @pytest.fixture(scope="module")
-def old_host(emulator: Emulator) -> Iterator[ProviderHost]:
-    """A provider host that is sent nothing but the 0.1.0 blob."""
+def old_host(emulator: Emulator, recorded: dict[str, Any]) -> Iterator[ProviderHost]:
+    """A provider host that is sent nothing but the recorded blob."""
     env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
     with ProviderHost(ExperimentProvider(), env=env) as running:
         # Every call of this host carries the recorded string, never one pickled today.
-        running.serialized_provider = OLD_PROVIDER
+        running.serialized_provider = recorded["provider"]
         running.configure(
             {"launchdarkly:accessToken": TOKEN, "launchdarkly:apiHost": emulator.url},
             secret_keys={"launchdarkly:accessToken"},
@@ -49,51 +55,59 @@ def old_host(emulator: Emulator) -> Iterator[ProviderHost]:
 
 
 @pytest.fixture
-def seeded(emulator: Emulator) -> dict[str, Any]:
+def seeded(emulator: Emulator, recorded: dict[str, Any]) -> dict[str, Any]:
     """The emulator holds the experiment the recorded state describes."""
-    document = copy.deepcopy(FIXTURE["emulatorDocument"])
+    document = copy.deepcopy(recorded["emulatorDocument"])
     emulator.store.insert(
         document["projectKey"], document["environmentKey"], document["key"], document
     )
     return document
 
 
-def with_old_provider(props: dict[str, Any]) -> dict[str, Any]:
-    return {**copy.deepcopy(props), PROVIDER_KEY: OLD_PROVIDER}
-
-
-def test_the_recorded_blob_is_a_reference_to_the_provider_class() -> None:
-    raw = base64.b64decode(OLD_PROVIDER)
+def test_the_recorded_blob_is_a_reference_to_the_provider_class(
+    recorded: dict[str, Any],
+) -> None:
+    raw = base64.b64decode(recorded["provider"])
     assert b"launchdarkly_experiments.provider" in raw and b"ExperimentProvider" in raw
     # Today's release pickles to the very same string, so upgrading changes no state.
     today, _ = _serialize(True, serialize_provider, ExperimentProvider())
-    assert today == OLD_PROVIDER
+    assert today == recorded["provider"]
 
 
 def test_refresh_with_old_state_finds_no_drift(
-    old_host: ProviderHost, emulator: Emulator, seeded: dict[str, Any]
+    old_host: ProviderHost, emulator: Emulator, seeded: dict[str, Any], recorded: dict[str, Any]
 ) -> None:
+    old_provider = recorded["provider"]
+
+    def with_old_provider(props: dict[str, Any]) -> dict[str, Any]:
+        return {**copy.deepcopy(props), PROVIDER_KEY: old_provider}
+
     id_, outputs, inputs = old_host.read(
-        FIXTURE["id"],
+        recorded["id"],
         NAME,
-        outputs=with_old_provider(FIXTURE["outputs"]),
-        inputs=with_old_provider(FIXTURE["inputs"]),
+        outputs=with_old_provider(recorded["outputs"]),
+        inputs=with_old_provider(recorded["inputs"]),
     )
-    assert id_ == FIXTURE["id"]
-    assert outputs.pop(PROVIDER_KEY) == OLD_PROVIDER
-    assert inputs is not None and inputs.pop(PROVIDER_KEY) == OLD_PROVIDER
-    assert normalize_numbers(outputs) == FIXTURE["outputs"]
-    assert normalize_numbers(inputs) == FIXTURE["inputs"]
+    assert id_ == recorded["id"]
+    assert outputs.pop(PROVIDER_KEY) == old_provider
+    assert inputs is not None and inputs.pop(PROVIDER_KEY) == old_provider
+    assert normalize_numbers(outputs) == recorded["outputs"]
+    assert normalize_numbers(inputs) == recorded["inputs"]
     assert [r["method"] for r in emulator.requests()] == ["GET"]
 
 
 def test_update_with_old_state_stops_with_a_winner_then_destroy(
-    old_host: ProviderHost, emulator: Emulator, seeded: dict[str, Any]
+    old_host: ProviderHost, emulator: Emulator, seeded: dict[str, Any], recorded: dict[str, Any]
 ) -> None:
-    old_inputs = with_old_provider(FIXTURE["inputs"])
-    old_outputs = with_old_provider(FIXTURE["outputs"])
+    old_provider = recorded["provider"]
+
+    def with_old_provider(props: dict[str, Any]) -> dict[str, Any]:
+        return {**copy.deepcopy(props), PROVIDER_KEY: old_provider}
+
+    old_inputs = with_old_provider(recorded["inputs"])
+    old_outputs = with_old_provider(recorded["outputs"])
     declaration = {
-        **copy.deepcopy(FIXTURE["inputs"]),
+        **copy.deepcopy(recorded["inputs"]),
         "name": "Checkout button placement (decided)",
         "state": "stopped",
         "winningTreatment": "Top",
@@ -101,12 +115,14 @@ def test_update_with_old_state_stops_with_a_winner_then_destroy(
     }
     news, failures = old_host.check(NAME, old_inputs, with_old_provider(declaration))
     assert failures == []
-    outcome = old_host.diff(FIXTURE["id"], NAME, olds=old_outputs, news=news, old_inputs=old_inputs)
+    outcome = old_host.diff(
+        recorded["id"], NAME, olds=old_outputs, news=news, old_inputs=old_inputs
+    )
     assert (outcome.changes, outcome.replaces) == ("some", [])
 
     emulator.clear_requests()
     outputs = normalize_numbers(
-        old_host.update(FIXTURE["id"], NAME, olds=old_outputs, news=news, old_inputs=old_inputs)
+        old_host.update(recorded["id"], NAME, olds=old_outputs, news=news, old_inputs=old_inputs)
     )
     # One PATCH: the winner's id comes from the recorded outputs, no re-read was needed
     # (a GET follows only where the write's answer leaves out the treatments); then the flag,
@@ -115,14 +131,14 @@ def test_update_with_old_state_stops_with_a_winner_then_destroy(
     patch = emulator.requests()[0]
     kinds = [i["kind"] for i in patch["body"]["instructions"]]
     assert kinds == ["updateExperimentFields", "stopIteration"]
-    top_id = FIXTURE["outputs"]["currentIteration"]["treatmentIds"]["Top"]
+    top_id = recorded["outputs"]["currentIteration"]["treatmentIds"]["Top"]
     live = emulator.experiment("shop", "dev", NAME)
     assert live is not None
     assert live["name"] == "Checkout button placement (decided)"
     assert live["currentIteration"]["status"] == "stopped"
     assert live["currentIteration"]["winningTreatmentId"] == top_id
     assert outputs["currentIteration"]["winningTreatment"] == "Top"
-    assert outputs["experimentId"] == FIXTURE["outputs"]["experimentId"]
+    assert outputs["experimentId"] == recorded["outputs"]["experimentId"]
 
     # The next preview is clean, still with the old blob.
     news_inputs = {k: v for k, v in news.items() if k != PROVIDER_KEY}
@@ -131,10 +147,10 @@ def test_update_with_old_state_stops_with_a_winner_then_destroy(
     )
     assert failures == []
     outcome = old_host.diff(
-        FIXTURE["id"], NAME, olds=outputs, news=again, old_inputs=with_old_provider(news_inputs)
+        recorded["id"], NAME, olds=outputs, news=again, old_inputs=with_old_provider(news_inputs)
     )
     assert outcome.changes == "none"
 
-    old_host.delete(FIXTURE["id"], NAME, outputs=outputs, old_inputs=news_inputs)
+    old_host.delete(recorded["id"], NAME, outputs=outputs, old_inputs=news_inputs)
     live = emulator.experiment("shop", "dev", NAME)
     assert live is not None and live.get("archivedDate")

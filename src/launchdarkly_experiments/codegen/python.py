@@ -200,8 +200,10 @@ def dynamic_resources(kinds: typing.Sequence[type[ResourceKind[Any]]]) -> str:
         imports.setdefault(enum.__module__, set()).add(enum.__name__)
     lines = [HEADER.rstrip("\n")]
     for module, names in sorted(imports.items()):
-        relative = "..core" + module.split(".core", 1)[1]
-        lines += [f"from {relative} import (", *(f"    {n}," for n in sorted(names)), ")"]
+        # Within the package, relative to launchdarkly_experiments.dynamic; else absolute.
+        package, _, rest = module.partition(".")
+        where = f"..{rest}" if package == "launchdarkly_experiments" else module
+        lines += [f"from {where} import (", *(f"    {n}," for n in sorted(names)), ")"]
     providers = ", ".join(provider_class_name(kind) for kind in kinds)
     lines.append(f"from ..provider import {providers}")
     lines.append("from .resource import Args, DynamicResource")

@@ -82,13 +82,16 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         return state.declared(spec)
 
     def _resolved(
-        self, user: dict[str, Any], known: Mapping[str, Any]
+        self, spec: ExperimentSpec, user: dict[str, Any], known: Mapping[str, Any]
     ) -> tuple[ExperimentSpec, dict[str, Any], dict[str, Any]]:
         """The declaration with names resolved to ids: (spec, its declared form, resolutions).
 
-        ``known`` are earlier resolutions still valid; only the rest are looked up (an
-        ids-only declaration costs no request).
+        ``user`` is ``spec``'s declared form; ``known`` are earlier resolutions still valid,
+        only the rest are looked up. An ids-only declaration costs no request and no second
+        validation: it is its own resolution.
         """
+        if not known and not needs_lookup(user):
+            return spec, user, {}
         props = apply_resolved(user, known)
         resolved = dict(known)
         if needs_lookup(props):
@@ -109,7 +112,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         user = state.declared(spec)
         address = Address.of(spec)
         with _operation("create", address):
-            spec, desired, resolved = self._resolved(user, {})
+            spec, desired, resolved = self._resolved(spec, user, {})
             rep, adopted = self._create_or_take_over(spec, address, desired)
             try:
                 if _is_partial(rep, desired) and not rep.archived and not adopted:
@@ -235,7 +238,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
                 # A new iteration runs on the flag as it is now (a shipped winner moved its
                 # version on): look a left-out version up again.
                 known = {path: v for path, v in known.items() if not is_flag_version(path)}
-            _, desired, resolved = self._resolved(user, known)
+            _, desired, resolved = self._resolved(spec, user, known)
             live = state.live_from_outputs(stored_outputs)
             live.declared = apply_resolved(live.declared, old_resolved)
             rep = self._converge(address, desired, live=live)
