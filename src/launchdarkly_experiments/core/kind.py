@@ -52,6 +52,8 @@ class Context(Protocol):
 
     def lookups(self) -> CachedLookups: ...
 
+    def declared_here(self, kind: str, id_: str) -> bool: ...
+
 
 @dataclass(frozen=True)
 class IdFormat:

@@ -43,6 +43,7 @@ class Service:
         self._client: LaunchDarklyClient | None = None
         self._lookups: CachedLookups | None = None
         self._kinds: dict[type[ResourceKind[Any]], ResourceKind[Any]] = {}
+        self._declared: set[tuple[str, str]] = set()
 
     # -- settings, client and lookups --------------------------------------------------------
 
@@ -108,6 +109,13 @@ class Service:
                 bound = self._kinds[kind] = kind(self)
         return bound  # type: ignore[return-value]
 
+    def declared_here(self, kind: str, id_: str) -> bool:
+        """Whether this provider host checked a declaration of that kind and id: an object the
+        program creates, which a preview must not report missing (the engine checks a resource
+        after those whose outputs it takes)."""
+        with self._lock:
+            return (kind, id_) in self._declared
+
     # -- check: the kind's own, with settings defaults and reference lookups --------------------
 
     def check(
@@ -132,6 +140,9 @@ class Service:
         checked = kind.check(olds, props, is_unknown)
         problems = list(checked.problems)
         if not holds_unknown(checked.inputs, is_unknown):
+            if not problems:
+                with self._lock:
+                    self._declared.add((kind.name, kind.id_format.format(checked.inputs)))
             problems += self._reference_problems(kind, settings, checked.inputs)
         return Checked(checked.inputs, problems)
 
