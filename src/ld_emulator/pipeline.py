@@ -18,7 +18,6 @@ For ``/api/v2/...`` paths:
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -64,7 +63,7 @@ def serve(emu: Emulator, http: HttpRequest) -> HttpAnswer:
 
     plan = emu.faults.plan(http.method, path)
     if plan.delay_before:
-        time.sleep(plan.delay_before)
+        emu.faults.sleep(plan.delay_before)
     response: Response | None
     if plan.drop_before:
         response = None
@@ -79,7 +78,7 @@ def serve(emu: Emulator, http: HttpRequest) -> HttpAnswer:
         response = dispatch(emu, http.method, http.target, dict(http.headers), http.body)
         response.headers.update(plan.extra_headers)
     if plan.delay_after:
-        time.sleep(plan.delay_after)
+        emu.faults.sleep(plan.delay_after)
     dropped = plan.drop_before or plan.drop_after or response is None
     logged_status = None if dropped or response is None else response.status
     emu.log.record(http.method, http.target, http.headers, http.body, logged_status)
