@@ -332,13 +332,6 @@ def test_create_rejects_non_object_body(client: httpx.Client) -> None:
     assert_error(client.post(EXPERIMENTS, json=[1, 2]), 400, "invalid_request")
 
 
-def test_duplicate_key_is_409_even_when_archived(api: Api) -> None:
-    api.created()
-    assert_error(api.create(), 409, "conflict", "already exists")
-    api.patch({"kind": "archiveExperiment"})
-    assert_error(api.create(), 409, "conflict", "already exists")
-
-
 def test_same_key_in_another_environment_is_fine(api: Api, emu: Emulator) -> None:
     api.created()
     assert_schema(api.create(env="staging"), 201, "Experiment")
