@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator, spec
+from tests.support.profiles import where_profiles_differ
 
 TOKEN = "dev-token"
 RO_TOKEN = "ro-token"
@@ -109,7 +110,9 @@ def emu() -> Iterator[Emulator]:
 
 @pytest.fixture(params=["lenient", "strict"])
 def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
-    """The emulator under each profile, for the facts both profiles must follow."""
+    """The emulator under each profile, for the facts both profiles must follow where the
+    profiles could answer differently: a test that takes it must send a request that reaches a
+    strict point (``tests/support/profiles.py``), or it proves nothing twice and fails."""
     with Emulator(
         tokens=(TOKEN,),
         service_tokens=(SERVICE_TOKEN,),
@@ -117,6 +120,8 @@ def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         profile=request.param,
     ) as emulator:
         yield emulator
+        reached = where_profiles_differ(emulator.requests())
+        assert reached, "no request of this test reaches a strict point: use emu/api instead"
 
 
 @pytest.fixture
