@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,54 +9,26 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator, spec
+from tests.support.declarations import DECLARATION, api_iteration, experiment_post
+from tests.support.fixture_ids import RULE_BETA
 from tests.support.profiles import where_profiles_differ
 
 TOKEN = "dev-token"
 RO_TOKEN = "ro-token"
 SERVICE_TOKEN = "svc-token"
-MEMBER_ID = "5f0000000000000000000001"
-#: The fixtures' other members: a CI maintainer and a reader.
-MEMBER_CI = "5f0000000000000000000002"
-MEMBER_READER = "5f0000000000000000000003"
 HEADERS = {"Authorization": TOKEN, "LD-API-Version": "20240415"}
 SEMANTIC = "application/json; domain-model=launchdarkly.semanticpatch"
 E = "/api/v2/projects/shop/environments/dev"
 EXPERIMENTS = f"{E}/experiments"
-
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-V_CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
-V_ANNUAL = "a1b2c3d4-0000-4000-8000-000000000012"
-V_DORMANT_OFF = "a1b2c3d4-0000-4000-8000-000000000021"
-V_DORMANT_ON = "a1b2c3d4-0000-4000-8000-000000000022"
-RULE_BETA = "b7c1e2d3-0000-4000-8000-00000000a001"
-HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
+#: The suite's declaration (tests/support/declarations.py) names these.
+NAME = str(DECLARATION["name"])
+HYPOTHESIS = str(DECLARATION["iteration"]["hypothesis"])
 
 
 def iteration(**overrides: Any) -> dict[str, Any]:
-    """A valid IterationInput on checkout-button (50/50, primary checkout-completed)."""
-    body: dict[str, Any] = {
-        "hypothesis": "Moving the button up sells more",
-        "metrics": [{"key": "checkout-completed"}, {"key": "revenue-per-user"}],
-        "primarySingleMetricKey": "checkout-completed",
-        "treatments": [
-            {
-                "name": "Top",
-                "baseline": True,
-                "allocationPercent": "50",
-                "parameters": [{"flagKey": "checkout-button", "variationId": V_TOP}],
-            },
-            {
-                "name": "Bottom",
-                "baseline": False,
-                "allocationPercent": "50",
-                "parameters": [{"flagKey": "checkout-button", "variationId": V_BOTTOM}],
-            },
-        ],
-        "flags": {"checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}},
-    }
-    body.update(overrides)
-    return body
+    """A valid IterationInput: the suite's declaration on checkout-button (50/50, primary
+    checkout-completed); ``None`` removes a field."""
+    return api_iteration(**overrides)
 
 
 def on_rule(
@@ -69,10 +40,9 @@ def on_rule(
 
 
 def experiment(key: str = "button-test", **overrides: Any) -> dict[str, Any]:
-    """A valid ExperimentPost."""
-    body: dict[str, Any] = {"name": "Button test", "key": key, "iteration": iteration()}
-    body.update(overrides)
-    return copy.deepcopy(body)
+    """A valid ExperimentPost: the suite's declaration with the fields the API requires;
+    ``None`` removes a field."""
+    return experiment_post(key, **overrides)
 
 
 def assert_schema(response: httpx.Response, status: int, schema: str | None = None) -> Any:

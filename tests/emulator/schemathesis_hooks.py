@@ -17,12 +17,8 @@ from typing import Any
 import httpx
 import schemathesis
 
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-V_CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
-V_ANNUAL = "a1b2c3d4-0000-4000-8000-000000000012"
-HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
-MEMBER_CI = "5f0000000000000000000002"
+from tests.support.fixture_ids import ANNUAL_FIRST, BOTTOM, CONTROL, MEMBER_CI, Q4_HOLDOUT, TOP
+
 EXPERIMENTS = "/api/v2/projects/{projectKey}/environments/{environmentKey}/experiments"
 FLAG = "/api/v2/flags/{projectKey}/{featureFlagKey}"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
@@ -42,11 +38,11 @@ PARAMETERS = {
 def _design(seed: int) -> dict[str, Any]:
     """One of a few valid IterationInputs, picked by ``seed``."""
     if seed % 2:
-        flag, first, second, version = "pricing-page", V_CONTROL, V_ANNUAL, 7
+        flag, first, second, version = "pricing-page", CONTROL, ANNUAL_FIRST, 7
         metrics = [{"key": "page-views"}, {"key": "checkout-funnel", "isGroup": True}]
         primary: dict[str, str] = {"primaryFunnelKey": "checkout-funnel"}
     else:
-        flag, first, second, version = "checkout-button", V_TOP, V_BOTTOM, 3
+        flag, first, second, version = "checkout-button", TOP, BOTTOM, 3
         metrics = [{"key": "checkout-completed"}, {"key": "revenue-per-user"}]
         primary = {"primarySingleMetricKey": "checkout-completed"}
     return {
@@ -115,7 +111,7 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
         body["key"] = f"st-{key}" if key else f"st-{_seed(body)}"
         body["iteration"] = _live(case, _design(_seed(body.get("name"))))
         if body.get("holdoutId") is not None:
-            body["holdoutId"] = HOLDOUT_ID
+            body["holdoutId"] = Q4_HOLDOUT
         if body.get("maintainerId") is not None:
             body["maintainerId"] = MEMBER_CI  # strict: a maintainer must be a member
         if body.get("type") == "mab":

@@ -32,6 +32,7 @@ import pytest
 
 from ld_emulator import Emulator, spec
 from ld_emulator.routes import ROUTES
+from tests.support.fixture_ids import MEMBER, MEMBER_CI, Q4_HOLDOUT
 
 from .conftest import EXPERIMENTS, HEADERS, TOKEN, Api, experiment
 
@@ -174,8 +175,8 @@ def _config(profile: str) -> str:
         "path.metricKey": ("metrics", ("checkout-completed", "revenue-per-user", "page-views")),
         "path.metricGroupKey": ("groups", ("checkout-funnel", "engagement")),
         "path.holdoutKey": ("holdouts", ("q4-holdout",)),
-        "path.holdoutId": ("holdout_ids", ("f3b74309-d581-44e1-8a2b-bb2933b4fe40",)),
-        "path.id": ("members", ("me", "5f0000000000000000000001", "5f0000000000000000000002")),
+        "path.holdoutId": ("holdout_ids", (Q4_HOLDOUT,)),
+        "path.id": ("members", ("me", MEMBER, MEMBER_CI)),
         "query.expand": (
             "expands",
             ("treatments", "draftIteration,previousIterations", "analysisConfig,treatments"),

@@ -23,21 +23,32 @@ def variation_id(flag: str, name: str) -> str:
     return str(found)
 
 
+def _rule(flag: str, description: str) -> dict[str, Any]:
+    rules = PROJECT["flags"][flag]["config"]["rules"]
+    (found,) = [r for r in rules if r["description"] == description]
+    return dict(found)
+
+
 def rule_id(flag: str, description: str) -> str:
     """The id of ``flag``'s targeting rule described as ``description``."""
-    rules = PROJECT["flags"][flag]["config"]["rules"]
-    (found,) = [r["_id"] for r in rules if r["description"] == description]
-    return str(found)
+    return str(_rule(flag, description)["_id"])
 
 
 def holdout_id(key: str) -> str:
     return str(PROJECT["holdouts"][key]["_id"])
 
 
+def member_id(email: str) -> str:
+    """The ``_id`` of the account member with ``email`` (the fixtures' ``members``)."""
+    (found,) = [m["_id"] for m in FIXTURES["members"] if m["email"] == email]
+    return str(found)
+
+
 # checkout-button (multivariate, version 3): the suite's declaration uses Top and Bottom.
 TOP = variation_id("checkout-button", "Top")
 BOTTOM = variation_id("checkout-button", "Bottom")
 RULE_BETA = rule_id("checkout-button", "Beta customers")
+CLAUSE_BETA = str(_rule("checkout-button", "Beta customers")["clauses"][0]["_id"])  # plan in beta
 # pricing-page (multivariate, version 7): the multi-armed bandit's three arms.
 CONTROL = variation_id("pricing-page", "Control")
 ANNUAL_FIRST = variation_id("pricing-page", "Annual first")
@@ -47,7 +58,9 @@ DORMANT_OFF = variation_id("dormant-flag", "Off")
 DORMANT_ON = variation_id("dormant-flag", "On")
 
 Q4_HOLDOUT = holdout_id("q4-holdout")
-MEMBER = str(FIXTURES["member"]["_id"])
+MEMBER = str(FIXTURES["member"]["_id"])  # the member behind every member token
+MEMBER_CI = member_id("ci-maintainer@example.com")  # a writer: a maintainer for service tokens
+MEMBER_READER = member_id("analyst@example.com")  # a reader
 
 # Shaped like a rule id of checkout-button, but no rule has it.
 MISSING_RULE_ID = RULE_BETA[: -len("a001")] + "ffff"
