@@ -15,23 +15,25 @@ FIXTURES: dict[str, Any] = json.loads(
     resources.files("ld_emulator").joinpath("fixtures.json").read_text(encoding="utf-8")
 )
 PROJECT: dict[str, Any] = FIXTURES["projects"]["shop"]
+#: Project lab: flags, context kinds and settings only (programs build the rest).
+LAB: dict[str, Any] = FIXTURES["projects"]["lab"]
 
 
-def variation_id(flag: str, name: str) -> str:
-    """The id of the variation called ``name`` of ``flag`` in project shop."""
-    (found,) = [v["_id"] for v in PROJECT["flags"][flag]["variations"] if v["name"] == name]
+def variation_id(flag: str, name: str, project: dict[str, Any] = PROJECT) -> str:
+    """The id of the variation called ``name`` of ``flag`` (in project shop by default)."""
+    (found,) = [v["_id"] for v in project["flags"][flag]["variations"] if v["name"] == name]
     return str(found)
 
 
-def _rule(flag: str, description: str) -> dict[str, Any]:
-    rules = PROJECT["flags"][flag]["config"]["rules"]
+def _rule(flag: str, description: str, project: dict[str, Any] = PROJECT) -> dict[str, Any]:
+    rules = project["flags"][flag]["config"]["rules"]
     (found,) = [r for r in rules if r["description"] == description]
     return dict(found)
 
 
-def rule_id(flag: str, description: str) -> str:
+def rule_id(flag: str, description: str, project: dict[str, Any] = PROJECT) -> str:
     """The id of ``flag``'s targeting rule described as ``description``."""
-    return str(_rule(flag, description)["_id"])
+    return str(_rule(flag, description, project)["_id"])
 
 
 def holdout_id(key: str) -> str:
@@ -56,6 +58,14 @@ MONTHLY_FIRST = variation_id("pricing-page", "Monthly first")
 # dormant-flag (boolean, off in every environment).
 DORMANT_OFF = variation_id("dormant-flag", "Off")
 DORMANT_ON = variation_id("dormant-flag", "On")
+
+# project lab: the same flag keys as shop, their own ids, every flag at targeting version 1.
+LAB_TOP = variation_id("checkout-button", "Top", LAB)
+LAB_BOTTOM = variation_id("checkout-button", "Bottom", LAB)
+LAB_RULE_BETA = rule_id("checkout-button", "Beta customers", LAB)
+LAB_CONTROL = variation_id("pricing-page", "Control", LAB)
+LAB_ANNUAL_FIRST = variation_id("pricing-page", "Annual first", LAB)
+LAB_RULE_RETURNING = rule_id("pricing-page", "Returning customers", LAB)
 
 Q4_HOLDOUT = holdout_id("q4-holdout")
 MEMBER = str(FIXTURES["member"]["_id"])  # the member behind every member token
