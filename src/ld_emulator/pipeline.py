@@ -138,6 +138,13 @@ def dispatch(
 def _checked(req: Request, response: Response) -> Response:
     """``response``, or a 500 ``response_schema_violation`` if the spec does not allow it."""
     name: str | None
+    if (
+        response.status == 204
+        and response.body is None
+        and response.template is not None
+        and 204 in spec.declared_statuses(response.template, req.method)
+    ):
+        return response  # No Content, as the operation declares
     if response.status >= 400:
         name = "InvalidRequestErrorRep"
     elif response.template is not None:
@@ -189,7 +196,14 @@ def _handle(emu: Emulator, req: Request) -> Response:
             403, "forbidden", "This resource is in beta: send the header 'LD-API-Version: beta'"
         )
     if method in ("POST", "PATCH", "PUT"):
-        if method == "PATCH" and SEMANTIC_PATCH not in req.headers.get("content-type", ""):
+        semantic = SEMANTIC_PATCH in req.headers.get("content-type", "")
+        if method == "PATCH" and route.json_patch and semantic:
+            raise invalid(
+                "this resource is changed with a JSON Patch (an array of operations such as "
+                '[{"op": "replace", "path": "/name", "value": "..."}]), not a semantic patch: '
+                "send it with 'Content-Type: application/json'"
+            )
+        if method == "PATCH" and not route.json_patch and not semantic:
             if route.json_patch_declared:
                 raise invalid(
                     "PATCH without 'Content-Type: application/json; "

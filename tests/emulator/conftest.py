@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ld_emulator import Emulator, spec
+from ld_emulator import LENIENT, Emulator, Profile, spec
 from tests.support.declarations import DECLARATION, api_iteration, experiment_post
-from tests.support.fixture_ids import RULE_BETA
+from tests.support.fixture_ids import MEMBER, RULE_BETA
 from tests.support.profiles import where_profiles_differ
 
 TOKEN = "dev-token"
@@ -43,6 +43,99 @@ def experiment(key: str = "button-test", **overrides: Any) -> dict[str, Any]:
     """A valid ExperimentPost: the suite's declaration with the fields the API requires;
     ``None`` removes a field."""
     return experiment_post(key, **overrides)
+
+
+# -- the other kinds (project lab has none of them: tests make what they use) -------------------
+
+LAB = "/api/v2/projects/lab"
+LAB_E = f"{LAB}/environments/dev"
+BETA = {"LD-API-Version": "beta"}
+
+
+def metric_post(key: str, kind: str = "custom", **overrides: Any) -> dict[str, Any]:
+    """A valid MetricPost of ``kind`` (with what the kind requires); ``None`` removes a field."""
+    body: dict[str, Any] = {"key": key, "kind": kind}
+    if kind == "custom":
+        body.update(isNumeric=False, eventKey=key)
+    else:
+        body["urls"] = [{"kind": "substring", "substring": "/checkout"}]
+    if kind == "click":
+        body["selector"] = "#buy"
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def group_post(key: str, *metrics: str, kind: str = "funnel", **overrides: Any) -> dict[str, Any]:
+    """A valid MetricGroupPost listing ``metrics`` (each named "Step n" in the group)."""
+    body: dict[str, Any] = {
+        "key": key,
+        "name": key.replace("-", " ").capitalize(),
+        "kind": kind,
+        "maintainerId": MEMBER,
+        "tags": [],
+        "metrics": [{"key": m, "nameInGroup": f"Step {i + 1}"} for i, m in enumerate(metrics)],
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def semantic(
+    client: httpx.Client, url: str, *instructions: dict[str, Any], **body: Any
+) -> httpx.Response:
+    """A semantic patch of ``url`` (``body``: other fields, e.g. ``environmentKey``)."""
+    payload = {**body, "instructions": list(instructions)}
+    return client.patch(url, json=payload, headers={"Content-Type": SEMANTIC})
+
+
+def lab_experiment(
+    client: httpx.Client,
+    key: str,
+    *metrics: str,
+    flag: str = "checkout-button",
+    rule: str = "fallthrough",
+    env: str = "dev",
+    **overrides: Any,
+) -> httpx.Response:
+    """Create an experiment in lab/``env`` on ``flag``'s ``rule`` (at the flag's live targeting
+    version) measuring ``metrics`` (the first is primary; ``group:key`` names a group)."""
+    flag_doc = client.get(f"/api/v2/flags/lab/{flag}", params={"env": env}).json()
+    version = flag_doc["environments"][env]["_version"]
+    first, second = (v["_id"] for v in flag_doc["variations"][:2])
+    items = [
+        {"key": m.removeprefix("group:"), "isGroup": True} if m.startswith("group:") else {"key": m}
+        for m in metrics
+    ]
+    primary = (
+        {"primaryFunnelKey": items[0]["key"]}
+        if items[0].get("isGroup")
+        else {"primarySingleMetricKey": items[0]["key"]}
+    )
+    body: dict[str, Any] = {
+        "key": key,
+        "name": key.replace("-", " ").capitalize(),
+        "iteration": {
+            "hypothesis": f"{key} wins",
+            "metrics": items,
+            **primary,
+            "treatments": [
+                {
+                    "name": "A",
+                    "baseline": True,
+                    "allocationPercent": "50",
+                    "parameters": [{"flagKey": flag, "variationId": first}],
+                },
+                {
+                    "name": "B",
+                    "baseline": False,
+                    "allocationPercent": "50",
+                    "parameters": [{"flagKey": flag, "variationId": second}],
+                },
+            ],
+            "flags": {flag: {"ruleId": rule, "flagConfigVersion": version}},
+        },
+    }
+    body.update(overrides)
+    return client.post(f"{LAB}/environments/{env}/experiments", json=body)
 
 
 def assert_schema(response: httpx.Response, status: int, schema: str | None = None) -> Any:
@@ -97,7 +190,7 @@ def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 @pytest.fixture
 def any_api(any_emu: Emulator) -> Iterator[Api]:
     with httpx.Client(base_url=any_emu.url, headers=HEADERS, timeout=10) as c:
-        yield Api(c)
+        yield Api(c, any_emu.profile)
 
 
 @pytest.fixture
@@ -107,10 +200,11 @@ def client(emu: Emulator) -> Iterator[httpx.Client]:
 
 
 class Api:
-    """Small helper around the client for experiment calls."""
+    """Small helper around the client for experiment calls; ``profile`` is the emulator's."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, profile: Profile = LENIENT) -> None:
         self.client = client
+        self.profile = profile
 
     def create(self, body: Any = None, env: str = "dev") -> httpx.Response:
         url = f"/api/v2/projects/shop/environments/{env}/experiments"

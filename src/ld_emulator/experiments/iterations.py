@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from ..errors import ApiError, invalid
+from ..objects.settings import default_unit
 from ..serving import Effect
 from ..targeting import env_config
 from . import validation
@@ -61,7 +62,7 @@ def _iteration_from_input(ctx: Context, data: JSON) -> JSON:
     it: JSON = {k: copy.deepcopy(data[k]) for k in ITERATION_FIELDS if k in data}
     it["treatments"] = _with_treatment_ids(data["treatments"])
     it.setdefault("canReshuffleTraffic", True)
-    it.setdefault("randomizationUnit", ctx.catalog.default_randomization_unit(ctx.project))
+    it.setdefault("randomizationUnit", default_unit(ctx.docs))
     it["_id"] = new_object_id()
     it["status"] = "not_started"
     it["createdAt"] = ctx.clock()
@@ -313,12 +314,17 @@ def _update_fields(
 def _validate_whole(ctx: Context, doc: JSON, given: Any) -> None:
     """Re-validate the edited document like a create; references given in this request
     (``given``: the field updates) are also checked against the live objects."""
-    names = set(given) if isinstance(given, dict) else set()
+    names = frozenset(given) if isinstance(given, dict) else frozenset()
     body = _as_post(doc)
     validation.schema_check("ExperimentPost", body)
-    validation.check_experiment_level(ctx, body, check_maintainer="maintainerId" in names)
+    validation.check_experiment_level(ctx, body, given=names)
     validation.check_iteration(
-        ctx, body["iteration"], doc["type"], "", check_versions="flags" in names
+        ctx,
+        body["iteration"],
+        doc["type"],
+        "",
+        check_versions="flags" in names,
+        check_metrics=bool(names & {"metrics", "primarySingleMetricKey", "primaryFunnelKey"}),
     )
 
 

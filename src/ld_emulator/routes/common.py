@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..catalog import link
+from ..documents import Documents
 from ..errors import invalid, shorten
 from ..experiments.model import KNOWN_EXPANDS, WRITE_EXPANDS, Context
 from ..messages import Request
@@ -27,6 +28,7 @@ __all__ = [
     "expand",
     "int_param",
     "max_limit",
+    "page",
     "page_links",
     "write_expands",
 ]
@@ -74,9 +76,15 @@ def context(emu: Emulator, req: Request) -> Context:
         project,
         environment,
         req.member_id,
+        Documents(emu.store, project),
         profile=emu.profile,
         flags=StoredFlags(emu.store, project),
     )
+
+
+def page(req: Request, high: int | None) -> tuple[int, int]:
+    """``(limit, offset)`` of a listing: ``limit`` 1 to ``high`` (default 20), ``offset`` >= 0."""
+    return int_param(req, "limit", 20, 1, high), int_param(req, "offset", 0, 0, None)
 
 
 def int_param(req: Request, name: str, default: int, low: int, high: int | None) -> int:
