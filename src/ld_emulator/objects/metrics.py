@@ -36,6 +36,7 @@ from .settings import context_kind_keys, default_unit
 __all__ = [
     "GROUP_FIELDS",
     "METRIC_FIELDS",
+    "METRIC_WRITABLE",
     "changed",
     "check_group",
     "check_metric",
@@ -54,10 +55,13 @@ __all__ = [
 
 JSON = dict[str, Any]
 
-#: What a metric's ``MetricPost`` may give besides its key: the fields a JSON Patch may change.
+#: What a metric's ``MetricPost`` may give besides its key.
 METRIC_FIELDS = frozenset(
     str(k) for k in spec.load_spec()["components"]["schemas"]["MetricPost"]["properties"]
 ) - {"key"}
+#: What a JSON Patch may change: everything but the kind ("You can edit all of an existing
+#: metric's settings except for its metric kind and metric key", LaunchDarkly's docs).
+METRIC_WRITABLE = METRIC_FIELDS - {"kind"}
 #: The same for a metric group (``MetricGroupPost``).
 GROUP_FIELDS = frozenset(
     str(k) for k in spec.load_spec()["components"]["schemas"]["MetricGroupPost"]["properties"]

@@ -78,13 +78,13 @@ def post_metric(emu: Emulator, req: Request) -> Response:
 
 
 def patch_metric(emu: Emulator, req: Request) -> Response:
-    """JSON Patch on the metric's ``MetricPost`` fields (not its key); the result is validated
-    like a create. A patch that changes nothing writes nothing."""
+    """JSON Patch on the metric's ``MetricPost`` fields but its key and kind; the result is
+    validated like a create. A patch that changes nothing writes nothing."""
     ctx = context(emu, req)
     key = req.params["metricKey"]
     doc = _load(ctx, key)
     before = metrics.metric_input(doc)
-    after = apply_patch(before, req.body, metrics.METRIC_FIELDS, "metric")
+    after = apply_patch(before, req.body, metrics.METRIC_WRITABLE, "metric")
     given = changed_fields(before, after)
     metrics.check_metric(ctx, {**after, "key": key}, given=given)
     if given:
