@@ -30,6 +30,7 @@ __all__ = [
     "SETTINGS_KEY",
     "Documents",
     "is_deleted",
+    "tombstone",
 ]
 
 JSON = dict[str, Any]
@@ -47,6 +48,11 @@ CONTEXT_KIND = "context-kind"
 
 def is_deleted(doc: JSON | None) -> bool:
     return doc is not None and bool(doc.get("_deleted"))
+
+
+def tombstone(doc: JSON, now: int) -> JSON:
+    """What a deleted document is stored as."""
+    return {**doc, "_deleted": True, "_deletedAt": now}
 
 
 class Documents:

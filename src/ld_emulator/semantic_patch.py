@@ -3,8 +3,8 @@ domain-model=launchdarkly.semanticpatch``): a body of the operation's schema wit
 ``instructions`` array, each instruction a ``kind`` and that kind's parameters.
 
 Unknown body fields, unknown kinds and unknown parameters are a 400 naming them; the
-instructions themselves are applied by each resource (holdouts, layers; experiments and flags
-have their own modules, written before this one).
+instructions themselves are applied by each resource's module (experiments, flags, holdouts,
+layers), and an error they raise names the instruction it came from (:func:`located`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from . import spec
 from .errors import ApiError, invalid, shorten
 
-__all__ = ["checked_instructions", "located", "string_param"]
+__all__ = ["check_kinds", "checked_instructions", "located", "string_param"]
 
 JSON = dict[str, Any]
 
@@ -30,22 +30,32 @@ def checked_instructions(
     instructions = body["instructions"]
     if not instructions:
         raise invalid("field 'instructions' must contain at least one instruction")
+    check_kinds(instructions, params)
+    return list(instructions)
+
+
+def check_kinds(
+    instructions: list[Any],
+    params: dict[str, frozenset[str]],
+    *,
+    unknown: str = "unknown instruction kind",
+    known: str = "supported",
+) -> None:
+    """400 for the first instruction that is no object with a string ``kind``, whose kind is
+    not in ``params``, or that has a parameter its kind does not take. ``unknown`` and
+    ``known`` word the message for an unknown kind."""
     for index, instr in enumerate(instructions):
         where = f"instructions[{index}]"
-        kind = instr.get("kind")
-        if not isinstance(kind, str):
+        if not isinstance(instr, dict) or not isinstance(instr.get("kind"), str):
             raise invalid(f"field '{where}.kind' is required and must be a string")
+        kind = instr["kind"]
         if kind not in params:
             raise invalid(
-                f"{where}: unknown instruction kind '{shorten(kind, 80)}' (supported: "
-                f"{', '.join(params)})"
+                f"{where}: {unknown} '{shorten(kind, 80)}' ({known}: {', '.join(params)})"
             )
-        unknown = sorted(set(instr) - {"kind"} - params[kind])
-        if unknown:
-            raise invalid(
-                f"{where}: unknown parameter '{shorten(unknown[0], 80)}' for kind '{kind}'"
-            )
-    return list(instructions)
+        extra = sorted(set(instr) - {"kind"} - params[kind])
+        if extra:
+            raise invalid(f"{where}: unknown parameter '{shorten(extra[0], 80)}' for kind '{kind}'")
 
 
 def located(exc: ApiError, index: int, kind: str) -> ApiError:

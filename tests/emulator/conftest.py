@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ld_emulator import LENIENT, Emulator, Profile, spec
-from tests.support.declarations import DECLARATION, api_iteration, experiment_post
+from tests.support.declarations import DECLARATION, api_iteration, experiment_post, fifty_fifty
 from tests.support.fixture_ids import MEMBER, RULE_BETA
 from tests.support.profiles import where_profiles_differ
 
@@ -117,20 +117,7 @@ def lab_experiment(
             "hypothesis": f"{key} wins",
             "metrics": items,
             **primary,
-            "treatments": [
-                {
-                    "name": "A",
-                    "baseline": True,
-                    "allocationPercent": "50",
-                    "parameters": [{"flagKey": flag, "variationId": first}],
-                },
-                {
-                    "name": "B",
-                    "baseline": False,
-                    "allocationPercent": "50",
-                    "parameters": [{"flagKey": flag, "variationId": second}],
-                },
-            ],
+            "treatments": fifty_fifty(flag, first, second),
             "flags": {flag: {"ruleId": rule, "flagConfigVersion": version}},
         },
     }

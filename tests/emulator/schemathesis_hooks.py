@@ -21,6 +21,7 @@ import httpx
 import schemathesis
 
 from ld_emulator import spec
+from tests.support.declarations import fifty_fifty
 from tests.support.fixture_ids import ANNUAL_FIRST, BOTTOM, CONTROL, MEMBER_CI, Q4_HOLDOUT, TOP
 
 PROJECT = "/api/v2/projects/{projectKey}"
@@ -83,20 +84,7 @@ def _design(seed: int) -> dict[str, Any]:
         "hypothesis": f"Design {seed % 7}",
         "metrics": metrics,
         **primary,
-        "treatments": [
-            {
-                "name": "A",
-                "baseline": True,
-                "allocationPercent": "50",
-                "parameters": [{"flagKey": flag, "variationId": first}],
-            },
-            {
-                "name": "B",
-                "baseline": False,
-                "allocationPercent": "50",
-                "parameters": [{"flagKey": flag, "variationId": second}],
-            },
-        ],
+        "treatments": fifty_fifty(flag, first, second),
         # the flags' fixture versions (map_case puts the live ones in: see _live)
         "flags": {flag: {"ruleId": "fallthrough", "flagConfigVersion": version}},
     }

@@ -95,3 +95,17 @@ def experiment_post(key: str = DECLARATION["key"], **overrides: Any) -> dict[str
     :func:`declaration`."""
     body = {"name": DECLARATION["name"], "key": key, "iteration": api_iteration()}
     return _with(body, overrides)
+
+
+def fifty_fifty(flag: str, baseline: str, other: str) -> list[dict[str, Any]]:
+    """Two treatments, A (the baseline) and B, each serving one variation of ``flag`` to half
+    the traffic, as the API's ``TreatmentInput`` has them."""
+    return [
+        {
+            "name": name,
+            "baseline": is_baseline,
+            "allocationPercent": "50",
+            "parameters": [{"flagKey": flag, "variationId": variation}],
+        }
+        for name, is_baseline, variation in (("A", True, baseline), ("B", False, other))
+    ]

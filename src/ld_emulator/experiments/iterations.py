@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ApiError, invalid
 from ..objects.settings import default_unit
+from ..semantic_patch import checked_instructions, located
 from ..serving import Effect
 from ..targeting import env_config
 from . import validation
@@ -430,29 +431,11 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
 
 def apply_instructions(ctx: Context, doc: JSON, body: Any) -> JSON:
     """Validate an ``ExperimentPatchInput`` and apply it atomically to a copy of ``doc``."""
-    validation.schema_check("ExperimentPatchInput", body)
-    instructions = body["instructions"]
-    if not instructions:
-        raise invalid("field 'instructions' must contain at least one instruction")
-    for index, instr in enumerate(instructions):
-        where = f"instructions[{index}]"
-        kind = instr.get("kind")
-        if not isinstance(kind, str):
-            raise invalid(f"field '{where}.kind' is required and must be a string")
-        if kind not in INSTRUCTION_PARAMS:
-            raise invalid(
-                f"{where}: unknown instruction kind '{kind}' (supported: "
-                f"{', '.join(INSTRUCTION_PARAMS)})"
-            )
-        extra = set(instr) - {"kind"} - INSTRUCTION_PARAMS[kind]
-        if extra:
-            raise invalid(f"{where}: unknown parameter '{sorted(extra)[0]}' for kind '{kind}'")
+    instructions = checked_instructions(body, "ExperimentPatchInput", INSTRUCTION_PARAMS)
     new = copy.deepcopy(doc)
     for index, instr in enumerate(instructions):
         try:
             _apply_one(ctx, new, instr, f"instructions[{index}]")
         except ApiError as exc:
-            if exc.status == 400 and not exc.message.startswith("instructions["):
-                exc.message = f"instructions[{index}] ({instr['kind']}): {exc.message}"
-            raise
+            raise located(exc, index, instr["kind"]) from None
     return new

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..documents import HOLDOUT, METRIC_GROUP, Documents
+from ..errors import invalid
+from ..profiles import Profile
 from ..store import Query, Store, StoredExperiment
 
-__all__ = ["groups_listing", "in_use_message", "users_of_metric", "users_of_unit"]
+__all__ = ["groups_listing", "refuse_if_used", "users_of_metric", "users_of_unit"]
 
 JSON = dict[str, Any]
 
@@ -69,6 +71,9 @@ def users_of_unit(store: Store, docs: Documents, unit: str, environments: list[s
     return users
 
 
-def in_use_message(what: str, users: list[str], remedy: str) -> str:
-    shown = ", ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
-    return f"{what} is in use by {shown}: {remedy}"
+def refuse_if_used(profile: Profile, what: str, users: list[str], remedy: str) -> None:
+    """Under ``in-use-refused``, a 400 naming what uses ``what`` (the first five) if anything
+    does; under ``lenient``, nothing."""
+    if users and "in-use-refused" in profile:
+        shown = ", ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
+        raise invalid(f"{what} is in use by {shown}: {remedy}")

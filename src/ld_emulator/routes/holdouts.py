@@ -23,7 +23,7 @@ from ..objects import holdouts
 from ..routing import Route, route
 from ..semantic_patch import checked_instructions, located
 from ..store import EXPERIMENT, Query, StoredExperiment, Write
-from .common import ENVIRONMENT, context, max_limit, page, page_links
+from .common import ENVIRONMENT, context, live, max_limit, page, page_links
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -58,13 +58,6 @@ def _rep(emu: Emulator, ctx: Context, doc: JSON) -> JSON:
         }
     )
     return rep
-
-
-def _load(ctx: Context, key: str) -> JSON:
-    doc = ctx.docs.live(HOLDOUT, key, ctx.environment)
-    if doc is None:
-        raise not_found(f"Holdout '{key}' not found in environment '{ctx.environment}'")
-    return doc
 
 
 def list_holdouts(emu: Emulator, req: Request) -> Response:
@@ -107,7 +100,7 @@ def get_holdout(emu: Emulator, req: Request) -> Response:
     """The spec's ``HoldoutDetailRep``: the related experiments in full, and ``isDirty`` ("if
     the holdout experiment is running and if any related experiments are running")."""
     ctx = context(emu, req)
-    doc = _load(ctx, req.params["holdoutKey"])
+    doc = live(ctx, HOLDOUT, req.params["holdoutKey"], "Holdout", ctx.environment)
     members = _members(emu, ctx, doc)
     running = any(m.doc["current"]["status"] == "running" for m in members)
     body: JSON = {"_id": doc["_id"], "status": doc["status"]}
@@ -140,7 +133,7 @@ def patch_holdout(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
     key = req.params["holdoutKey"]
     instructions = checked_instructions(req.body, "HoldoutPatchInput", holdouts.INSTRUCTION_PARAMS)
-    old = _load(ctx, key)
+    old = live(ctx, HOLDOUT, key, "Holdout", ctx.environment)
     doc = copy.deepcopy(old)
     members = {m.key: m for m in _members(emu, ctx, old)}
     removed: list[str] = []

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..context import Context
 from ..documents import LAYER
-from ..errors import ApiError, invalid, not_found, shorten
+from ..errors import ApiError, invalid, shorten
 from ..messages import Request, Response
 from ..objects import layers
 from ..routing import Route, route
 from ..semantic_patch import checked_instructions, located
-from .common import PROJECT, context
+from .common import PROJECT, context, live
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -80,9 +80,7 @@ def update_layer(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
     key = req.params["layerKey"]
     instructions = checked_instructions(req.body, "LayerPatchInput", layers.INSTRUCTION_PARAMS)
-    old = ctx.docs.live(LAYER, key)
-    if old is None:
-        raise not_found(f"Layer '{key}' not found in project '{ctx.project}'")
+    old = live(ctx, LAYER, key, "Layer")
     environment = req.body.get("environmentKey")
     environments = emu.catalog.environment_keys(ctx.project)
     if environment is not None and environment not in environments:

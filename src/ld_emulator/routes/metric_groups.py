@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..context import Context
-from ..documents import METRIC_GROUP
-from ..errors import invalid, not_found
-from ..json_patch import apply_patch
+from ..documents import METRIC_GROUP, tombstone
+from ..errors import invalid
 from ..messages import Request, Response
 from ..objects import metrics, usage
 from ..objects.keys import derived_key
 from ..routing import Route, route
-from .common import PROJECT, context, page, page_links
-from .metrics import MAX_LIMIT, changed_fields
+from .common import PROJECT, context, counted_page, live
+from .metrics import MAX_LIMIT, json_patched
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -35,29 +33,16 @@ def get_metric_groups(emu: Emulator, req: Request) -> Response:
     """The listing counts in ``totalCount`` (experiments and holdouts in ``total_count``), as
     the spec's ``MetricGroupCollectionRep`` has it."""
     ctx = context(emu, req)
-    limit, offset = page(req, MAX_LIMIT)
-    docs = ctx.docs.all(METRIC_GROUP)
-    body = {
-        "items": [
-            metrics.render_group(ctx.project, d, ctx.docs, emu.catalog)
-            for d in docs[offset : offset + limit]
-        ],
-        "totalCount": len(docs),
-        "_links": page_links(req, len(docs), limit, offset),
-    }
-    return Response(200, body)
 
+    def render(doc: JSON) -> JSON:
+        return metrics.render_group(ctx.project, doc, ctx.docs, emu.catalog)
 
-def _load(ctx: Context, key: str) -> JSON:
-    doc = ctx.docs.live(METRIC_GROUP, key)
-    if doc is None:
-        raise not_found(f"Metric group '{key}' not found in project '{ctx.project}'")
-    return doc
+    return Response(200, counted_page(req, ctx.docs.all(METRIC_GROUP), MAX_LIMIT, render))
 
 
 def get_metric_group(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
-    doc = _load(ctx, req.params["metricGroupKey"])
+    doc = live(ctx, METRIC_GROUP, req.params["metricGroupKey"], "Metric group")
     return Response(200, metrics.render_group(ctx.project, doc, ctx.docs, emu.catalog))
 
 
@@ -78,39 +63,33 @@ def create_metric_group(emu: Emulator, req: Request) -> Response:
 
 
 def patch_metric_group(emu: Emulator, req: Request) -> Response:
-    """JSON Patch on the group's ``MetricGroupPost`` fields (not its key), validated like a
-    create."""
+    """JSON Patch on the group's ``MetricGroupPost`` fields but its key."""
     ctx = context(emu, req)
-    key = req.params["metricGroupKey"]
-    doc = _load(ctx, key)
-    before = metrics.group_input(doc)
-    after = apply_patch(before, req.body, metrics.GROUP_FIELDS, "metric group")
-    given = changed_fields(before, after)
-    metrics.check_group(ctx, {**after, "key": key}, given=given)
-    if given:
-        after["metrics"] = [
-            {"key": m["key"], "nameInGroup": m["nameInGroup"]} for m in after["metrics"]
-        ]
-        doc = metrics.changed(ctx, doc, after, metrics.GROUP_FIELDS)
-        emu.store.commit([ctx.docs.write(METRIC_GROUP, key, doc)])
+    doc = json_patched(
+        emu,
+        ctx,
+        req,
+        METRIC_GROUP,
+        req.params["metricGroupKey"],
+        "Metric group",
+        metrics.GROUP_FIELDS,
+        metrics.GROUP_FIELDS,
+        metrics.check_group,
+    )
     return Response(200, metrics.render_group(ctx.project, doc, ctx.docs, emu.catalog))
 
 
 def delete_metric_group(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
     key = req.params["metricGroupKey"]
-    doc = _load(ctx, key)
-    users = usage.users_of_metric(emu.store, ctx.docs, key, is_group=True)
-    if users and "in-use-refused" in emu.profile:
-        raise invalid(
-            usage.in_use_message(
-                f"metric group '{key}'",
-                users,
-                "archive those experiments (or change their metrics) first",
-            )
-        )
-    tombstone = {**doc, "_deleted": True, "_deletedAt": ctx.clock()}
-    emu.store.commit([ctx.docs.write(METRIC_GROUP, key, tombstone)])
+    doc = live(ctx, METRIC_GROUP, key, "Metric group")
+    usage.refuse_if_used(
+        emu.profile,
+        f"metric group '{key}'",
+        usage.users_of_metric(emu.store, ctx.docs, key, is_group=True),
+        "archive those experiments (or change their metrics) first",
+    )
+    emu.store.commit([ctx.docs.write(METRIC_GROUP, key, tombstone(doc, ctx.clock()))])
     return Response(204, None)
 
 

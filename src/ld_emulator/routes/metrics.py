@@ -9,22 +9,24 @@ is a 400 under ``in-use-refused``; under ``lenient`` it goes, and the groups dro
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context
-from ..documents import METRIC, METRIC_GROUP
-from ..errors import ApiError, invalid, not_found
+from ..documents import METRIC, METRIC_GROUP, tombstone
+from ..errors import ApiError
 from ..json_patch import apply_patch
 from ..messages import Request, Response
 from ..objects import metrics, usage
 from ..routing import Route, route
 from ..store import Write
-from .common import API_V2, context, page, page_links
+from .common import API_V2, context, counted_page, live
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
 
-__all__ = ["ROUTES", "changed_fields"]
+__all__ = ["ROUTES", "changed_fields", "json_patched"]
 
 JSON = dict[str, Any]
 
@@ -38,29 +40,16 @@ def changed_fields(old: JSON, new: JSON) -> frozenset[str]:
 
 def get_metrics(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
-    limit, offset = page(req, MAX_LIMIT)
-    docs = ctx.docs.all(METRIC)
-    body = {
-        "items": [
-            metrics.render_metric(ctx.project, d, emu.catalog, listing=True)
-            for d in docs[offset : offset + limit]
-        ],
-        "totalCount": len(docs),
-        "_links": page_links(req, len(docs), limit, offset),
-    }
-    return Response(200, body)
 
+    def render(doc: JSON) -> JSON:
+        return metrics.render_metric(ctx.project, doc, emu.catalog, listing=True)
 
-def _load(ctx: Context, key: str) -> JSON:
-    doc = ctx.docs.live(METRIC, key)
-    if doc is None:
-        raise not_found(f"Metric '{key}' not found in project '{ctx.project}'")
-    return doc
+    return Response(200, counted_page(req, ctx.docs.all(METRIC), MAX_LIMIT, render))
 
 
 def get_metric(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
-    doc = _load(ctx, req.params["metricKey"])
+    doc = live(ctx, METRIC, req.params["metricKey"], "Metric")
     return Response(200, metrics.render_metric(ctx.project, doc, emu.catalog))
 
 
@@ -78,35 +67,60 @@ def post_metric(emu: Emulator, req: Request) -> Response:
 
 
 def patch_metric(emu: Emulator, req: Request) -> Response:
-    """JSON Patch on the metric's ``MetricPost`` fields but its key and kind; the result is
-    validated like a create. A patch that changes nothing writes nothing."""
+    """JSON Patch on the metric's ``MetricPost`` fields but its key and kind."""
     ctx = context(emu, req)
-    key = req.params["metricKey"]
-    doc = _load(ctx, key)
-    before = metrics.metric_input(doc)
-    after = apply_patch(before, req.body, metrics.METRIC_WRITABLE, "metric")
-    given = changed_fields(before, after)
-    metrics.check_metric(ctx, {**after, "key": key}, given=given)
-    if given:
-        doc = metrics.changed(ctx, doc, after, metrics.METRIC_FIELDS)
-        emu.store.commit([ctx.docs.write(METRIC, key, doc)])
+    doc = json_patched(
+        emu,
+        ctx,
+        req,
+        METRIC,
+        req.params["metricKey"],
+        "Metric",
+        metrics.METRIC_FIELDS,
+        metrics.METRIC_WRITABLE,
+        metrics.check_metric,
+    )
     return Response(200, metrics.render_metric(ctx.project, doc, emu.catalog))
+
+
+def json_patched(
+    emu: Emulator,
+    ctx: Context,
+    req: Request,
+    kind: str,
+    key: str,
+    label: str,
+    fields: frozenset[str],
+    writable: frozenset[str],
+    check: Callable[..., None],
+) -> JSON:
+    """Apply the request's JSON Patch to the ``writable`` fields of the ``kind`` document
+    ``key`` (of its ``fields``, what its POST takes), validate the result like a create
+    (``check``) and write it as a new version; a patch that changes nothing writes nothing.
+    The document it leaves."""
+    doc = live(ctx, kind, key, label)
+    before = {k: copy.deepcopy(v) for k, v in doc.items() if k in fields}
+    after = apply_patch(before, req.body, writable, label.lower())
+    given = changed_fields(before, after)
+    check(ctx, {**after, "key": key}, given=given)
+    if not given:
+        return doc
+    changed = metrics.changed(ctx, doc, after, fields)
+    emu.store.commit([ctx.docs.write(kind, key, changed)])
+    return changed
 
 
 def delete_metric(emu: Emulator, req: Request) -> Response:
     ctx = context(emu, req)
     key = req.params["metricKey"]
-    doc = _load(ctx, key)
-    users = usage.users_of_metric(emu.store, ctx.docs, key, is_group=False)
-    if users and "in-use-refused" in emu.profile:
-        raise invalid(
-            usage.in_use_message(
-                f"metric '{key}'",
-                users,
-                "take it out of those metric groups and archive those experiments (or change "
-                "their metrics) first",
-            )
-        )
+    doc = live(ctx, METRIC, key, "Metric")
+    usage.refuse_if_used(
+        emu.profile,
+        f"metric '{key}'",
+        usage.users_of_metric(emu.store, ctx.docs, key, is_group=False),
+        "take it out of those metric groups and archive those experiments (or change their "
+        "metrics) first",
+    )
     writes: list[Write] = []
     for group_key in usage.groups_listing(ctx.docs, key):
         group = ctx.docs.copy(METRIC_GROUP, group_key)
@@ -114,8 +128,7 @@ def delete_metric(emu: Emulator, req: Request) -> Response:
         fields["metrics"] = [m for m in fields["metrics"] if m["key"] != key]
         changed = metrics.changed(ctx, group, fields, metrics.GROUP_FIELDS)
         writes.append(ctx.docs.write(METRIC_GROUP, group_key, changed))
-    tombstone = {**doc, "_deleted": True, "_deletedAt": ctx.clock()}
-    writes.append(ctx.docs.write(METRIC, key, tombstone))
+    writes.append(ctx.docs.write(METRIC, key, tombstone(doc, ctx.clock())))
     emu.store.commit(writes)
     return Response(204, None)
 

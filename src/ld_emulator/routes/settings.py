@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..documents import SETTINGS, SETTINGS_KEY
-from ..errors import invalid
 from ..messages import Request, Response
 from ..objects import settings, usage
 from ..routing import Route, route
@@ -41,15 +40,12 @@ def put_settings(emu: Emulator, req: Request) -> Response:
     if "in-use-refused" in emu.profile:
         environments = emu.catalog.environment_keys(ctx.project)
         for unit in dropped:
-            users = usage.users_of_unit(emu.store, ctx.docs, unit, environments)
-            if users:
-                raise invalid(
-                    usage.in_use_message(
-                        f"randomization unit '{unit}'",
-                        users,
-                        "keep it in randomizationUnits until they are archived or ended",
-                    )
-                )
+            usage.refuse_if_used(
+                emu.profile,
+                f"randomization unit '{unit}'",
+                usage.users_of_unit(emu.store, ctx.docs, unit, environments),
+                "keep it in randomizationUnits until they are archived or ended",
+            )
     if doc != ctx.docs.get(SETTINGS, SETTINGS_KEY):
         emu.store.commit([ctx.docs.write(SETTINGS, SETTINGS_KEY, doc)])
     project_id = _project_id(emu, ctx.project)
