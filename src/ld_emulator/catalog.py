@@ -1,14 +1,11 @@
-"""The fixtures: what the emulator serves but its API cannot change.
+"""The fixtures: what the emulator serves but its API cannot change, and the seed of what it can.
 
 A :class:`Catalog` is loaded from ``fixtures.json`` (next to the code) or a user's file of the
-same shape: projects and their environments, randomization units, metrics, metric groups and
-holdouts, the account's member. It renders those objects in the spec's response shapes.
-
-Flags are in the fixtures too, but only as the **seed** of the flag documents the store keeps
-(:meth:`Catalog.seed_documents`): once seeded, a flag lives in SQLite and changes through the
-API (see :mod:`.targeting`). The next kinds to become writable (metrics, metric groups,
-holdouts, layers, experimentation settings) move the same way: a seed here, a document kind in
-:class:`~.store.Store`.
+same shape: projects and their environments, the account's members (read-only: rendered here),
+and the **seed** of the documents the store keeps (:meth:`Catalog.seed_documents`): flags,
+context kinds, experimentation settings (randomization units), metrics, metric groups and
+holdouts. Once seeded, those live in SQLite and change through the API (:mod:`.targeting`,
+:mod:`.objects`).
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ def default_fixtures_text() -> str:
 
 
 class Catalog:
-    """Read-only objects the experiments refer to, and the seed of the stored documents."""
+    """Projects, environments and members (read-only), and the seed of the stored documents."""
 
     def __init__(self, data: JSON) -> None:
         try:
@@ -61,12 +58,20 @@ class Catalog:
                     "randomizationUnits", [{"randomizationUnit": "user", "default": True}]
                 )
                 for gkey, group in project["metricGroups"].items():
-                    for mkey in group["metrics"]:
+                    for item in group["metrics"]:
+                        mkey = item["key"] if isinstance(item, dict) else item
                         if mkey not in project["metrics"]:
                             raise ValueError(f"metric group {gkey!r} names unknown metric {mkey!r}")
                 for fkey, flag in project["flags"].items():
                     if not flag.get("variations"):
                         raise ValueError(f"flag {fkey!r} has no variations")
+                for mkey, metric in project["metrics"].items():
+                    for name in ("_id", "_versionId", "kind"):
+                        if name not in metric:
+                            raise ValueError(f"metric {mkey!r} has no {name}")
+                for hkey, holdout in project["holdouts"].items():
+                    if "_id" not in holdout:
+                        raise ValueError(f"holdout {hkey!r} has no _id")
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed fixtures: {exc!r}") from exc
 
@@ -125,161 +130,39 @@ class Catalog:
     def environment_keys(self, project: str) -> list[str]:
         return list(self.project(project)["environments"])
 
-    def metric(self, project: str, key: str) -> JSON | None:
-        found = self.project(project)["metrics"].get(key)
-        return None if found is None else dict(found)
+    # -- seeds of the stored documents --------------------------------------------------------
 
-    def metric_group(self, project: str, key: str) -> JSON | None:
-        found = self.project(project)["metricGroups"].get(key)
-        return None if found is None else dict(found)
+    def seed_documents(self) -> Iterator[SeedDocument]:
+        """Every document the store starts with, in fixture order: per project its flags,
+        context kinds, experimentation settings, metrics, metric groups and holdouts (one per
+        environment)."""
+        # each kind's document shape is its module's business
+        from . import targeting
+        from .documents import CONTEXT_KIND, HOLDOUT, METRIC, METRIC_GROUP, SETTINGS, SETTINGS_KEY
+        from .objects import holdouts, metrics, settings
 
-    def holdouts(self, project: str, environment: str) -> dict[str, JSON]:
-        self.environment(project, environment)
-        return {k: dict(v) for k, v in self.project(project)["holdouts"].items()}
+        for pkey, project in self.projects.items():
+            environments = list(project["environments"])
+            for fkey, flag in project["flags"].items():
+                yield targeting.FLAG, pkey, "", fkey, targeting.seed_flag(fkey, flag, environments)
+            for ckey, kind in settings.seed_context_kinds(project):
+                yield CONTEXT_KIND, pkey, "", ckey, kind
+            yield SETTINGS, pkey, "", SETTINGS_KEY, settings.seed_settings(project)
+            unit = self.default_unit(pkey)
+            for mkey, metric in project["metrics"].items():
+                yield METRIC, pkey, "", mkey, metrics.seed_metric(mkey, metric, unit)
+            for gkey, group in project["metricGroups"].items():
+                doc = metrics.seed_group(gkey, group, project["metrics"], self.member_id)
+                yield METRIC_GROUP, pkey, "", gkey, doc
+            for hkey, holdout in project["holdouts"].items():
+                doc = holdouts.seed_holdout(hkey, holdout, unit, self.member_id)
+                for env in environments:
+                    yield HOLDOUT, pkey, env, hkey, doc
 
-    def holdout_key_by_id(self, project: str, environment: str, holdout_id: str) -> str | None:
-        for key, holdout in self.holdouts(project, environment).items():
-            if holdout["_id"] == holdout_id:
-                return key
-        return None
-
-    def randomization_units(self, project: str) -> list[JSON]:
-        return [dict(u) for u in self.project(project)["randomizationUnits"]]
-
-    def default_randomization_unit(self, project: str) -> str:
-        units = self.randomization_units(project)
+    def default_unit(self, project: str) -> str:
+        """The fixture project's default randomization unit (what seeded metrics allow)."""
+        units = self.project(project)["randomizationUnits"]
         for unit in units:
             if unit.get("default"):
                 return str(unit["randomizationUnit"])
         return str(units[0]["randomizationUnit"]) if units else "user"
-
-    # -- seeds of the stored documents --------------------------------------------------------
-
-    def seed_documents(self) -> Iterator[SeedDocument]:
-        """Every document the store starts with, in fixture order (flags, for now)."""
-        from . import targeting  # the flag document shape is targeting's business
-
-        for pkey, project in self.projects.items():
-            for fkey, flag in project["flags"].items():
-                doc = targeting.seed_flag(fkey, flag, list(project["environments"]))
-                yield targeting.FLAG, pkey, "", fkey, doc
-
-    # -- renderings (spec response shapes) ----------------------------------------------------
-
-    def _metric_links(self, project: str, key: str) -> JSON:
-        return {"self": link(f"/api/v2/metrics/{project}/{key}")}
-
-    def _group_links(self, project: str, key: str) -> JSON:
-        return {"self": link(f"/api/v2/projects/{project}/metric-groups/{key}")}
-
-    def metric_v2_rep(self, project: str, key: str) -> JSON:
-        metric = self.metric(project, key)
-        assert metric is not None
-        rep: JSON = {
-            "key": key,
-            "_versionId": metric["_versionId"],
-            "name": metric.get("name", key),
-            "kind": metric["kind"],
-            "isNumeric": bool(metric.get("isNumeric", False)),
-            "_links": self._metric_links(project, key),
-        }
-        for extra in ("eventKey", "unitAggregationType"):
-            if extra in metric:
-                rep[extra] = metric[extra]
-        return rep
-
-    def metric_in_group_rep(self, project: str, key: str) -> JSON:
-        rep = self.metric_v2_rep(project, key)
-        rep["nameInGroup"] = rep["name"]
-        return rep
-
-    def group_with_metrics_rep(self, project: str, key: str) -> JSON:
-        group = self.metric_group(project, key)
-        assert group is not None
-        return {
-            "key": key,
-            "name": group.get("name", key),
-            "kind": group["kind"],
-            "_links": self._group_links(project, key),
-            "metrics": [self.metric_in_group_rep(project, m) for m in group["metrics"]],
-        }
-
-    def dependent_metric_rep(self, project: str, key: str, is_group: bool) -> JSON:
-        """``DependentMetricOrMetricGroupRep`` for one entry of an iteration's metrics."""
-        if is_group:
-            group = self.metric_group(project, key)
-            assert group is not None
-            rep = self.group_with_metrics_rep(project, key)
-            rep["_versionId"] = group["_id"]
-            rep["isGroup"] = True
-            return rep
-        rep = self.metric_v2_rep(project, key)
-        rep.pop("unitAggregationType", None)
-        rep["isGroup"] = False
-        return rep
-
-    def render_metric(self, project: str, key: str) -> JSON:
-        metric = self.metric(project, key)
-        if metric is None:
-            raise not_found(f"Metric '{key}' not found in project '{project}'")
-        rep: JSON = {
-            "_id": metric["_id"],
-            "_versionId": metric["_versionId"],
-            "_version": int(metric.get("_version", 1)),
-            "key": key,
-            "name": metric.get("name", key),
-            "kind": metric["kind"],
-            "_links": self._metric_links(project, key),
-            "_site": {"href": f"/{project}/metrics/{key}", "type": "text/html"},
-            "tags": list(metric.get("tags", [])),
-            "_creationDate": int(metric.get("creationDate", DEFAULT_CREATED)),
-            "maintainerId": self.member_id,
-            "isNumeric": bool(metric.get("isNumeric", False)),
-            "dataSource": {"key": "launchdarkly"},
-            "archived": False,
-            "isActive": True,
-            "randomizationUnits": [self.default_randomization_unit(project)],
-        }
-        for extra in ("eventKey", "unitAggregationType", "selector", "unit"):
-            if extra in metric:
-                rep[extra] = metric[extra]
-        return rep
-
-    def render_metric_group(self, project: str, key: str) -> JSON:
-        group = self.metric_group(project, key)
-        if group is None:
-            raise not_found(f"Metric group '{key}' not found in project '{project}'")
-        created = int(group.get("creationDate", DEFAULT_CREATED))
-        return {
-            "_id": group["_id"],
-            "key": key,
-            "name": group.get("name", key),
-            "kind": group["kind"],
-            "_links": self._group_links(project, key),
-            "tags": list(group.get("tags", [])),
-            "_creationDate": created,
-            "_lastModified": created,
-            "maintainer": {"member": self.render_member_summary(self.member_id)},
-            "metrics": [self.metric_in_group_rep(project, m) for m in group["metrics"]],
-            "_version": int(group.get("_version", 1)),
-        }
-
-    def render_settings(self, project: str) -> JSON:
-        proj = self.project(project)
-        units = []
-        for unit in self.randomization_units(project):
-            units.append(
-                {
-                    "randomizationUnit": unit["randomizationUnit"],
-                    "default": bool(unit.get("default", False)),
-                    "_hidden": bool(unit.get("_hidden", False)),
-                    "_displayName": unit.get("_displayName", unit["randomizationUnit"]),
-                }
-            )
-        return {
-            "_projectId": proj.get("_id", project),
-            "_projectKey": project,
-            "randomizationUnits": units,
-            "_creationDate": int(proj.get("creationDate", DEFAULT_CREATED)),
-            "_links": {"self": link(f"/api/v2/projects/{project}/experimentation-settings")},
-        }

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import pipeline
 from .catalog import Catalog
+from .documents import Documents
 from .experiments.model import ALL_EXPANDS, Context
 from .experiments.rendering import render_experiment
 from .faults import Faults
@@ -180,6 +181,7 @@ class Emulator:
             project,
             environment,
             self.catalog.member_id,
+            Documents(self.store, project),
             profile=self.profile,
             flags=StoredFlags(self.store, project),
         )

@@ -26,6 +26,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,11 +130,22 @@ def error_code_for(status: int) -> str:
 
 
 class Faults:
-    """Thread-safe registry of fault rules (``Emulator.faults``)."""
+    """Thread-safe registry of fault rules (``Emulator.faults``).
 
-    def __init__(self) -> None:
+    ``clock`` (epoch seconds, for rate-limit windows and their reset times) and ``sleep`` (what
+    a ``delay`` waits with) are injectable, so that a test can step time instead of waiting
+    for it; they default to :func:`time.time` and :func:`time.sleep`.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
+        self.clock = clock
+        self.sleep = sleep
         #: Whether injected 502/503/504 answers are an HTML page (the emulator's ``strict``
         #: profile sets this) unless a rule says otherwise with ``html=``.
         self.html_gateway_errors = False
@@ -241,7 +253,7 @@ class Faults:
     def plan(self, method: str, path: str) -> FaultPlan:
         """Decide (and consume counters) for one incoming request."""
         plan = FaultPlan()
-        now = time.time()
+        now = self.clock()
         with self._lock:
             for rule in self._rules:
                 if rule.kind != "delay" or not rule.matches(method, path):

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ApiError, conflict, invalid, shorten
+from .semantic_patch import check_kinds, located
 from .targeting import (
     FALLTHROUGH,
     bump,
@@ -66,21 +67,12 @@ def apply_flag_patch(
     instructions = body.get("instructions")
     if not isinstance(instructions, list) or not instructions:
         raise invalid("field 'instructions' must be a non-empty array of instructions")
-    for index, instr in enumerate(instructions):
-        where = f"instructions[{index}]"
-        if not isinstance(instr, dict) or not isinstance(instr.get("kind"), str):
-            raise invalid(f"field '{where}.kind' is required and must be a string")
-        kind = instr["kind"]
-        if kind not in INSTRUCTION_PARAMS:
-            raise invalid(
-                f"{where}: unknown or not emulated instruction kind '{shorten(kind, 80)}' "
-                f"(emulated: {', '.join(INSTRUCTION_PARAMS)})"
-            )
-        unknown = sorted(set(instr) - {"kind"} - INSTRUCTION_PARAMS[kind])
-        if unknown:
-            raise invalid(
-                f"{where}: unknown parameter '{shorten(unknown[0], 80)}' for kind '{kind}'"
-            )
+    check_kinds(
+        instructions,
+        INSTRUCTION_PARAMS,
+        unknown="unknown or not emulated instruction kind",
+        known="emulated",
+    )
     environment = body.get("environmentKey")
     if not isinstance(environment, str) or not environment:
         raise invalid(
@@ -99,9 +91,7 @@ def apply_flag_patch(
         try:
             changed = _apply_one(new, config, environment, instr) or changed
         except ApiError as exc:
-            if exc.status == 400 and not exc.message.startswith("instructions["):
-                exc.message = f"instructions[{index}] ({instr['kind']}): {exc.message}"
-            raise
+            raise located(exc, index, instr["kind"]) from None
     if changed:
         bump(new, environment, clock())
     return new, changed

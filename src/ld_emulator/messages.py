@@ -63,7 +63,9 @@ class Response:
             payload = self.raw
         else:
             payload = b"" if self.body is None else json.dumps(self.body).encode("utf-8")
-        headers = [("Content-Type", self.content_type), *self.headers.items()]
+        headers = list(self.headers.items())
+        if self.status != 204:  # No Content: no body, so no type
+            headers.insert(0, ("Content-Type", self.content_type))
         return HttpAnswer(self.status, headers, payload)
 
 

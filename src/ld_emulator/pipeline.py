@@ -18,7 +18,6 @@ For ``/api/v2/...`` paths:
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -64,7 +63,7 @@ def serve(emu: Emulator, http: HttpRequest) -> HttpAnswer:
 
     plan = emu.faults.plan(http.method, path)
     if plan.delay_before:
-        time.sleep(plan.delay_before)
+        emu.faults.sleep(plan.delay_before)
     response: Response | None
     if plan.drop_before:
         response = None
@@ -79,7 +78,7 @@ def serve(emu: Emulator, http: HttpRequest) -> HttpAnswer:
         response = dispatch(emu, http.method, http.target, dict(http.headers), http.body)
         response.headers.update(plan.extra_headers)
     if plan.delay_after:
-        time.sleep(plan.delay_after)
+        emu.faults.sleep(plan.delay_after)
     dropped = plan.drop_before or plan.drop_after or response is None
     logged_status = None if dropped or response is None else response.status
     emu.log.record(http.method, http.target, http.headers, http.body, logged_status)
@@ -139,6 +138,13 @@ def dispatch(
 def _checked(req: Request, response: Response) -> Response:
     """``response``, or a 500 ``response_schema_violation`` if the spec does not allow it."""
     name: str | None
+    if (
+        response.status == 204
+        and response.body is None
+        and response.template is not None
+        and 204 in spec.declared_statuses(response.template, req.method)
+    ):
+        return response  # No Content, as the operation declares
     if response.status >= 400:
         name = "InvalidRequestErrorRep"
     elif response.template is not None:
@@ -190,7 +196,14 @@ def _handle(emu: Emulator, req: Request) -> Response:
             403, "forbidden", "This resource is in beta: send the header 'LD-API-Version: beta'"
         )
     if method in ("POST", "PATCH", "PUT"):
-        if method == "PATCH" and SEMANTIC_PATCH not in req.headers.get("content-type", ""):
+        semantic = SEMANTIC_PATCH in req.headers.get("content-type", "")
+        if method == "PATCH" and route.json_patch and semantic:
+            raise invalid(
+                "this resource is changed with a JSON Patch (an array of operations such as "
+                '[{"op": "replace", "path": "/name", "value": "..."}]), not a semantic patch: '
+                "send it with 'Content-Type: application/json'"
+            )
+        if method == "PATCH" and not route.json_patch and not semantic:
             if route.json_patch_declared:
                 raise invalid(
                     "PATCH without 'Content-Type: application/json; "

@@ -61,7 +61,31 @@ STRICT_POINTS: dict[str, str] = {
     ),
     "maintainer-must-be-member": (
         "a maintainerId that is not the _id of an account member (GET /api/v2/members) is a "
-        "400 naming the field, on create and on updateExperimentFields (lenient: any id)"
+        "400 naming the field, wherever one is given: experiments (create, "
+        "updateExperimentFields), metrics and metric groups (create, JSON Patch), holdouts "
+        "(create) (lenient: any id)"
+    ),
+    "in-use-refused": (
+        "what is in use cannot be taken away: deleting a metric that a metric group lists or a "
+        "not-archived experiment measures, or a metric group such an experiment measures; a "
+        "settings PUT that drops a randomization unit a not-archived experiment or a running "
+        "holdout uses; endHoldout while an experiment in the holdout runs; removeExperiment of "
+        "a running experiment from a holdout: each a 400 naming the users (lenient: done; "
+        "groups drop a deleted metric, experiments keep showing what they measured and the "
+        "unit they have)"
+    ),
+    "ended-holdout-takes-no-experiments": (
+        "an experiment created or updated with the holdoutId of an ended holdout is a 400 "
+        "(lenient: it joins the ended holdout)"
+    ),
+    "funnel-needs-two-metrics": (
+        "a funnel metric group needs at least two metrics and a standard one at least one; "
+        "fewer, on create or after a JSON Patch, is a 400 (lenient: any number)"
+    ),
+    "key-required": (
+        "a POST of a metric group or holdout without a key (the spec's schemas leave it "
+        "optional) is a 400 (lenient: the key is made from the name, e.g. 'Q1 holdout' -> "
+        "'q1-holdout')"
     ),
     "gateway-errors-html": (
         "injected 502/503/504 faults answer an HTML page (text/html, no JSON), as a load "

@@ -47,6 +47,8 @@ class Route:
     not_emulated: tuple[str, ...] = ()
     #: The spec also declares JSON Patch / JSON merge patch bodies for its PATCH (not emulated).
     json_patch_declared: bool = False
+    #: Its PATCH takes a JSON Patch (RFC 6902), not a semantic patch.
+    json_patch: bool = False
     #: What a 405 for a method adds, e.g. how to do what the method would have done.
     hints: tuple[tuple[str, str], ...] = ()
 
@@ -58,6 +60,7 @@ def route(
     not_emulated: tuple[str, ...] = (),
     json_patch_declared: bool = False,
     hints: dict[str, str] | None = None,
+    json_patch: bool = False,
 ) -> Route:
     """A route from its OpenAPI path template: ``{name}`` matches one path segment."""
     pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
@@ -68,6 +71,7 @@ def route(
         beta,
         not_emulated,
         json_patch_declared,
+        json_patch,
         tuple((hints or {}).items()),
     )
 

@@ -2,61 +2,33 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from ld_emulator import Emulator, spec
+from ld_emulator import LENIENT, Emulator, Profile, spec
+from tests.support.declarations import DECLARATION, api_iteration, experiment_post, fifty_fifty
+from tests.support.fixture_ids import MEMBER, RULE_BETA
+from tests.support.profiles import where_profiles_differ
 
 TOKEN = "dev-token"
 RO_TOKEN = "ro-token"
 SERVICE_TOKEN = "svc-token"
-MEMBER_ID = "5f0000000000000000000001"
-#: The fixtures' other members: a CI maintainer and a reader.
-MEMBER_CI = "5f0000000000000000000002"
-MEMBER_READER = "5f0000000000000000000003"
 HEADERS = {"Authorization": TOKEN, "LD-API-Version": "20240415"}
 SEMANTIC = "application/json; domain-model=launchdarkly.semanticpatch"
 E = "/api/v2/projects/shop/environments/dev"
 EXPERIMENTS = f"{E}/experiments"
-
-V_TOP = "a1b2c3d4-0000-4000-8000-000000000001"
-V_BOTTOM = "a1b2c3d4-0000-4000-8000-000000000002"
-V_CONTROL = "a1b2c3d4-0000-4000-8000-000000000011"
-V_ANNUAL = "a1b2c3d4-0000-4000-8000-000000000012"
-V_DORMANT_OFF = "a1b2c3d4-0000-4000-8000-000000000021"
-V_DORMANT_ON = "a1b2c3d4-0000-4000-8000-000000000022"
-RULE_BETA = "b7c1e2d3-0000-4000-8000-00000000a001"
-HOLDOUT_ID = "f3b74309-d581-44e1-8a2b-bb2933b4fe40"
+#: The suite's declaration (tests/support/declarations.py) names these.
+NAME = str(DECLARATION["name"])
+HYPOTHESIS = str(DECLARATION["iteration"]["hypothesis"])
 
 
 def iteration(**overrides: Any) -> dict[str, Any]:
-    """A valid IterationInput on checkout-button (50/50, primary checkout-completed)."""
-    body: dict[str, Any] = {
-        "hypothesis": "Moving the button up sells more",
-        "metrics": [{"key": "checkout-completed"}, {"key": "revenue-per-user"}],
-        "primarySingleMetricKey": "checkout-completed",
-        "treatments": [
-            {
-                "name": "Top",
-                "baseline": True,
-                "allocationPercent": "50",
-                "parameters": [{"flagKey": "checkout-button", "variationId": V_TOP}],
-            },
-            {
-                "name": "Bottom",
-                "baseline": False,
-                "allocationPercent": "50",
-                "parameters": [{"flagKey": "checkout-button", "variationId": V_BOTTOM}],
-            },
-        ],
-        "flags": {"checkout-button": {"ruleId": "fallthrough", "flagConfigVersion": 3}},
-    }
-    body.update(overrides)
-    return body
+    """A valid IterationInput: the suite's declaration on checkout-button (50/50, primary
+    checkout-completed); ``None`` removes a field."""
+    return api_iteration(**overrides)
 
 
 def on_rule(
@@ -68,10 +40,89 @@ def on_rule(
 
 
 def experiment(key: str = "button-test", **overrides: Any) -> dict[str, Any]:
-    """A valid ExperimentPost."""
-    body: dict[str, Any] = {"name": "Button test", "key": key, "iteration": iteration()}
+    """A valid ExperimentPost: the suite's declaration with the fields the API requires;
+    ``None`` removes a field."""
+    return experiment_post(key, **overrides)
+
+
+# -- the other kinds (project lab has none of them: tests make what they use) -------------------
+
+LAB = "/api/v2/projects/lab"
+LAB_E = f"{LAB}/environments/dev"
+BETA = {"LD-API-Version": "beta"}
+
+
+def metric_post(key: str, kind: str = "custom", **overrides: Any) -> dict[str, Any]:
+    """A valid MetricPost of ``kind`` (with what the kind requires); ``None`` removes a field."""
+    body: dict[str, Any] = {"key": key, "kind": kind}
+    if kind == "custom":
+        body.update(isNumeric=False, eventKey=key)
+    else:
+        body["urls"] = [{"kind": "substring", "substring": "/checkout"}]
+    if kind == "click":
+        body["selector"] = "#buy"
     body.update(overrides)
-    return copy.deepcopy(body)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def group_post(key: str, *metrics: str, kind: str = "funnel", **overrides: Any) -> dict[str, Any]:
+    """A valid MetricGroupPost listing ``metrics`` (each named "Step n" in the group)."""
+    body: dict[str, Any] = {
+        "key": key,
+        "name": key.replace("-", " ").capitalize(),
+        "kind": kind,
+        "maintainerId": MEMBER,
+        "tags": [],
+        "metrics": [{"key": m, "nameInGroup": f"Step {i + 1}"} for i, m in enumerate(metrics)],
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def semantic(
+    client: httpx.Client, url: str, *instructions: dict[str, Any], **body: Any
+) -> httpx.Response:
+    """A semantic patch of ``url`` (``body``: other fields, e.g. ``environmentKey``)."""
+    payload = {**body, "instructions": list(instructions)}
+    return client.patch(url, json=payload, headers={"Content-Type": SEMANTIC})
+
+
+def lab_experiment(
+    client: httpx.Client,
+    key: str,
+    *metrics: str,
+    flag: str = "checkout-button",
+    rule: str = "fallthrough",
+    env: str = "dev",
+    **overrides: Any,
+) -> httpx.Response:
+    """Create an experiment in lab/``env`` on ``flag``'s ``rule`` (at the flag's live targeting
+    version) measuring ``metrics`` (the first is primary; ``group:key`` names a group)."""
+    flag_doc = client.get(f"/api/v2/flags/lab/{flag}", params={"env": env}).json()
+    version = flag_doc["environments"][env]["_version"]
+    first, second = (v["_id"] for v in flag_doc["variations"][:2])
+    items = [
+        {"key": m.removeprefix("group:"), "isGroup": True} if m.startswith("group:") else {"key": m}
+        for m in metrics
+    ]
+    primary = (
+        {"primaryFunnelKey": items[0]["key"]}
+        if items[0].get("isGroup")
+        else {"primarySingleMetricKey": items[0]["key"]}
+    )
+    body: dict[str, Any] = {
+        "key": key,
+        "name": key.replace("-", " ").capitalize(),
+        "iteration": {
+            "hypothesis": f"{key} wins",
+            "metrics": items,
+            **primary,
+            "treatments": fifty_fifty(flag, first, second),
+            "flags": {flag: {"ruleId": rule, "flagConfigVersion": version}},
+        },
+    }
+    body.update(overrides)
+    return client.post(f"{LAB}/environments/{env}/experiments", json=body)
 
 
 def assert_schema(response: httpx.Response, status: int, schema: str | None = None) -> Any:
@@ -109,7 +160,9 @@ def emu() -> Iterator[Emulator]:
 
 @pytest.fixture(params=["lenient", "strict"])
 def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
-    """The emulator under each profile, for the facts both profiles must follow."""
+    """The emulator under each profile, for the facts both profiles must follow where the
+    profiles could answer differently: a test that takes it must send a request that reaches a
+    strict point (``tests/support/profiles.py``), or it proves nothing twice and fails."""
     with Emulator(
         tokens=(TOKEN,),
         service_tokens=(SERVICE_TOKEN,),
@@ -117,12 +170,14 @@ def any_emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         profile=request.param,
     ) as emulator:
         yield emulator
+        reached = where_profiles_differ(emulator.requests())
+        assert reached, "no request of this test reaches a strict point: use emu/api instead"
 
 
 @pytest.fixture
 def any_api(any_emu: Emulator) -> Iterator[Api]:
     with httpx.Client(base_url=any_emu.url, headers=HEADERS, timeout=10) as c:
-        yield Api(c)
+        yield Api(c, any_emu.profile)
 
 
 @pytest.fixture
@@ -132,10 +187,11 @@ def client(emu: Emulator) -> Iterator[httpx.Client]:
 
 
 class Api:
-    """Small helper around the client for experiment calls."""
+    """Small helper around the client for experiment calls; ``profile`` is the emulator's."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, profile: Profile = LENIENT) -> None:
         self.client = client
+        self.profile = profile
 
     def create(self, body: Any = None, env: str = "dev") -> httpx.Response:
         url = f"/api/v2/projects/shop/environments/{env}/experiments"

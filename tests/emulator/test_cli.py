@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from ld_emulator.cli import parse_rate_limit
+from tests.support.fixture_ids import MEMBER_CI
 
 from .conftest import EXPERIMENTS, experiment
 
@@ -140,7 +141,7 @@ def test_cli_service_token(tmp_path: Path) -> None:
         service = {"Authorization": "ci-svc"}
         refused = httpx.post(url, json=experiment(), headers=service)
         assert refused.status_code == 400 and "maintainerId" in refused.json()["message"]
-        body = experiment(maintainerId="5f0000000000000000000002")
+        body = experiment(maintainerId=MEMBER_CI)
         assert httpx.post(url, json=body, headers=service).status_code == 201
     finally:
         proc.send_signal(signal.SIGTERM)

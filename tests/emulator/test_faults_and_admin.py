@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -35,30 +37,86 @@ def test_fail_next_429_sets_retry_after(emu: Emulator, client: httpx.Client) -> 
     assert response.headers["Retry-After"] == "1"
 
 
-def test_rate_limit_with_reset_header(emu: Emulator, client: httpx.Client) -> None:
+class FakeTime:
+    """The fault plan's clock and sleep, stepped by the test: nothing waits for real.
+
+    ``sleep`` records what a delay asked for and, while ``gate`` is closed, blocks the request
+    there, so a test can look at the store while a request is held before or after it was
+    applied, then let it go (``release``)."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.now = EPOCH
+        self.sleeps: list[float] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.held = threading.Event()
+        emu.faults.clock = lambda: self.now
+        emu.faults.sleep = self.sleep
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.held.set()
+        assert self.gate.wait(timeout=10), "the test never released the held request"
+
+    def hold(self) -> None:
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+EPOCH = 1_800_000_000.0  # the fake clock's start, in epoch seconds
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait for the server thread to get somewhere (no duration is asserted)."""
+    for _ in range(1000):
+        if condition():
+            return
+        time.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+@pytest.fixture
+def fake_time(emu: Emulator) -> FakeTime:
+    return FakeTime(emu)
+
+
+def test_rate_limit_with_reset_header(
+    emu: Emulator, client: httpx.Client, fake_time: FakeTime
+) -> None:
     emu.faults.rate_limit(2, window_seconds=30)
-    before_ms = time.time() * 1000
     first = client.get(EXPERIMENTS)
     assert first.status_code == 200
+    window_end_ms = str(int((EPOCH + 30) * 1000))
     assert first.headers["X-Ratelimit-Route-Remaining"] == "1"
+    assert first.headers["X-Ratelimit-Reset"] == window_end_ms
+    fake_time.now += 10
     assert client.get(EXPERIMENTS).status_code == 200
     limited = client.get(EXPERIMENTS)
     assert_error(limited, 429, "rate_limited")
-    reset = int(limited.headers["X-Ratelimit-Reset"])
-    assert before_ms + 25_000 < reset < before_ms + 31_000
+    assert limited.headers["X-Ratelimit-Reset"] == window_end_ms
     assert limited.headers["X-Ratelimit-Route-Remaining"] == "0"
     assert "Retry-After" not in limited.headers
+    fake_time.now += 20  # the window ends: a new one starts with this request
+    renewed = client.get(EXPERIMENTS)
+    assert renewed.status_code == 200
+    assert renewed.headers["X-Ratelimit-Reset"] == str(int((EPOCH + 60) * 1000))
 
 
-def test_rate_limit_with_retry_after_and_window_reset(emu: Emulator, client: httpx.Client) -> None:
-    emu.faults.rate_limit(1, window_seconds=0.3, header="Retry-After", method="GET")
+def test_rate_limit_with_retry_after_and_window_reset(
+    emu: Emulator, client: httpx.Client, fake_time: FakeTime
+) -> None:
+    emu.faults.rate_limit(1, window_seconds=30, header="Retry-After", method="GET")
     assert client.get(EXPERIMENTS).status_code == 200
     limited = client.get(EXPERIMENTS)
     assert_error(limited, 429, "rate_limited")
-    assert limited.headers["Retry-After"] == "1"
+    assert limited.headers["Retry-After"] == "30"
     assert "X-Ratelimit-Reset" not in limited.headers
-    assert client.post(EXPERIMENTS, json=experiment()).status_code == 201
-    time.sleep(0.35)
+    assert client.post(EXPERIMENTS, json=experiment()).status_code == 201  # method filter
+    fake_time.now += 29.5
+    assert client.get(EXPERIMENTS).headers["Retry-After"] == "1"  # whole seconds, at least 1
+    fake_time.now += 0.5
     assert client.get(EXPERIMENTS).status_code == 200
 
 
@@ -67,31 +125,52 @@ def test_rate_limit_rejects_unknown_header(emu: Emulator) -> None:
         emu.faults.rate_limit(1, header="X-Other")
 
 
-def test_delay_before_processing(emu: Emulator, client: httpx.Client) -> None:
-    emu.faults.delay(0.3, method="GET", count=1)
-    started = time.monotonic()
+def test_delay_before_processing(
+    emu: Emulator, client: httpx.Client, api: Api, fake_time: FakeTime
+) -> None:
+    emu.faults.delay(0.3, method="POST", count=1)
+    original = fake_time.sleep
+    stored_while_delayed: list[bool] = []
+
+    def before(seconds: float) -> None:
+        stored_while_delayed.append(emu.experiment("shop", "dev", "button-test") is not None)
+        original(seconds)
+
+    emu.faults.sleep = before
+    assert_schema(api.create(), 201, "Experiment")
+    assert fake_time.sleeps == [0.3]
+    assert stored_while_delayed == [False]  # the delay came before the request was applied
     assert client.get(EXPERIMENTS).status_code == 200
-    assert time.monotonic() - started >= 0.3
-    started = time.monotonic()
-    client.get(EXPERIMENTS)
-    assert time.monotonic() - started < 0.25
+    api.patch({"kind": "updateName", "value": "Again"})
+    assert fake_time.sleeps == [0.3]  # count=1: the delay is used up
+    assert emu.faults.active() == []
 
 
-def test_delay_before_processing_times_out_without_effect(emu: Emulator, api: Api) -> None:
+def test_delay_before_processing_times_out_without_effect(
+    emu: Emulator, api: Api, fake_time: FakeTime
+) -> None:
     emu.faults.delay(0.6, method="POST", count=1)
+    fake_time.hold()
     with pytest.raises(httpx.ReadTimeout):
         api.client.post(EXPERIMENTS, json=experiment(), timeout=0.2)
-    # the request has not been applied while the client gave up
+    # the request is held before processing while the client gave up: nothing applied
+    assert fake_time.held.wait(timeout=10)
     assert emu.experiment("shop", "dev", "button-test") is None
-    time.sleep(0.6)
-    assert emu.experiment("shop", "dev", "button-test") is not None
+    fake_time.release()
+    _until(lambda: emu.experiment("shop", "dev", "button-test") is not None)
+    assert fake_time.sleeps == [0.6]
 
 
-def test_delay_after_processing_applies_first(emu: Emulator, api: Api) -> None:
+def test_delay_after_processing_applies_first(emu: Emulator, api: Api, fake_time: FakeTime) -> None:
     emu.faults.delay(0.6, method="POST", count=1, after_processing=True)
+    fake_time.hold()
     with pytest.raises(httpx.ReadTimeout):
-        api.client.post(EXPERIMENTS, json=experiment(), timeout=0.25)
+        api.client.post(EXPERIMENTS, json=experiment(), timeout=0.2)
+    assert fake_time.held.wait(timeout=10)
     assert emu.experiment("shop", "dev", "button-test") is not None
+    fake_time.release()
+    _until(lambda: [e["status"] for e in emu.requests()] == [201])
+    assert fake_time.sleeps == [0.6]
 
 
 def test_drop_next_before_processing(emu: Emulator, api: Api) -> None:

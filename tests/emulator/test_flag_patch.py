@@ -11,15 +11,13 @@ import httpx
 import pytest
 
 from ld_emulator import ApiError, Emulator
+from tests.support.fixture_ids import BOTTOM, RULE_BETA, TOP
 
 from .conftest import (
     HEADERS,
     RO_TOKEN,
-    RULE_BETA,
     SEMANTIC,
     SERVICE_TOKEN,
-    V_BOTTOM,
-    V_TOP,
     Api,
     assert_error,
     assert_schema,
@@ -43,10 +41,12 @@ def _dev(client: httpx.Client) -> dict[str, Any]:
     return dict(client.get(FLAG).json()["environments"]["dev"])
 
 
-def test_changing_the_fallthrough_increments_the_targeting_version(any_api: Api) -> None:
-    client = any_api.client
+def test_changing_the_fallthrough_increments_the_targeting_version(api: Api) -> None:
+    # one profile: a flag PATCH reaches no strict point, and the only difference in how the
+    # profiles render a flag (environments.<env>.version) is test_flag_serving.py's
+    client = api.client
     response = _patch(
-        client, {"kind": "updateFallthroughVariationOrRollout", "variationId": V_BOTTOM}
+        client, {"kind": "updateFallthroughVariationOrRollout", "variationId": BOTTOM}
     )
     flag = assert_schema(response, 200, "FeatureFlag")
     assert set(flag["environments"]) == {"dev", "staging", "production"}
@@ -55,12 +55,12 @@ def test_changing_the_fallthrough_increments_the_targeting_version(any_api: Api)
     assert flag["environments"]["staging"]["_version"] == 3
     assert _dev(client)["fallthrough"] == {"variation": 1}
     # an instruction that is already satisfied changes nothing, and counts nothing
-    again = _patch(client, {"kind": "updateFallthroughVariationOrRollout", "variationId": V_BOTTOM})
+    again = _patch(client, {"kind": "updateFallthroughVariationOrRollout", "variationId": BOTTOM})
     assert assert_schema(again, 200, "FeatureFlag")["environments"]["dev"]["_version"] == 4
 
 
 def test_every_emulated_instruction(client: httpx.Client, api: Api) -> None:
-    weights = {V_TOP: 30000, V_BOTTOM: 70000}
+    weights = {TOP: 30000, BOTTOM: 70000}
     response = _patch(
         client,
         {
@@ -69,9 +69,9 @@ def test_every_emulated_instruction(client: httpx.Client, api: Api) -> None:
             "rolloutBucketBy": "email",
             "rolloutContextKind": "user",
         },
-        {"kind": "updateRuleVariationOrRollout", "ruleId": RULE_BETA, "variationId": V_BOTTOM},
+        {"kind": "updateRuleVariationOrRollout", "ruleId": RULE_BETA, "variationId": BOTTOM},
         {"kind": "updateRuleDescription", "ruleId": RULE_BETA, "description": "Beta testers"},
-        {"kind": "updateOffVariation", "variationId": V_TOP},
+        {"kind": "updateOffVariation", "variationId": TOP},
         {"kind": "turnFlagOff"},
     )
     dev = assert_schema(response, 200, "FeatureFlag")["environments"]["dev"]
@@ -108,21 +108,21 @@ def test_every_emulated_instruction(client: httpx.Client, api: Api) -> None:
             ("instructions[0]", "variationId", "nope"),
         ),
         (
-            {"kind": "updateFallthroughVariationOrRollout", "rolloutWeights": {V_TOP: 50000}},
+            {"kind": "updateFallthroughVariationOrRollout", "rolloutWeights": {TOP: 50000}},
             "dev",
             ("add up to 50000",),
         ),
         (
             {
                 "kind": "updateFallthroughVariationOrRollout",
-                "variationId": V_TOP,
-                "rolloutWeights": {V_TOP: 100000},
+                "variationId": TOP,
+                "rolloutWeights": {TOP: 100000},
             },
             "dev",
             ("either",),
         ),
         (
-            {"kind": "updateRuleVariationOrRollout", "ruleId": "nope", "variationId": V_TOP},
+            {"kind": "updateRuleVariationOrRollout", "ruleId": "nope", "variationId": TOP},
             "dev",
             ("ruleId", "nope", RULE_BETA),
         ),
@@ -157,20 +157,18 @@ def test_the_rule_of_a_running_iteration_keeps_its_serving(any_api: Api) -> None
     any_api.created()
     any_api.start()
     before = _dev(client)
-    refused = _patch(
-        client, {"kind": "updateFallthroughVariationOrRollout", "variationId": V_BOTTOM}
-    )
+    refused = _patch(client, {"kind": "updateFallthroughVariationOrRollout", "variationId": BOTTOM})
     assert_error(refused, 409, "optimistic_locking_error", "button-test", "fallthrough")
     assert _dev(client) == before
     # other rules, and the flag's other settings, can still change
     other = _patch(
-        client, {"kind": "updateRuleVariationOrRollout", "ruleId": RULE_BETA, "variationId": V_TOP}
+        client, {"kind": "updateRuleVariationOrRollout", "ruleId": RULE_BETA, "variationId": TOP}
     )
     assert other.status_code == 200
     treatments = any_api.get(expand="treatments").json()["currentIteration"]["treatments"]
     stop = {"kind": "stopIteration", "winningTreatmentId": treatments[0]["_id"]}
     assert any_api.patch(stop).status_code == 200
-    after = _patch(client, {"kind": "updateFallthroughVariationOrRollout", "variationId": V_BOTTOM})
+    after = _patch(client, {"kind": "updateFallthroughVariationOrRollout", "variationId": BOTTOM})
     assert assert_schema(after, 200, "FeatureFlag")["environments"]["dev"]["fallthrough"] == {
         "variation": 1
     }
@@ -184,7 +182,7 @@ def test_the_rule_of_a_running_iteration_on_a_rule_keeps_its_serving(api: Api) -
         {
             "kind": "updateRuleVariationOrRollout",
             "ruleId": RULE_BETA,
-            "rolloutWeights": {V_TOP: 100000},
+            "rolloutWeights": {TOP: 100000},
         },
     )
     assert_error(refused, 409, "optimistic_locking_error", "Beta customers", "button-test")

@@ -15,12 +15,11 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator
+from tests.support.fixture_ids import BOTTOM, CLAUSE_BETA, RULE_BETA
 
 from .conftest import (
     EXPERIMENTS,
     HEADERS,
-    RULE_BETA,
-    V_BOTTOM,
     Api,
     assert_error,
     assert_schema,
@@ -31,7 +30,7 @@ from .conftest import (
 
 FLAG = "/api/v2/flags/shop/checkout-button"
 RULE_CLAUSE = {
-    "_id": "c5d6e7f8-0000-4000-8000-00000000c001",
+    "_id": CLAUSE_BETA,
     "contextKind": "user",
     "attribute": "plan",
     "op": "in",
@@ -130,7 +129,7 @@ def test_traffic_left_out_goes_untracked_to_the_not_in_experiment_variation(api:
             "checkout-button": {
                 "ruleId": RULE_BETA,
                 "flagConfigVersion": 3,
-                "notInExperimentVariationId": V_BOTTOM,
+                "notInExperimentVariationId": BOTTOM,
             }
         }
     )
@@ -233,7 +232,7 @@ def test_stopping_with_a_winner_ships_it(any_api: Api) -> None:
     assert dev["fallthrough"] == {"variation": 1}
     assert dev["_version"] == before + 1
     flag = assert_schema(any_api.client.get(FLAG), 200, "FeatureFlag")
-    assert flag["variations"][1]["_id"] == V_BOTTOM
+    assert flag["variations"][1]["_id"] == BOTTOM
 
 
 def test_stopping_with_a_winner_ships_it_on_a_rule(any_api: Api) -> None:

@@ -1,4 +1,5 @@
-"""Read-only fixture lookups: flags, metrics, metric groups, holdouts, settings."""
+"""What the fixtures seed, as the API reads it: flags, metrics, metric groups, holdouts,
+settings; and fixtures files of one's own."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator
+from tests.support.fixture_ids import BOTTOM, Q4_HOLDOUT, RULE_BETA, TOP
 
 from .conftest import (
     HEADERS,
-    HOLDOUT_ID,
-    RULE_BETA,
-    V_BOTTOM,
-    V_TOP,
+    NAME,
     Api,
     assert_error,
     assert_schema,
@@ -26,7 +25,7 @@ E = "/api/v2/projects/shop/environments/dev"
 
 def test_flag_with_every_environment(client: httpx.Client) -> None:
     flag = assert_schema(client.get("/api/v2/flags/shop/checkout-button"), 200, "FeatureFlag")
-    assert [v["_id"] for v in flag["variations"]] == [V_TOP, V_BOTTOM]
+    assert [v["_id"] for v in flag["variations"]] == [TOP, BOTTOM]
     assert [v["name"] for v in flag["variations"]] == ["Top", "Bottom"]
     assert set(flag["environments"]) == {"dev", "staging", "production"}
     dev = flag["environments"]["dev"]
@@ -133,21 +132,18 @@ def test_metric_and_metric_group_listings(client: httpx.Client) -> None:
 
 
 def test_holdouts(client: httpx.Client, api: Api) -> None:
-    api.created(holdoutId=HOLDOUT_ID)
+    api.created(holdoutId=Q4_HOLDOUT)
     listing = assert_schema(client.get(f"{E}/holdouts"), 200, "HoldoutsCollectionRep")
     assert [(h["key"], h["_id"], h["status"]) for h in listing["items"]] == [
-        ("q4-holdout", HOLDOUT_ID, "running")
+        ("q4-holdout", Q4_HOLDOUT, "running")
     ]
     detail = assert_schema(client.get(f"{E}/holdouts/q4-holdout"), 200, "HoldoutDetailRep")
-    assert detail["_id"] == HOLDOUT_ID
+    assert detail["_id"] == Q4_HOLDOUT
     assert [e["key"] for e in detail["relatedExperiments"]] == ["button-test"]
-    by_id = assert_schema(client.get(f"{E}/holdouts/id/{HOLDOUT_ID}"), 200, "HoldoutRep")
-    assert by_id["experiments"] == [
-        {"key": "button-test", "name": "Button test", "environment": "dev"}
-    ]
+    by_id = assert_schema(client.get(f"{E}/holdouts/id/{Q4_HOLDOUT}"), 200, "HoldoutRep")
+    assert by_id["experiments"] == [{"key": "button-test", "name": NAME, "environment": "dev"}]
     prod = client.get("/api/v2/projects/shop/environments/production/holdouts/q4-holdout")
     assert assert_schema(prod, 200, "HoldoutDetailRep")["relatedExperiments"] == []
-    assert_error(client.post(f"{E}/holdouts", json={}), 405, "method_not_allowed")
 
 
 def test_experimentation_settings(client: httpx.Client) -> None:

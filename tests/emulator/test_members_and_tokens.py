@@ -7,12 +7,10 @@ import httpx
 import pytest
 
 from ld_emulator import Emulator
+from tests.support.fixture_ids import MEMBER, MEMBER_CI, MEMBER_READER
 
 from .conftest import (
     HEADERS,
-    MEMBER_CI,
-    MEMBER_ID,
-    MEMBER_READER,
     RO_TOKEN,
     SERVICE_TOKEN,
     Api,
@@ -38,14 +36,14 @@ def test_a_service_token_must_name_the_maintainer(any_emu: Emulator) -> None:
 
 
 def test_a_member_token_defaults_the_maintainer_to_its_member(any_api: Api) -> None:
-    assert any_api.created()["_maintainerId"] == MEMBER_ID
+    assert any_api.created()["_maintainerId"] == MEMBER
     assert any_api.created("other", maintainerId=MEMBER_READER)["_maintainerId"] == MEMBER_READER
 
 
 def test_members_me_is_the_token_member_and_404_for_a_service_token(emu: Emulator) -> None:
     for token in ("dev-token", RO_TOKEN):
         me = httpx.get(f"{emu.url}/api/v2/members/me", headers={"Authorization": token})
-        assert assert_schema(me, 200, "Member")["_id"] == MEMBER_ID
+        assert assert_schema(me, 200, "Member")["_id"] == MEMBER
     service = httpx.get(f"{emu.url}/api/v2/members/me", headers=SERVICE)
     assert_error(service, 404, "not_found", "service token")
     # a service token reads members by id
@@ -58,7 +56,7 @@ def test_members_me_is_the_token_member_and_404_for_a_service_token(emu: Emulato
 
 def test_members_listing(client: httpx.Client) -> None:
     body = assert_schema(client.get("/api/v2/members"), 200, "Members")
-    assert [m["_id"] for m in body["items"]] == [MEMBER_ID, MEMBER_CI, MEMBER_READER]
+    assert [m["_id"] for m in body["items"]] == [MEMBER, MEMBER_CI, MEMBER_READER]
     assert body["totalCount"] == 3
     page = client.get("/api/v2/members", params={"limit": 1, "offset": 1}).json()
     assert [m["_id"] for m in page["items"]] == [MEMBER_CI]

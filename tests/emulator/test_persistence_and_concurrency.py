@@ -14,7 +14,17 @@ import pytest
 from ld_emulator import ApiError, Emulator, Store
 from ld_emulator.store import EXPERIMENT, Write
 
-from .conftest import EXPERIMENTS, HEADERS, SEMANTIC, Api, assert_schema, experiment
+from .conftest import (
+    EXPERIMENTS,
+    HEADERS,
+    SEMANTIC,
+    Api,
+    E,
+    assert_schema,
+    experiment,
+    group_post,
+    metric_post,
+)
 
 
 def test_restart_with_the_same_file_keeps_everything(tmp_path: Path) -> None:
@@ -240,3 +250,52 @@ def test_flags_are_stored_kept_across_restarts_and_reseeded_by_reset(tmp_path: P
         assert keys == ["checkout-button", "pricing-page", "dormant-flag"]
         emu.reset()
         assert c.get("/api/v2/flags/shop/checkout-button").json()["name"] == "Checkout button"
+
+
+def test_every_kind_is_kept_across_restarts_and_reset_reseeds(tmp_path: Path) -> None:
+    db = tmp_path / "kinds.db"
+    beta = {**HEADERS, "LD-API-Version": "beta"}
+    lab = "/api/v2/projects/lab"
+    with Emulator(data_path=db) as emu, httpx.Client(base_url=emu.url, headers=beta) as c:
+        assert c.post("/api/v2/metrics/lab", json=metric_post("signed-up")).status_code == 201
+        group = group_post("funnel", "signed-up", kind="standard")
+        assert c.post(f"{lab}/metric-groups", json=group).status_code == 201
+        holdout = {"key": "h", "name": "H", "holdoutamount": "5"}
+        assert c.post(f"{lab}/environments/dev/holdouts", json=holdout).status_code == 201
+        layer = {"key": "l", "name": "L", "description": "D"}
+        assert c.post(f"{lab}/layers", json=layer).status_code == 201
+        assert c.put(f"{lab}/context-kinds/device", json={"name": "Device"}).status_code == 200
+        units = {"randomizationUnits": [{"randomizationUnit": "device", "default": True}]}
+        assert c.put(f"{lab}/experimentation-settings", json=units).status_code == 200
+    with Emulator(data_path=db) as emu, httpx.Client(base_url=emu.url, headers=beta) as c:
+        made = [
+            c.get("/api/v2/metrics/lab/signed-up"),
+            c.get(f"{lab}/metric-groups/funnel"),
+            c.get(f"{lab}/environments/dev/holdouts/h"),
+        ]
+        assert [r.status_code for r in made] == [200, 200, 200]
+        assert [layer["key"] for layer in c.get(f"{lab}/layers").json()["items"]] == ["l"]
+        kinds = [k["key"] for k in c.get(f"{lab}/context-kinds").json()["items"]]
+        assert kinds == ["user", "organization", "device"]
+        settings = c.get(f"{lab}/experimentation-settings").json()["randomizationUnits"]
+        assert [u["randomizationUnit"] for u in settings] == ["device"]
+        emu.reset()
+        assert c.get("/api/v2/metrics/lab").json()["totalCount"] == 0
+        assert c.get(f"{lab}/layers").json()["totalCount"] == 0
+        assert c.get(f"{lab}/environments/dev/holdouts").json()["total_count"] == 0
+        settings = c.get(f"{lab}/experimentation-settings").json()["randomizationUnits"]
+        assert [u["randomizationUnit"] for u in settings] == ["user"]
+
+
+def test_a_database_file_from_before_gets_the_other_kinds_seeded(tmp_path: Path) -> None:
+    """A file written when only flags were stored documents: opening it adds the fixtures'
+    metrics, groups, holdouts, settings and context kinds, and keeps its flags as they are."""
+    db = tmp_path / "old.db"
+    store = Store(db)
+    store.seed([("flag", "shop", "", "checkout-button", {"kept": True})])
+    store.close()
+    with Emulator(data_path=db) as emu, httpx.Client(base_url=emu.url, headers=HEADERS) as c:
+        kept = emu.store.document("flag", "shop", "checkout-button")
+        assert kept is not None and kept.doc == {"kept": True}
+        assert c.get("/api/v2/metrics/shop").json()["totalCount"] == 4
+        assert c.get(f"{E}/holdouts").json()["total_count"] == 1

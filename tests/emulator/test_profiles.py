@@ -172,11 +172,16 @@ def test_strict_restart_through_the_deprecated_create_iteration(sapi: Api) -> No
 
 
 def test_lenient_restarts_a_stopped_experiment_directly(api: Api) -> None:
+    """startIteration on a stopped experiment without a draft clones the stopped iteration
+    into a new running one."""
     api.created()
     api.start()
-    api.stop()
-    body = assert_schema(api.patch({"kind": "startIteration"}), 200, "Experiment")
+    stopped = api.stop()
+    body = api.patch({"kind": "startIteration", "changeJustification": "again"})
+    body = assert_schema(body, 200, "Experiment")
     assert body["currentIteration"]["status"] == "running"
+    assert body["currentIteration"]["_id"] != stopped["currentIteration"]["_id"]
+    assert [it["status"] for it in body["previousIterations"]] == ["stopped"]
 
 
 # -- archive-running-refused -----------------------------------------------------------------
@@ -200,10 +205,14 @@ def test_strict_refuses_to_archive_a_running_experiment(sapi: Api) -> None:
 
 
 def test_lenient_archive_stops_a_running_experiment(api: Api) -> None:
+    """The running iteration is stopped without a winner, then the experiment is archived."""
     api.created()
     api.start()
     body = assert_schema(api.patch({"kind": "archiveExperiment"}), 200, "Experiment")
+    assert isinstance(body["archivedDate"], int)
     assert body["currentIteration"]["status"] == "stopped"
+    assert "winningTreatmentId" not in body["currentIteration"]
+    assert "archivedDate" in assert_schema(api.get(), 200, "Experiment")
 
 
 # -- treatment-ids-renewed-on-start ----------------------------------------------------------
@@ -271,7 +280,10 @@ def test_strict_duplicate_key_is_400(sapi: Api) -> None:
 
 
 def test_lenient_duplicate_key_is_409(api: Api) -> None:
+    """Also when the existing experiment is archived: archived experiments keep their key."""
     api.created()
+    assert_error(api.create(), 409, "conflict", "already exists")
+    api.patch({"kind": "archiveExperiment"})
     assert_error(api.create(), 409, "conflict", "already exists")
 
 

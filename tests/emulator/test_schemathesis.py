@@ -2,17 +2,19 @@
 
 Runs the ``schemathesis`` CLI (4.x) against a live emulator with LaunchDarkly's spec, all four
 phases (examples, coverage, fuzzing, stateful), a fixed seed, a bounded number of examples per
-operation and one worker, so the run is repeatable and takes well under a minute a profile.
+operation and one worker, so the run is repeatable and takes about a minute a profile.
 
 What is checked: no server error, every status code and response body as the spec declares,
 content types, schema-invalid requests refused, 401 without a token, 405 with ``Allow`` for
-other methods, and in the stateful phase that what a create returns can be read back.
+other methods, and in the stateful phase that what a create returns can be read back and what a
+delete removed is gone; the stateful phase must follow at least half of the links.
 
 The run is given what a fuzzer cannot guess: the fixtures' keys (as dictionaries, so random
-keys are still tried), a few stored experiments, OpenAPI links from a create to the
-operations on the new experiment (the spec has none), and hooks (``schemathesis_hooks.py``) that
-give positive-mode creates a valid design. Deliberate departures from the spec are switched off
-where they are, each with its reason next to it.
+keys are still tried), stored experiments, metrics, a group, a holdout, a layer and a context
+kind, OpenAPI links from each create to the operations on what it made (the spec has none),
+and hooks (``schemathesis_hooks.py``) that repair positive-mode bodies where the schemas cannot
+say what is valid. Deliberate departures from the spec are switched off where they are, each
+with its reason next to it.
 """
 
 from __future__ import annotations
@@ -32,14 +34,27 @@ import pytest
 
 from ld_emulator import Emulator, spec
 from ld_emulator.routes import ROUTES
+from tests.support.fixture_ids import MEMBER, MEMBER_CI, Q4_HOLDOUT
 
-from .conftest import EXPERIMENTS, HEADERS, TOKEN, Api, experiment
+from .conftest import (
+    BETA,
+    EXPERIMENTS,
+    HEADERS,
+    TOKEN,
+    Api,
+    E,
+    experiment,
+    group_post,
+    metric_post,
+)
 
 pytest.importorskip("schemathesis")
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20240415
 MAX_EXAMPLES = 15
+#: Scenarios of the stateful phase: enough to follow the links of every kind's create.
+STATEFUL_EXAMPLES = 60
 
 
 def _operations(served: bool) -> tuple[str, ...]:
@@ -79,6 +94,16 @@ UNCHECKED = ("positive_data_acceptance", "object_level_authorization")
 #: Operations the emulator serves: the spec's 39 less NOT_EMULATED.
 EMULATED = len(_operations(served=True))
 STORED = ("st-not-started", "st-running", "st-stopped", "st-archived")
+#: Metrics and a group stored before the run for it to read, patch and delete (the fixtures'
+#: are left to the experiment designs of schemathesis_hooks.py).
+STORED_METRICS = ("st-metric-a", "st-metric-b", "st-metric-c")
+STORED_GROUP = "st-group"
+UNAUTHORIZED = {
+    "description": "Invalid access token",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/UnauthorizedErrorRep"}}
+    },
+}
 
 
 def _linked_spec() -> dict[str, Any]:
@@ -119,6 +144,39 @@ def _linked_spec() -> dict[str, Any]:
     flag["patch"]["responses"]["200"]["links"] = {
         "GetPatchedFlag": {"operationId": "getFeatureFlag", "parameters": flag_params}
     }
+    # what a create of every other kind makes, to what reads, changes or deletes it. Not from
+    # createLayer: schemathesis would take it for the one "reliable" root (its body names no
+    # other resource) and then start every stateful scenario there, never from the others
+    project = {"projectKey": "$request.path.projectKey"}
+    environment = {**project, "environmentKey": "$request.path.environmentKey"}
+    made = {
+        ("/api/v2/metrics/{projectKey}", "post", "201"): [
+            (name, {**project, "metricKey": "$response.body#/key"})
+            for name in ("getMetric", "patchMetric", "deleteMetric")
+        ],
+        ("/api/v2/projects/{projectKey}/metric-groups", "post", "201"): [
+            (name, {**project, "metricGroupKey": "$response.body#/key"})
+            for name in ("getMetricGroup", "patchMetricGroup", "deleteMetricGroup")
+        ],
+        ("/api/v2/projects/{projectKey}/environments/{environmentKey}/holdouts", "post", "201"): [
+            ("getHoldout", {**environment, "holdoutKey": "$response.body#/baseExperiment/key"}),
+            ("patchHoldout", {**environment, "holdoutKey": "$response.body#/baseExperiment/key"}),
+            ("getHoldoutById", {**environment, "holdoutId": "$response.body#/_id"}),
+        ],
+    }
+    # every LaunchDarkly operation answers 401 without a token; a few entries leave it out
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("401", UNAUTHORIZED)
+    for (path, method, status), targets in made.items():
+        document["paths"][path][method]["responses"][status]["links"] = {
+            f"To{operation[0].upper()}{operation[1:]}": {
+                "operationId": operation,
+                "parameters": parameters,
+            }
+            for operation, parameters in targets
+        }
     return document
 
 
@@ -160,6 +218,8 @@ def _config(profile: str) -> str:
         f"max-examples = {MAX_EXAMPLES}",
         "[phases.stateful]",
         "max-steps = 6",
+        "[phases.stateful.generation]",
+        f"max-examples = {STATEFUL_EXAMPLES}",
         "# only the links below: with 39 operations, links inferred from the spec crowd out the",
         "# experiment scenarios within the step budget",
         "[phases.stateful.inference]",
@@ -171,11 +231,13 @@ def _config(profile: str) -> str:
     bound = {
         "path.experimentKey": ("experiments", STORED),
         "path.featureFlagKey": ("flags", ("checkout-button", "pricing-page", "dormant-flag")),
-        "path.metricKey": ("metrics", ("checkout-completed", "revenue-per-user", "page-views")),
-        "path.metricGroupKey": ("groups", ("checkout-funnel", "engagement")),
-        "path.holdoutKey": ("holdouts", ("q4-holdout",)),
-        "path.holdoutId": ("holdout_ids", ("f3b74309-d581-44e1-8a2b-bb2933b4fe40",)),
-        "path.id": ("members", ("me", "5f0000000000000000000001", "5f0000000000000000000002")),
+        "path.metricKey": ("metrics", STORED_METRICS),
+        "path.metricGroupKey": ("groups", ("engagement", STORED_GROUP)),
+        "path.holdoutKey": ("holdouts", ("q4-holdout", "st-holdout")),
+        "path.layerKey": ("layers", ("st-layer",)),
+        "path.key": ("context_kinds", ("user", "organization", "st-kind")),
+        "path.holdoutId": ("holdout_ids", (Q4_HOLDOUT,)),
+        "path.id": ("members", ("me", MEMBER, MEMBER_CI)),
         "query.expand": (
             "expands",
             ("treatments", "draftIteration,previousIterations", "analysisConfig,treatments"),
@@ -192,6 +254,10 @@ def _config(profile: str) -> str:
                 "updateName",
                 "updateExperimentFields",
                 "saveAndStartNewIteration",
+                "updateDescription",
+                "removeExperiment",
+                "endHoldout",
+                "updateExperimentReservation",
             ),
         ),
     }
@@ -226,6 +292,14 @@ def _config(profile: str) -> str:
             'include-operation-id = "createExperiment"',
             "checks.status_code_conformance.enabled = false",
         ]
+    else:
+        lines += [
+            "[[operations]]",
+            "# strict (in-use-refused) answers 400 to deleting a metric in use, which",
+            "# deleteMetric does not declare (deleteMetricGroup does)",
+            'include-operation-id = "deleteMetric"',
+            "checks.status_code_conformance.enabled = false",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -244,6 +318,19 @@ def live(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         api.start("st-running")
         api.patch({"kind": "archiveExperiment"}, key="st-archived")
         assert client.get(EXPERIMENTS).status_code == 200
+        for key in STORED_METRICS:
+            made = client.post("/api/v2/metrics/shop", json=metric_post(key))
+            assert made.status_code == 201
+        group = group_post(STORED_GROUP, *STORED_METRICS[:2])
+        made = client.post("/api/v2/projects/shop/metric-groups", json=group, headers=BETA)
+        assert made.status_code == 201
+        # one object of each kind the run did not find in the fixtures
+        layer = {"key": "st-layer", "name": "Layer", "description": "Stored before the run"}
+        assert client.post("/api/v2/projects/shop/layers", json=layer).status_code == 201
+        holdout = {"key": "st-holdout", "name": "Holdout", "holdoutamount": "5"}
+        assert client.post(f"{E}/holdouts", json=holdout).status_code == 201
+        kind = {"name": "Stored kind"}
+        assert client.put("/api/v2/projects/shop/context-kinds/st-kind", json=kind).is_success
         probe = experiment("st-probe", iteration=api.fresh())
         assert client.post(EXPERIMENTS, json=probe).status_code == 201
         yield emulator
@@ -289,6 +376,10 @@ def test_schemathesis_finds_nothing(live: Emulator, tmp_path: Path) -> None:
     assert result["test_cases"]["generated"] > 1000
     assert result["test_cases"]["with_failures"] == 0
     stateful = done.stdout[done.stdout.index("Stateful") :].split("\n\n")[1]
+    links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected", stateful)
+    assert links is not None, stateful
+    covered, selected = int(links.group(1)), int(links.group(2))
+    assert covered * 2 >= selected, f"the stateful phase followed {covered} of {selected} links"
     print(
         f"schemathesis ({profile}): {result['operations']['tested']} operations, "
         f"{result['test_cases']['generated']} test cases, 0 failures; stateful: "

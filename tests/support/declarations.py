@@ -76,3 +76,36 @@ def declaration(**overrides: Any) -> dict[str, Any]:
 def iteration(**overrides: Any) -> dict[str, Any]:
     """A copy of the declaration's iteration with overrides; ``None`` removes a field."""
     return _with(DECLARATION["iteration"], overrides)
+
+
+def api_iteration(**overrides: Any) -> dict[str, Any]:
+    """The declaration's iteration as the API's ``IterationInput``: every treatment says
+    whether it is the baseline (the API requires it; the declaration leaves ``False`` out).
+    Overrides as in :func:`iteration`; given ``treatments`` are left as they are."""
+    data = iteration(**overrides)
+    if "treatments" not in overrides:
+        for treatment in data["treatments"]:
+            treatment.setdefault("baseline", False)
+    return data
+
+
+def experiment_post(key: str = DECLARATION["key"], **overrides: Any) -> dict[str, Any]:
+    """The declaration as the API's ``ExperimentPost`` with the fields it requires (name, key,
+    iteration) and nothing else, so the API's defaults show; overrides as in
+    :func:`declaration`."""
+    body = {"name": DECLARATION["name"], "key": key, "iteration": api_iteration()}
+    return _with(body, overrides)
+
+
+def fifty_fifty(flag: str, baseline: str, other: str) -> list[dict[str, Any]]:
+    """Two treatments, A (the baseline) and B, each serving one variation of ``flag`` to half
+    the traffic, as the API's ``TreatmentInput`` has them."""
+    return [
+        {
+            "name": name,
+            "baseline": is_baseline,
+            "allocationPercent": "50",
+            "parameters": [{"flagKey": flag, "variationId": variation}],
+        }
+        for name, is_baseline, variation in (("A", True, baseline), ("B", False, other))
+    ]

@@ -34,6 +34,22 @@ def _long_listing(entry: Entry) -> bool:
     return entry["method"] == "GET" and listing and limit.isdigit() and int(limit) > 20
 
 
+def _write_to(*kinds: str) -> Callable[[Entry], bool]:
+    """Writes whose path has one of ``kinds`` as a segment (e.g. ``metric-groups``)."""
+
+    def reaches(entry: Entry) -> bool:
+        segments = entry["path"].split("/")
+        return entry["method"] in ("POST", "PATCH", "PUT", "DELETE") and any(
+            kind in segments for kind in kinds
+        )
+
+    return reaches
+
+
+def _any(*rules: Callable[[Entry], bool]) -> Callable[[Entry], bool]:
+    return lambda entry: any(rule(entry) for rule in rules)
+
+
 def _flag_read(entry: Entry) -> bool:
     return entry["method"] == "GET" and entry["path"].startswith("/api/v2/flags/")
 
@@ -50,7 +66,13 @@ REACHED_BY: dict[str, Callable[[Entry], bool]] = {
     "treatment-ids-renewed-on-start": _experiment_write,
     "flag-config-version-checked": _experiment_write,
     "duplicate-key-400": _experiment_write,
-    "maintainer-must-be-member": _experiment_write,
+    "maintainer-must-be-member": _any(
+        _experiment_write, _write_to("metrics", "metric-groups", "holdouts")
+    ),
+    "in-use-refused": _write_to("metrics", "metric-groups", "experimentation-settings", "holdouts"),
+    "ended-holdout-takes-no-experiments": _experiment_write,
+    "funnel-needs-two-metrics": _write_to("metric-groups"),
+    "key-required": _write_to("metric-groups", "holdouts"),
     "experiment-serving-bumps-version": _experiment_write,
     "env-version-is-flag-version": _flag_read,
     "list-limit-20": _long_listing,

@@ -14,6 +14,8 @@ import uuid
 from typing import Any
 
 from ..errors import ApiError, invalid
+from ..objects.settings import default_unit
+from ..semantic_patch import checked_instructions, located
 from ..serving import Effect
 from ..targeting import env_config
 from . import validation
@@ -61,7 +63,7 @@ def _iteration_from_input(ctx: Context, data: JSON) -> JSON:
     it: JSON = {k: copy.deepcopy(data[k]) for k in ITERATION_FIELDS if k in data}
     it["treatments"] = _with_treatment_ids(data["treatments"])
     it.setdefault("canReshuffleTraffic", True)
-    it.setdefault("randomizationUnit", ctx.catalog.default_randomization_unit(ctx.project))
+    it.setdefault("randomizationUnit", default_unit(ctx.docs))
     it["_id"] = new_object_id()
     it["status"] = "not_started"
     it["createdAt"] = ctx.clock()
@@ -313,12 +315,17 @@ def _update_fields(
 def _validate_whole(ctx: Context, doc: JSON, given: Any) -> None:
     """Re-validate the edited document like a create; references given in this request
     (``given``: the field updates) are also checked against the live objects."""
-    names = set(given) if isinstance(given, dict) else set()
+    names = frozenset(given) if isinstance(given, dict) else frozenset()
     body = _as_post(doc)
     validation.schema_check("ExperimentPost", body)
-    validation.check_experiment_level(ctx, body, check_maintainer="maintainerId" in names)
+    validation.check_experiment_level(ctx, body, given=names)
     validation.check_iteration(
-        ctx, body["iteration"], doc["type"], "", check_versions="flags" in names
+        ctx,
+        body["iteration"],
+        doc["type"],
+        "",
+        check_versions="flags" in names,
+        check_metrics=bool(names & {"metrics", "primarySingleMetricKey", "primaryFunnelKey"}),
     )
 
 
@@ -424,29 +431,11 @@ def _apply_one(ctx: Context, doc: JSON, instr: JSON, where: str) -> None:
 
 def apply_instructions(ctx: Context, doc: JSON, body: Any) -> JSON:
     """Validate an ``ExperimentPatchInput`` and apply it atomically to a copy of ``doc``."""
-    validation.schema_check("ExperimentPatchInput", body)
-    instructions = body["instructions"]
-    if not instructions:
-        raise invalid("field 'instructions' must contain at least one instruction")
-    for index, instr in enumerate(instructions):
-        where = f"instructions[{index}]"
-        kind = instr.get("kind")
-        if not isinstance(kind, str):
-            raise invalid(f"field '{where}.kind' is required and must be a string")
-        if kind not in INSTRUCTION_PARAMS:
-            raise invalid(
-                f"{where}: unknown instruction kind '{kind}' (supported: "
-                f"{', '.join(INSTRUCTION_PARAMS)})"
-            )
-        extra = set(instr) - {"kind"} - INSTRUCTION_PARAMS[kind]
-        if extra:
-            raise invalid(f"{where}: unknown parameter '{sorted(extra)[0]}' for kind '{kind}'")
+    instructions = checked_instructions(body, "ExperimentPatchInput", INSTRUCTION_PARAMS)
     new = copy.deepcopy(doc)
     for index, instr in enumerate(instructions):
         try:
             _apply_one(ctx, new, instr, f"instructions[{index}]")
         except ApiError as exc:
-            if exc.status == 400 and not exc.message.startswith("instructions["):
-                exc.message = f"instructions[{index}] ({instr['kind']}): {exc.message}"
-            raise
+            raise located(exc, index, instr["kind"]) from None
     return new

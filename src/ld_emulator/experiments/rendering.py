@@ -10,6 +10,8 @@ import copy
 from typing import Any
 
 from ..catalog import link
+from ..documents import METRIC, METRIC_GROUP
+from ..objects.metrics import dependent_metric_rep, group_with_metrics_rep, metric_v2_rep
 from ..targeting import env_config
 from .model import MUTABLE_FIELDS_BY_STATUS, Context
 
@@ -23,7 +25,7 @@ def experiment_path(project: str, environment: str, key: str) -> str:
 
 
 def render_iteration(ctx: Context, doc: JSON, it: JSON, with_treatments: bool) -> JSON:
-    catalog, project, env = ctx.catalog, doc["projectKey"], doc["environmentKey"]
+    project, env = doc["projectKey"], doc["environmentKey"]
     rep: JSON = {
         "_id": it["_id"],
         "hypothesis": it["hypothesis"],
@@ -62,10 +64,14 @@ def render_iteration(ctx: Context, doc: JSON, it: JSON, with_treatments: bool) -
     if "reallocationFrequencyMillis" in it:
         rep["reallocationFrequencyMillis"] = it["reallocationFrequencyMillis"]
     rep["version"] = it["version"]
-    if it.get("primarySingleMetricKey") is not None:
-        rep["primarySingleMetric"] = catalog.metric_v2_rep(project, it["primarySingleMetricKey"])
-    if it.get("primaryFunnelKey") is not None:
-        rep["primaryFunnel"] = catalog.group_with_metrics_rep(project, it["primaryFunnelKey"])
+    single = it.get("primarySingleMetricKey")
+    metric = None if single is None else ctx.docs.get(METRIC, single)
+    if metric is not None:
+        rep["primarySingleMetric"] = metric_v2_rep(project, metric)
+    funnel = it.get("primaryFunnelKey")
+    group = None if funnel is None else ctx.docs.get(METRIC_GROUP, funnel)
+    if group is not None:
+        rep["primaryFunnel"] = group_with_metrics_rep(project, group, ctx.docs)
     rep["randomizationUnit"] = it.get("randomizationUnit")
     if "attributes" in it:
         rep["attributes"] = list(it["attributes"])
@@ -84,7 +90,7 @@ def render_iteration(ctx: Context, doc: JSON, it: JSON, with_treatments: bool) -
             for t in it["treatments"]
         ]
     rep["metrics"] = [
-        catalog.dependent_metric_rep(project, m["key"], bool(m.get("isGroup", False)))
+        dependent_metric_rep(project, ctx.docs, m["key"], bool(m.get("isGroup", False)))
         for m in it["metrics"]
     ]
     if it.get("covariateId"):

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import spec
+from ..documents import METRIC, METRIC_GROUP
 from ..errors import invalid
+from ..objects.holdouts import holdout_by_id
+from ..objects.settings import unit_keys
 from ..targeting import env_config
 from .model import KEY_PATTERN, PERCENT_PATTERN, Context
 
@@ -32,17 +35,24 @@ def schema_check(schema_name: str, body: Any, prefix: str = "") -> None:
         raise invalid(problem.message)
 
 
-def check_experiment_level(ctx: Context, body: JSON, *, check_maintainer: bool = True) -> None:
-    """Experiment-level rules. ``check_maintainer``: whether ``maintainerId`` was given now (a
-    stored one is not judged again)."""
+def check_experiment_level(
+    ctx: Context, body: JSON, *, given: frozenset[str] | None = None
+) -> None:
+    """Experiment-level rules. ``given``: the fields given in this request (None: all of them,
+    a create); a stored ``maintainerId`` or ``holdoutId`` is not judged again."""
     holdout_id = body.get("holdoutId")
-    if holdout_id is not None and (
-        ctx.catalog.holdout_key_by_id(ctx.project, ctx.environment, holdout_id) is None
-    ):
-        raise invalid(
-            f"field 'holdoutId': no holdout with id '{holdout_id}' in environment "
-            f"'{ctx.environment}'"
-        )
+    if holdout_id is not None and (given is None or "holdoutId" in given):
+        holdout = holdout_by_id(ctx, holdout_id)
+        if holdout is None:
+            raise invalid(
+                f"field 'holdoutId': no holdout with id '{holdout_id}' in environment "
+                f"'{ctx.environment}'"
+            )
+        if holdout["status"] == "ended" and "ended-holdout-takes-no-experiments" in ctx.profile:
+            raise invalid(
+                f"field 'holdoutId': holdout '{holdout['key']}' ({holdout_id}) has ended and "
+                "takes no more experiments"
+            )
     if "name" in body and not str(body["name"]).strip():
         raise invalid("field 'name' must not be empty")
     if "maintainerId" in body:
@@ -50,7 +60,7 @@ def check_experiment_level(ctx: Context, body: JSON, *, check_maintainer: bool =
         if not maintainer.strip():
             raise invalid("field 'maintainerId' must not be empty")
         if (
-            check_maintainer
+            (given is None or "maintainerId" in given)
             and "maintainer-must-be-member" in ctx.profile
             and maintainer not in ctx.catalog.members
         ):
@@ -61,13 +71,21 @@ def check_experiment_level(ctx: Context, body: JSON, *, check_maintainer: bool =
 
 
 def check_iteration(
-    ctx: Context, it: JSON, exp_type: str, prefix: str, *, check_versions: bool = True
+    ctx: Context,
+    it: JSON,
+    exp_type: str,
+    prefix: str,
+    *,
+    check_versions: bool = True,
+    check_metrics: bool = True,
 ) -> None:
     """Semantic rules of an ``IterationInput`` (the schema check has already passed).
     ``check_versions``: whether the flags were given now, so that their ``flagConfigVersion``
-    is compared with the flag (strict point ``flag-config-version-checked``)."""
+    is compared with the flag (strict point ``flag-config-version-checked``);
+    ``check_metrics``: whether the metrics were given now, so that each must exist (a metric
+    deleted since an iteration named it stays in that iteration)."""
     p = f"{prefix}." if prefix else ""
-    catalog, project, env = ctx.catalog, ctx.project, ctx.environment
+    project, env = ctx.project, ctx.environment
     if not str(it["hypothesis"]).strip():
         raise invalid(f"field '{p}hypothesis' must not be empty")
 
@@ -154,12 +172,14 @@ def check_iteration(
         if key in seen:
             raise invalid(f"field '{where}.key': metric '{key}' is listed twice")
         seen[key] = is_group
-        if is_group and catalog.metric_group(project, key) is None:
+        if not check_metrics:
+            continue
+        if is_group and ctx.docs.live(METRIC_GROUP, key) is None:
             raise invalid(f"field '{where}.key': metric group '{key}' not found in '{project}'")
-        if not is_group and catalog.metric(project, key) is None:
+        if not is_group and ctx.docs.live(METRIC, key) is None:
             hint = (
                 " (it is a metric group: set isGroup true)"
-                if catalog.metric_group(project, key)
+                if ctx.docs.live(METRIC_GROUP, key)
                 else ""
             )
             raise invalid(f"field '{where}.key': metric '{key}' not found in '{project}'{hint}")
@@ -177,7 +197,7 @@ def check_iteration(
             "metrics with isGroup false"
         )
     if funnel is not None:
-        group = catalog.metric_group(project, funnel)
+        group = ctx.docs.get(METRIC_GROUP, funnel)
         if seen.get(funnel) is not True or group is None or group.get("kind") != "funnel":
             raise invalid(
                 f"field '{p}primaryFunnelKey': '{funnel}' must be a funnel metric group listed "
@@ -198,7 +218,7 @@ def check_iteration(
 
     unit = it.get("randomizationUnit")
     if unit is not None:
-        units = [u["randomizationUnit"] for u in catalog.randomization_units(project)]
+        units = unit_keys(ctx.docs)
         if unit not in units:
             raise invalid(
                 f"field '{p}randomizationUnit': '{unit}' is not a randomization unit of project "

@@ -8,16 +8,28 @@ is adding a module here and its routes below.
 from __future__ import annotations
 
 from ..routing import Route
-from . import experiments, flags, holdouts, members, metrics, not_emulated, settings
+from . import (
+    context_kinds,
+    experiments,
+    flags,
+    holdouts,
+    layers,
+    members,
+    metric_groups,
+    metrics,
+    settings,
+)
 
 __all__ = ["ROUTES"]
 
 ROUTES: tuple[Route, ...] = (
     *flags.ROUTES,
     *metrics.ROUTES,
+    *metric_groups.ROUTES,
     *experiments.ROUTES,
     *holdouts.ROUTES,
+    *layers.ROUTES,
     *settings.ROUTES,
+    *context_kinds.ROUTES,
     *members.ROUTES,
-    *not_emulated.ROUTES,
 )

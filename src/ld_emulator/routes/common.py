@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from ..catalog import link
-from ..errors import invalid, shorten
+from ..documents import Documents
+from ..errors import invalid, not_found, shorten
 from ..experiments.model import KNOWN_EXPANDS, WRITE_EXPANDS, Context
 from ..messages import Request
 from ..store import Store
@@ -23,15 +25,19 @@ __all__ = [
     "STRICT_MAX_LIMIT",
     "StoredFlags",
     "context",
+    "counted_page",
     "csv",
     "expand",
     "int_param",
+    "live",
     "max_limit",
+    "page",
     "page_links",
     "write_expands",
 ]
 
 JSON = dict[str, Any]
+T = TypeVar("T")
 
 API_V2 = "/api/v2"
 PROJECT = API_V2 + "/projects/{projectKey}"
@@ -74,9 +80,37 @@ def context(emu: Emulator, req: Request) -> Context:
         project,
         environment,
         req.member_id,
+        Documents(emu.store, project),
         profile=emu.profile,
         flags=StoredFlags(emu.store, project),
     )
+
+
+def counted_page(
+    req: Request, items: Sequence[T], high: int | None, render: Callable[[T], JSON]
+) -> JSON:
+    """One page of a listing that counts in ``totalCount`` (metrics, metric groups, flags,
+    members): ``{"items", "totalCount", "_links"}``, ``limit`` 1 to ``high`` (default 20)."""
+    limit, offset = page(req, high)
+    return {
+        "items": [render(item) for item in items[offset : offset + limit]],
+        "totalCount": len(items),
+        "_links": page_links(req, len(items), limit, offset),
+    }
+
+
+def live(ctx: Context, kind: str, key: str, label: str, environment: str = "") -> JSON:
+    """The live document of ``kind``, or 404 naming it (``label``: "Metric", "Holdout", ...)."""
+    doc = ctx.docs.live(kind, key, environment)
+    if doc is None:
+        where = f"environment '{environment}'" if environment else f"project '{ctx.project}'"
+        raise not_found(f"{label} '{key}' not found in {where}")
+    return doc
+
+
+def page(req: Request, high: int | None) -> tuple[int, int]:
+    """``(limit, offset)`` of a listing: ``limit`` 1 to ``high`` (default 20), ``offset`` >= 0."""
+    return int_param(req, "limit", 20, 1, high), int_param(req, "offset", 0, 0, None)
 
 
 def int_param(req: Request, name: str, default: int, low: int, high: int | None) -> int:

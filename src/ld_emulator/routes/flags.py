@@ -12,7 +12,7 @@ from ..messages import Request, Response
 from ..routing import Route, route
 from ..store import StoredDocument, Write
 from ..targeting import FLAG, render_flag
-from .common import API_V2, int_param, page_links
+from .common import API_V2, counted_page
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -37,20 +37,15 @@ def get_flags(emu: Emulator, req: Request) -> Response:
     project = req.params["projectKey"]
     emu.catalog.project(project)
     env = req.query.get("env") or None
-    limit = int_param(req, "limit", 20, 1, 100)
-    offset = int_param(req, "offset", 0, 0, None)
     tag = req.query.get("tag")
-    items = [
-        _render(emu, project, stored.doc, env) for stored in emu.store.documents(FLAG, project)
-    ]
+    flags = [stored.doc for stored in emu.store.documents(FLAG, project)]
     if tag:
-        items = [f for f in items if tag in f["tags"]]
-    body = {
-        "items": items[offset : offset + limit],
-        "totalCount": len(items),
-        "_links": page_links(req, len(items), limit, offset),
-    }
-    return Response(200, body)
+        flags = [f for f in flags if tag in f["tags"]]
+
+    def render(flag: JSON) -> JSON:
+        return _render(emu, project, flag, env)
+
+    return Response(200, counted_page(req, flags, 100, render))
 
 
 def get_flag(emu: Emulator, req: Request) -> Response:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import invalid, not_found, shorten
 from ..messages import Request, Response
 from ..routing import Route, route
-from .common import API_V2, csv, int_param, page_links
+from .common import API_V2, counted_page, csv
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -42,14 +42,7 @@ def get_members(emu: Emulator, req: Request) -> Response:
                 f"field:value with field one of {', '.join(_FILTERS)})"
             )
         members = [m for m in members if _matches(m, name, value)]
-    limit = int_param(req, "limit", 20, 1, None)
-    offset = int_param(req, "offset", 0, 0, None)
-    body = {
-        "items": members[offset : offset + limit],
-        "_links": page_links(req, len(members), limit, offset),
-        "totalCount": len(members),
-    }
-    return Response(200, body)
+    return Response(200, counted_page(req, members, None, lambda member: member))
 
 
 def get_member(emu: Emulator, req: Request) -> Response:
