@@ -205,6 +205,19 @@ def test_check_config_names_the_bad_setting() -> None:
     assert "launchdarkly-experiments:apiHost" in failures[0].reason
 
 
+def test_a_bad_environment_setting_is_reported_not_fatal_at_start_up() -> None:
+    """The plugin starts (the engine would otherwise see it die) and says what is wrong where
+    the user reads it: each bad setting at check_config and, without a configure that fixes
+    it, at check."""
+    environ = {"LAUNCHDARKLY_REQUEST_TIMEOUT": "abc", "LAUNCHDARKLY_LOG_LEVEL": "loud"}
+    provider = NativeProvider(environ=environ)
+    failures = run(provider.check_config(CheckRequest("urn", {}, {}, b""))).failures or []
+    assert {f.property for f in failures} == {"requestTimeout", "logLevel"}
+    assert all("LAUNCHDARKLY_" in f.reason for f in failures)
+    (failure,) = check(provider, declaration()).failures or []
+    assert "requestTimeout" in failure.reason and "logLevel" in failure.reason
+
+
 def test_errors_name_the_operation_and_experiment(emulator: Emulator) -> None:
     provider = configured(emulator)
     news = check(provider, declaration(key="missing")).inputs
