@@ -379,7 +379,7 @@ type Iteration struct {
 	// What the experiment sets out to show.
 	Hypothesis string `pulumi:"hypothesis"`
 	// Metrics measured, at least one.
-	Metrics []Metric `pulumi:"metrics"`
+	Metrics []MetricReference `pulumi:"metrics"`
 	// Primary metric: a funnel group in metrics with isGroup true.
 	PrimaryFunnelKey *string `pulumi:"primaryFunnelKey"`
 	// Primary metric: a metric in metrics (set this or primaryFunnelKey).
@@ -416,7 +416,7 @@ type IterationArgs struct {
 	// What the experiment sets out to show.
 	Hypothesis pulumi.StringInput `pulumi:"hypothesis"`
 	// Metrics measured, at least one.
-	Metrics MetricArrayInput `pulumi:"metrics"`
+	Metrics MetricReferenceArrayInput `pulumi:"metrics"`
 	// Primary metric: a funnel group in metrics with isGroup true.
 	PrimaryFunnelKey pulumi.StringPtrInput `pulumi:"primaryFunnelKey"`
 	// Primary metric: a metric in metrics (set this or primaryFunnelKey).
@@ -482,8 +482,8 @@ func (o IterationOutput) Hypothesis() pulumi.StringOutput {
 }
 
 // Metrics measured, at least one.
-func (o IterationOutput) Metrics() MetricArrayOutput {
-	return o.ApplyT(func(v Iteration) []Metric { return v.Metrics }).(MetricArrayOutput)
+func (o IterationOutput) Metrics() MetricReferenceArrayOutput {
+	return o.ApplyT(func(v Iteration) []MetricReference { return v.Metrics }).(MetricReferenceArrayOutput)
 }
 
 // Primary metric: a funnel group in metrics with isGroup true.
@@ -728,112 +728,112 @@ func (o IterationSummaryArrayOutput) Index(i pulumi.IntInput) IterationSummaryOu
 }
 
 // A metric, or a metric group when “is_group“ is true.
-type Metric struct {
+type MetricReference struct {
 	// True when key names a metric group.
 	IsGroup *bool `pulumi:"isGroup"`
 	// Metric key, or metric group key when isGroup is true.
 	Key string `pulumi:"key"`
 }
 
-// MetricInput is an input type that accepts MetricArgs and MetricOutput values.
-// You can construct a concrete instance of `MetricInput` via:
+// MetricReferenceInput is an input type that accepts MetricReferenceArgs and MetricReferenceOutput values.
+// You can construct a concrete instance of `MetricReferenceInput` via:
 //
-//	MetricArgs{...}
-type MetricInput interface {
+//	MetricReferenceArgs{...}
+type MetricReferenceInput interface {
 	pulumi.Input
 
-	ToMetricOutput() MetricOutput
-	ToMetricOutputWithContext(context.Context) MetricOutput
+	ToMetricReferenceOutput() MetricReferenceOutput
+	ToMetricReferenceOutputWithContext(context.Context) MetricReferenceOutput
 }
 
 // A metric, or a metric group when “is_group“ is true.
-type MetricArgs struct {
+type MetricReferenceArgs struct {
 	// True when key names a metric group.
 	IsGroup pulumi.BoolPtrInput `pulumi:"isGroup"`
 	// Metric key, or metric group key when isGroup is true.
 	Key pulumi.StringInput `pulumi:"key"`
 }
 
-func (MetricArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*Metric)(nil)).Elem()
+func (MetricReferenceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricReference)(nil)).Elem()
 }
 
-func (i MetricArgs) ToMetricOutput() MetricOutput {
-	return i.ToMetricOutputWithContext(context.Background())
+func (i MetricReferenceArgs) ToMetricReferenceOutput() MetricReferenceOutput {
+	return i.ToMetricReferenceOutputWithContext(context.Background())
 }
 
-func (i MetricArgs) ToMetricOutputWithContext(ctx context.Context) MetricOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MetricOutput)
+func (i MetricReferenceArgs) ToMetricReferenceOutputWithContext(ctx context.Context) MetricReferenceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricReferenceOutput)
 }
 
-// MetricArrayInput is an input type that accepts MetricArray and MetricArrayOutput values.
-// You can construct a concrete instance of `MetricArrayInput` via:
+// MetricReferenceArrayInput is an input type that accepts MetricReferenceArray and MetricReferenceArrayOutput values.
+// You can construct a concrete instance of `MetricReferenceArrayInput` via:
 //
-//	MetricArray{ MetricArgs{...} }
-type MetricArrayInput interface {
+//	MetricReferenceArray{ MetricReferenceArgs{...} }
+type MetricReferenceArrayInput interface {
 	pulumi.Input
 
-	ToMetricArrayOutput() MetricArrayOutput
-	ToMetricArrayOutputWithContext(context.Context) MetricArrayOutput
+	ToMetricReferenceArrayOutput() MetricReferenceArrayOutput
+	ToMetricReferenceArrayOutputWithContext(context.Context) MetricReferenceArrayOutput
 }
 
-type MetricArray []MetricInput
+type MetricReferenceArray []MetricReferenceInput
 
-func (MetricArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]Metric)(nil)).Elem()
+func (MetricReferenceArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MetricReference)(nil)).Elem()
 }
 
-func (i MetricArray) ToMetricArrayOutput() MetricArrayOutput {
-	return i.ToMetricArrayOutputWithContext(context.Background())
+func (i MetricReferenceArray) ToMetricReferenceArrayOutput() MetricReferenceArrayOutput {
+	return i.ToMetricReferenceArrayOutputWithContext(context.Background())
 }
 
-func (i MetricArray) ToMetricArrayOutputWithContext(ctx context.Context) MetricArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MetricArrayOutput)
+func (i MetricReferenceArray) ToMetricReferenceArrayOutputWithContext(ctx context.Context) MetricReferenceArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricReferenceArrayOutput)
 }
 
 // A metric, or a metric group when “is_group“ is true.
-type MetricOutput struct{ *pulumi.OutputState }
+type MetricReferenceOutput struct{ *pulumi.OutputState }
 
-func (MetricOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*Metric)(nil)).Elem()
+func (MetricReferenceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricReference)(nil)).Elem()
 }
 
-func (o MetricOutput) ToMetricOutput() MetricOutput {
+func (o MetricReferenceOutput) ToMetricReferenceOutput() MetricReferenceOutput {
 	return o
 }
 
-func (o MetricOutput) ToMetricOutputWithContext(ctx context.Context) MetricOutput {
+func (o MetricReferenceOutput) ToMetricReferenceOutputWithContext(ctx context.Context) MetricReferenceOutput {
 	return o
 }
 
 // True when key names a metric group.
-func (o MetricOutput) IsGroup() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v Metric) *bool { return v.IsGroup }).(pulumi.BoolPtrOutput)
+func (o MetricReferenceOutput) IsGroup() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v MetricReference) *bool { return v.IsGroup }).(pulumi.BoolPtrOutput)
 }
 
 // Metric key, or metric group key when isGroup is true.
-func (o MetricOutput) Key() pulumi.StringOutput {
-	return o.ApplyT(func(v Metric) string { return v.Key }).(pulumi.StringOutput)
+func (o MetricReferenceOutput) Key() pulumi.StringOutput {
+	return o.ApplyT(func(v MetricReference) string { return v.Key }).(pulumi.StringOutput)
 }
 
-type MetricArrayOutput struct{ *pulumi.OutputState }
+type MetricReferenceArrayOutput struct{ *pulumi.OutputState }
 
-func (MetricArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]Metric)(nil)).Elem()
+func (MetricReferenceArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MetricReference)(nil)).Elem()
 }
 
-func (o MetricArrayOutput) ToMetricArrayOutput() MetricArrayOutput {
+func (o MetricReferenceArrayOutput) ToMetricReferenceArrayOutput() MetricReferenceArrayOutput {
 	return o
 }
 
-func (o MetricArrayOutput) ToMetricArrayOutputWithContext(ctx context.Context) MetricArrayOutput {
+func (o MetricReferenceArrayOutput) ToMetricReferenceArrayOutputWithContext(ctx context.Context) MetricReferenceArrayOutput {
 	return o
 }
 
-func (o MetricArrayOutput) Index(i pulumi.IntInput) MetricOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Metric {
-		return vs[0].([]Metric)[vs[1].(int)]
-	}).(MetricOutput)
+func (o MetricReferenceArrayOutput) Index(i pulumi.IntInput) MetricReferenceOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MetricReference {
+		return vs[0].([]MetricReference)[vs[1].(int)]
+	}).(MetricReferenceOutput)
 }
 
 // What stopping an iteration with a winner made a flag serve.
@@ -1161,8 +1161,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigInput)(nil)).Elem(), FlagConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigMapInput)(nil)).Elem(), FlagConfigMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IterationInput)(nil)).Elem(), IterationArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MetricInput)(nil)).Elem(), MetricArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MetricArrayInput)(nil)).Elem(), MetricArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceInput)(nil)).Elem(), MetricReferenceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceArrayInput)(nil)).Elem(), MetricReferenceArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentInput)(nil)).Elem(), TreatmentArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentArrayInput)(nil)).Elem(), TreatmentArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentParameterInput)(nil)).Elem(), TreatmentParameterArgs{})
@@ -1175,8 +1175,8 @@ func init() {
 	pulumi.RegisterOutputType(IterationSummaryOutput{})
 	pulumi.RegisterOutputType(IterationSummaryPtrOutput{})
 	pulumi.RegisterOutputType(IterationSummaryArrayOutput{})
-	pulumi.RegisterOutputType(MetricOutput{})
-	pulumi.RegisterOutputType(MetricArrayOutput{})
+	pulumi.RegisterOutputType(MetricReferenceOutput{})
+	pulumi.RegisterOutputType(MetricReferenceArrayOutput{})
 	pulumi.RegisterOutputType(ShippedVariationOutput{})
 	pulumi.RegisterOutputType(ShippedVariationMapOutput{})
 	pulumi.RegisterOutputType(TreatmentOutput{})

@@ -80,7 +80,7 @@ export interface IterationArgs {
     /**
      * Metrics measured, at least one.
      */
-    metrics: pulumi.Input<pulumi.Input<inputs.MetricArgs>[]>;
+    metrics: pulumi.Input<pulumi.Input<inputs.MetricReferenceArgs>[]>;
     /**
      * Primary metric: a funnel group in metrics with isGroup true.
      */
@@ -106,7 +106,7 @@ export interface IterationArgs {
 /**
  * A metric, or a metric group when ``is_group`` is true.
  */
-export interface MetricArgs {
+export interface MetricReferenceArgs {
     /**
      * True when key names a metric group.
      */

@@ -80,7 +80,7 @@ export interface Iteration {
     /**
      * Metrics measured, at least one.
      */
-    metrics: outputs.Metric[];
+    metrics: outputs.MetricReference[];
     /**
      * Primary metric: a funnel group in metrics with isGroup true.
      */
@@ -148,7 +148,7 @@ export interface IterationSummary {
 /**
  * A metric, or a metric group when ``is_group`` is true.
  */
-export interface Metric {
+export interface MetricReference {
     /**
      * True when key names a metric group.
      */

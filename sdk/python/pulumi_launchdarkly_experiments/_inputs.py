@@ -21,8 +21,8 @@ __all__ = [
     'FlagConfigArgsDict',
     'IterationArgs',
     'IterationArgsDict',
-    'MetricArgs',
-    'MetricArgsDict',
+    'MetricReferenceArgs',
+    'MetricReferenceArgsDict',
     'TreatmentArgs',
     'TreatmentArgsDict',
     'TreatmentParameterArgs',
@@ -248,7 +248,7 @@ class IterationArgsDict(TypedDict):
     """
     What the experiment sets out to show.
     """
-    metrics: pulumi.Input[Sequence[pulumi.Input['MetricArgsDict']]]
+    metrics: pulumi.Input[Sequence[pulumi.Input['MetricReferenceArgsDict']]]
     """
     Metrics measured, at least one.
     """
@@ -290,7 +290,7 @@ class IterationArgs:
     def __init__(__self__, *,
                  flags: pulumi.Input[Mapping[str, pulumi.Input['FlagConfigArgs']]],
                  hypothesis: pulumi.Input[_builtins.str],
-                 metrics: pulumi.Input[Sequence[pulumi.Input['MetricArgs']]],
+                 metrics: pulumi.Input[Sequence[pulumi.Input['MetricReferenceArgs']]],
                  treatments: pulumi.Input[Sequence[pulumi.Input['TreatmentArgs']]],
                  attributes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  can_reshuffle_traffic: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -304,7 +304,7 @@ class IterationArgs:
 
         :param pulumi.Input[Mapping[str, pulumi.Input['FlagConfigArgs']]] flags: By flag key: the flag rule each treatment parameter's flag runs on.
         :param pulumi.Input[_builtins.str] hypothesis: What the experiment sets out to show.
-        :param pulumi.Input[Sequence[pulumi.Input['MetricArgs']]] metrics: Metrics measured, at least one.
+        :param pulumi.Input[Sequence[pulumi.Input['MetricReferenceArgs']]] metrics: Metrics measured, at least one.
         :param pulumi.Input[Sequence[pulumi.Input['TreatmentArgs']]] treatments: The arms: exactly one baseline, unique names.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] attributes: Context attributes results can be sliced by.
         :param pulumi.Input[_builtins.bool] can_reshuffle_traffic: Whether traffic may be reshuffled (default true).
@@ -359,14 +359,14 @@ class IterationArgs:
 
     @_builtins.property
     @pulumi.getter
-    def metrics(self) -> pulumi.Input[Sequence[pulumi.Input['MetricArgs']]]:
+    def metrics(self) -> pulumi.Input[Sequence[pulumi.Input['MetricReferenceArgs']]]:
         """
         Metrics measured, at least one.
         """
         return pulumi.get(self, "metrics")
 
     @metrics.setter
-    def metrics(self, value: pulumi.Input[Sequence[pulumi.Input['MetricArgs']]]):
+    def metrics(self, value: pulumi.Input[Sequence[pulumi.Input['MetricReferenceArgs']]]):
         pulumi.set(self, "metrics", value)
 
     @_builtins.property
@@ -466,7 +466,7 @@ class IterationArgs:
         pulumi.set(self, "reallocation_frequency_millis", value)
 
 
-class MetricArgsDict(TypedDict):
+class MetricReferenceArgsDict(TypedDict):
     """
     A metric, or a metric group when ``is_group`` is true.
     """
@@ -480,7 +480,7 @@ class MetricArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class MetricArgs:
+class MetricReferenceArgs:
     def __init__(__self__, *,
                  key: pulumi.Input[_builtins.str],
                  is_group: pulumi.Input[Optional[_builtins.bool]] = None):

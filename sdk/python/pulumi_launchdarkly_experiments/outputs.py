@@ -20,7 +20,7 @@ __all__ = [
     'FlagConfig',
     'Iteration',
     'IterationSummary',
-    'Metric',
+    'MetricReference',
     'ShippedVariation',
     'Treatment',
     'TreatmentParameter',
@@ -240,7 +240,7 @@ class Iteration(dict):
     def __init__(__self__, *,
                  flags: Mapping[str, 'outputs.FlagConfig'],
                  hypothesis: _builtins.str,
-                 metrics: Sequence['outputs.Metric'],
+                 metrics: Sequence['outputs.MetricReference'],
                  treatments: Sequence['outputs.Treatment'],
                  attributes: Optional[Sequence[_builtins.str]] = None,
                  can_reshuffle_traffic: Optional[_builtins.bool] = None,
@@ -254,7 +254,7 @@ class Iteration(dict):
 
         :param Mapping[str, 'FlagConfig'] flags: By flag key: the flag rule each treatment parameter's flag runs on.
         :param _builtins.str hypothesis: What the experiment sets out to show.
-        :param Sequence['Metric'] metrics: Metrics measured, at least one.
+        :param Sequence['MetricReference'] metrics: Metrics measured, at least one.
         :param Sequence['Treatment'] treatments: The arms: exactly one baseline, unique names.
         :param Sequence[_builtins.str] attributes: Context attributes results can be sliced by.
         :param _builtins.bool can_reshuffle_traffic: Whether traffic may be reshuffled (default true).
@@ -301,7 +301,7 @@ class Iteration(dict):
 
     @_builtins.property
     @pulumi.getter
-    def metrics(self) -> Sequence['outputs.Metric']:
+    def metrics(self) -> Sequence['outputs.MetricReference']:
         """
         Metrics measured, at least one.
         """
@@ -518,7 +518,7 @@ class IterationSummary(dict):
 
 
 @pulumi.output_type
-class Metric(dict):
+class MetricReference(dict):
     """
     A metric, or a metric group when ``is_group`` is true.
     """
@@ -529,14 +529,14 @@ class Metric(dict):
             suggest = "is_group"
 
         if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in Metric. Access the value via the '{suggest}' property getter instead.")
+            pulumi.log.warn(f"Key '{key}' not found in MetricReference. Access the value via the '{suggest}' property getter instead.")
 
     def __getitem__(self, key: str) -> Any:
-        Metric.__key_warning(key)
+        MetricReference.__key_warning(key)
         return super().__getitem__(key)
 
     def get(self, key: str, default = None) -> Any:
-        Metric.__key_warning(key)
+        MetricReference.__key_warning(key)
         return super().get(key, default)
 
     def __init__(__self__, *,

@@ -38,7 +38,7 @@ def program() -> None:
         name="Checkout button placement",
         iteration=ld.IterationArgs(
             hypothesis="A checkout button above the cart raises completed checkouts.",
-            metrics=[ld.MetricArgs(key="checkout-completed")],
+            metrics=[ld.MetricReferenceArgs(key="checkout-completed")],
             primary_single_metric_key="checkout-completed",
             treatments=[arm("Bottom", "Bottom", baseline=True), arm("Top", "Top")],
             flags={"checkout-button": ld.FlagConfigArgs(rule_id="Beta customers")},

@@ -61,8 +61,8 @@ def native_experiment(name: str, opts: Any = None) -> Any:
         iteration=native.IterationArgs(
             hypothesis="A bottom button converts better",
             metrics=[
-                native.MetricArgs(key="checkout-completed"),
-                native.MetricArgs(key="revenue-per-user"),
+                native.MetricReferenceArgs(key="checkout-completed"),
+                native.MetricReferenceArgs(key="revenue-per-user"),
             ],
             primary_single_metric_key="checkout-completed",
             treatments=[

@@ -51,9 +51,9 @@ func treatment(name string, baseline bool, allocation, variation string) ld.Trea
 func design(top string) ld.IterationArgs {
 	return ld.IterationArgs{
 		Hypothesis: pulumi.String("A bottom button converts better"),
-		Metrics: ld.MetricArray{
-			ld.MetricArgs{Key: pulumi.String("checkout-completed")},
-			ld.MetricArgs{Key: pulumi.String("revenue-per-user")},
+		Metrics: ld.MetricReferenceArray{
+			ld.MetricReferenceArgs{Key: pulumi.String("checkout-completed")},
+			ld.MetricReferenceArgs{Key: pulumi.String("revenue-per-user")},
 		},
 		PrimarySingleMetricKey: pulumi.String("checkout-completed"),
 		Treatments: ld.TreatmentArray{

@@ -198,7 +198,8 @@ class FlagConfig(InputModel):
 class MetricRef(InputModel):
     """A metric, or a metric group when ``is_group`` is true."""
 
-    schema_name: ClassVar[str] = "Metric"
+    # "MetricReference" in the schema: the Metric resource has the name "Metric".
+    schema_name: ClassVar[str] = "MetricReference"
     args_name: ClassVar[str] = "MetricArgs"
 
     key: Key = Field(description="Metric key, or metric group key when isGroup is true.")
