@@ -329,3 +329,25 @@ def test_validate_references_setting(value: str | None, token: str | None, check
 def test_an_invalid_validate_references_value_names_the_choices() -> None:
     with pytest.raises(ConfigurationError, match="auto, always, never, got 'sometimes'"):
         resolve_settings({"launchdarkly:validateReferences": "sometimes"}, {})
+
+
+def test_objects_the_program_declares_are_not_reported_missing(lookups: CachedLookups) -> None:
+    """A metric, group or randomization unit the same program creates is checked by the engine
+    before the experiment that takes its output: the preview must not call it missing."""
+    props = declaration()
+    props["iteration"]["metrics"] = [{"key": "new-metric"}, {"key": "new-group", "isGroup": True}]
+    props["iteration"]["primarySingleMetricKey"] = "new-metric"
+    props["iteration"]["randomizationUnit"] = "team"
+    missing = {p.property for p in check_references(props, lookups)}
+    assert missing == {
+        "iteration.metrics[0].key",
+        "iteration.metrics[1].key",
+        "iteration.randomizationUnit",
+    }
+    declared = {
+        ("Metric", "shop/new-metric"),
+        ("MetricGroup", "shop/new-group"),
+        ("ExperimentationSettings", "shop"),
+    }
+    found = check_references(props, lookups, declared_here=lambda *kind_id: kind_id in declared)
+    assert found == []

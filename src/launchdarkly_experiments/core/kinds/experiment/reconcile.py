@@ -72,7 +72,8 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         return plan.check(self.declared_part(olds), news, is_unknown)
 
     def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
-        return check_references(inputs, self.context.lookups(), self.context.settings)
+        context = self.context
+        return check_references(inputs, context.lookups(), context.settings, context.declared_here)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Difference:
         """Stored outputs against checked inputs (``iterationChange`` included, if any)."""

@@ -29,15 +29,23 @@ from .names import (
 )
 
 
+def nothing_declared_here(kind: str, id_: str) -> bool:
+    return False
+
+
 def check_references(
-    props: Mapping[str, Any], lookups: CachedLookups, settings: Settings | None = None
+    props: Mapping[str, Any],
+    lookups: CachedLookups,
+    settings: Settings | None = None,
+    declared_here: Callable[[str, str], bool] = nothing_declared_here,
 ) -> list[Problem]:
     """Look up every reference of a declaration (wire names); a problem per missing one.
 
     Tolerant of malformed declarations: only well-formed references are looked up (field rules
     report the rest). A missing project stops there; a missing environment skips what lives in
     an environment (flag configurations, holdouts). ``settings`` name the provider settings in
-    messages (the maintainer's).
+    messages (the maintainer's). ``declared_here(kind, id)`` says which objects the same
+    program declares: a preview does not report those missing (they are created first).
     """
     project, env = props.get("projectKey"), props.get("environmentKey")
     if not isinstance(project, str):
@@ -51,8 +59,9 @@ def check_references(
     problems: list[Problem] = []
     iteration = props.get("iteration") if isinstance(props.get("iteration"), Mapping) else {}
     assert isinstance(iteration, Mapping)
-    problems += _check_randomization_unit(iteration, experimentation)
-    problems += _check_metrics(iteration, project, lookups)
+    if not declared_here("ExperimentationSettings", project):
+        problems += _check_randomization_unit(iteration, experimentation)
+    problems += _check_metrics(iteration, project, lookups, declared_here)
     env_ok = False
     if isinstance(env, str):
         try:
@@ -97,7 +106,10 @@ def _exists(lookup: Callable[..., Any], *args: str) -> Any | None:
 
 
 def _check_metrics(
-    iteration: Mapping[str, Any], project: str, lookups: CachedLookups
+    iteration: Mapping[str, Any],
+    project: str,
+    lookups: CachedLookups,
+    declared_here: Callable[[str, str], bool],
 ) -> list[Problem]:
     problems: list[Problem] = []
     groups: dict[str, Any] = {}
@@ -106,6 +118,9 @@ def _check_metrics(
         if not isinstance(key, str):
             continue
         prop = f"iteration.metrics[{index}].key"
+        kind = "MetricGroup" if metric.get("isGroup") is True else "Metric"
+        if declared_here(kind, f"{project}/{key}"):
+            continue  # created by this program before this experiment
         if metric.get("isGroup") is True:
             group = _exists(lookups.get_metric_group, project, key)
             groups[key] = group
