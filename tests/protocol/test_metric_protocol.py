@@ -288,6 +288,24 @@ def test_adopting_a_metric_that_already_matches_sends_no_patch(
     assert outputs["version"] == 1
 
 
+def test_adopting_a_metric_of_another_kind_is_refused_naming_it(
+    host: ProviderHost, emulator: Emulator
+) -> None:
+    page = {"key": "signup", "name": "Signup page", "kind": "pageview"}
+    api(emulator, "POST", METRICS, {**page, "urls": [{"kind": "exact", "url": "/signup"}]})
+    emulator.clear_requests()
+    inputs, _ = host.check("m", {}, signup(adopt=True))
+    with pytest.raises(ProviderCallError) as raised:
+        host.create("m", inputs)
+    (line,) = [x for x in raised.value.details.splitlines() if "create metric" in x]
+    assert (
+        "create metric lab/signup: kind: the existing metric has kind 'pageview', which "
+        "LaunchDarkly cannot change to 'custom': declare kind 'pageview' to adopt it, or choose "
+        "another key"
+    ) in line
+    assert api_calls(emulator) == [("POST", METRICS), ("GET", SIGNUP)]
+
+
 def test_a_create_whose_answer_is_lost_continues_with_the_metric_it_made(
     host: ProviderHost, emulator: Emulator
 ) -> None:
@@ -521,3 +539,32 @@ def test_deleting_a_metric_a_group_lists_names_the_group(
     assert "in use by metric group 'signups'" in line
     assert api_calls(emulator) == [("DELETE", SIGNUP)]
     assert live(emulator) is not None
+
+
+# -- references ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamic", "native"])
+def adapter(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@one_profile  # reads only
+def test_references_name_a_missing_project_or_maintainer(emulator: Emulator, adapter: str) -> None:
+    checked = {"accessToken": TOKEN, "apiHost": emulator.url, "projectKey": "lab"}
+    with provider_host(adapter, {**checked, "validateReferences": "always"}, Metric) as host:
+        _, failures = host.check("m", {}, signup())
+        assert failures == []
+        _, failures = host.check("m", {}, {**signup(), "projectKey": "nowhere"})
+        assert [(f.property, f.reason) for f in failures] == [
+            ("projectKey", "project 'nowhere' not found (or the token cannot see it)")
+        ]
+        _, failures = host.check("m", {}, signup(maintainerId="nobody"))
+        assert [(f.property, f.reason) for f in failures] == [
+            (
+                "maintainerId",
+                "no member with id 'nobody' in this LaunchDarkly account (or the token cannot "
+                "see it)",
+            )
+        ]
+    assert all(method == "GET" for method, _ in api_calls(emulator))

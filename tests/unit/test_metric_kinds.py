@@ -302,7 +302,6 @@ def test_a_metric_update_patches_only_its_writable_fields() -> None:
     kind = Metric(Context())
     assert kind.writable() == (
         "name",
-        "kind",
         "description",
         "selector",
         "urls",

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from ...errors import ConflictError, InvalidRequestError, OutcomeUnknown
+from ...errors import ChangeRefused, ConflictError, InvalidRequestError, OutcomeUnknown
 from ...http.client import LaunchDarklyClient
 from ..kind import Observed, ResourceKind, SpecT, Written
 from .crud import (
@@ -203,8 +203,9 @@ class JsonPatchKind(ResourceKind[SpecT]):
             return drop_defaults(data, self.api_defaults)
 
     def writable(self) -> tuple[str, ...]:
-        """The fields a JSON Patch changes: the declaration's, but its address and steering."""
-        fixed = {*self.id_format.parts, *self.not_sent()}
+        """The fields a JSON Patch changes: the declaration's, but those whose change replaces
+        the object (its address, a metric's kind) and the steering inputs."""
+        fixed = {*self.id_format.parts, *self.replace_on, *self.not_sent()}
         return tuple(name for name in self.declared_fields() if name not in fixed)
 
     def declared_fields(self) -> tuple[str, ...]:
@@ -275,6 +276,7 @@ class JsonPatchKind(ResourceKind[SpecT]):
             )
             if adopted:
                 logger.warning("adopting the existing %s", self.resource(address))
+                self.refuse_unchangeable(self.live_form(rep, address, desired), desired)
                 rep = patch_to_match(
                     endpoint,
                     self.live_form(rep, address, desired),
@@ -284,6 +286,18 @@ class JsonPatchKind(ResourceKind[SpecT]):
                     fresh=rep,
                 )
             return Written(self.id_format.format(address), self.state(rep, address, desired))
+
+    def refuse_unchangeable(self, live: Mapping[str, Any], desired: Mapping[str, Any]) -> None:
+        """An object to adopt whose field that no patch changes (``replace_on``) differs from
+        the declaration cannot be taken over: say which, and what to do."""
+        for name in self.replace_on:
+            if live.get(name) != desired.get(name):
+                raise ChangeRefused(
+                    name,
+                    f"the existing {self.noun} has {name} {live.get(name)!r}, which LaunchDarkly "
+                    f"cannot change to {desired.get(name)!r}: declare {name} "
+                    f"{live.get(name)!r} to adopt it, or choose another key",
+                )
 
     def where(self, address: Mapping[str, str]) -> str:
         """Where an object lives, for messages: ``project 'shop'``."""

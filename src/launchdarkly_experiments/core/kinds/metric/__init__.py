@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ....errors import Problem
 from ... import paths
 from ...kind import IdFormat
 from ..json_patch import Endpoint, JsonPatchKind
+from ..references import maintainer_problems, project_problems
 from .models import (
     API_DEFAULTS,
     KEPT,
@@ -77,6 +79,16 @@ class Metric(JsonPatchKind[MetricSpec]):
         "deleted; a metric a metric group lists, or an experiment that is not archived "
         "measures, may be refused (the error names what uses it)"
     )
+
+    def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
+        """With a token: the project exists, and the maintainer (declared, else the provider's
+        setting) is a member."""
+        project = inputs.get("projectKey")
+        if not isinstance(project, str):
+            return []
+        lookups = self.context.lookups()
+        problems = project_problems(project, lookups)
+        return problems or maintainer_problems(inputs, lookups, self.context.settings)
 
     def endpoint(self, address: Mapping[str, str]) -> Endpoint:
         project, key = address["projectKey"], address["key"]

@@ -15,6 +15,7 @@ from ... import paths
 from ...kind import IdFormat
 from ...lookups import BETA
 from ..json_patch import Endpoint, JsonPatchKind
+from ..references import service_token_message
 from .models import (
     API_DEFAULTS,
     KEPT,
@@ -23,7 +24,7 @@ from .models import (
     MetricGroupOutputs,
     MetricGroupSpec,
 )
-from .references import check_references, service_token_message
+from .references import check_references
 from .rules import RULES
 
 JSON = dict[str, Any]
@@ -102,7 +103,9 @@ class MetricGroup(JsonPatchKind[MetricGroupSpec]):
         try:
             return str(self.context.lookups().get_member("me")["_id"])
         except NotFoundError:
-            problem = Problem("maintainerId", service_token_message(self.context.settings))
+            problem = Problem(
+                "maintainerId", service_token_message(self.context.settings, self.noun)
+            )
             raise ConfigurationError([problem]) from None
 
     def live_form(self, rep: Mapping[str, Any], address: Mapping[str, str], hint: JSON) -> JSON:

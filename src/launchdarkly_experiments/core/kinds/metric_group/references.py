@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ....config import Settings
-from ....errors import ForbiddenError, NotFoundError, Problem
+from ....errors import NotFoundError, Problem
 from ...kind import Context
-from ...lookups import CachedLookups
+from ..references import maintainer_problems, project_problems
 
 
 def check_references(props: Mapping[str, Any], context: Context) -> list[Problem]:
@@ -18,15 +17,11 @@ def check_references(props: Mapping[str, Any], context: Context) -> list[Problem
     if not isinstance(project, str):
         return []
     lookups = context.lookups()
-    try:
-        lookups.get_experimentation_settings(project)
-    except NotFoundError:
-        return [
-            Problem("projectKey", f"project {project!r} not found (or the token cannot see it)")
-        ]
+    problems = project_problems(project, lookups)
+    if problems:
+        return problems
     problems = _missing_metrics(props, project, context)
-    problems += maintainer_problems(props, lookups, context.settings)
-    return problems
+    return problems + maintainer_problems(props, lookups, context.settings, noun="metric group")
 
 
 def _missing_metrics(props: Mapping[str, Any], project: str, context: Context) -> list[Problem]:
@@ -46,38 +41,3 @@ def _missing_metrics(props: Mapping[str, Any], project: str, context: Context) -
                 )
             )
     return problems
-
-
-def maintainer_problems(
-    props: Mapping[str, Any], lookups: CachedLookups, settings: Settings
-) -> list[Problem]:
-    """The maintainer (declared, else the provider's setting) is a member; without either, the
-    token has a member behind it (a service token has none: ``/members/me`` is a 404)."""
-    maintainer = props.get("maintainerId", settings.maintainer_id)
-    try:
-        lookups.get_member(maintainer if isinstance(maintainer, str) else "me")
-    except ForbiddenError:
-        return []  # a token without access to members: nothing to tell either way
-    except NotFoundError:
-        if not isinstance(maintainer, str):
-            return [Problem("maintainerId", service_token_message(settings))]
-        given = (
-            "" if "maintainerId" in props else f" (from {settings.where_to_set('maintainer_id')})"
-        )
-        return [
-            Problem(
-                "maintainerId",
-                f"no member with id {maintainer!r}{given} in this LaunchDarkly account (or the "
-                "token cannot see it)",
-            )
-        ]
-    return []
-
-
-def service_token_message(settings: Settings) -> str:
-    """Why a metric group needs a maintainer here, and both places to set one."""
-    return (
-        "the access token is a service token (no member behind it), and LaunchDarkly needs a "
-        "maintainer for each metric group: set maintainerId on the metric group or the provider "
-        f"setting {settings.where_to_set('maintainer_id')} to a member id"
-    )
