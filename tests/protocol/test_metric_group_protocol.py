@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from launchdarkly_experiments.core.kinds import Metric, MetricGroup
@@ -19,6 +18,7 @@ from tests.support import fixture_ids
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 from tests.support.profiles import one_profile
 
+from .behind_the_back import api, declared, found, overridden
 from .conftest import TOKEN, api_calls, provider_host
 
 GROUPS = "/api/v2/projects/lab/metric-groups"
@@ -59,7 +59,7 @@ def metrics(emulator: Emulator) -> None:
 
 
 def funnel(**overrides: Any) -> dict[str, Any]:
-    declared: dict[str, Any] = {
+    base = {
         "key": "signup-funnel",
         "name": "Signup funnel",
         "kind": "funnel",
@@ -70,12 +70,7 @@ def funnel(**overrides: Any) -> dict[str, Any]:
             {"key": "paid", "nameInGroup": "Paid"},
         ],
     }
-    for name, value in overrides.items():
-        if value is None:
-            declared.pop(name, None)
-        else:
-            declared[name] = value
-    return declared
+    return overridden(base, overrides)
 
 
 def created(
@@ -87,28 +82,8 @@ def created(
     return id_, normalize_numbers(outputs), inputs
 
 
-def api(emulator: Emulator, method: str, path: str, body: Any = None) -> Any:
-    """A request made behind the provider's back (the UI, another tool)."""
-    answer = httpx.request(
-        method,
-        f"{emulator.url}{path}",
-        json=body,
-        headers={"Authorization": TOKEN, "LD-API-Version": "beta"},
-    )
-    answer.raise_for_status()
-    return answer.json() if answer.content else None
-
-
 def live(emulator: Emulator, key: str = "signup-funnel") -> dict[str, Any] | None:
-    answer = httpx.get(
-        f"{emulator.url}{GROUPS}/{key}",
-        headers={"Authorization": TOKEN, "LD-API-Version": "beta"},
-    )
-    return None if answer.status_code == 404 else dict(answer.json())
-
-
-def declared(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != "__provider"}
+    return found(emulator, f"{GROUPS}/{key}")
 
 
 def all_beta(emulator: Emulator) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from launchdarkly_experiments.core.kinds import Metric
@@ -15,6 +14,7 @@ from ld_emulator import Emulator
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
 from tests.support.profiles import one_profile
 
+from .behind_the_back import api, declared, found, overridden
 from .conftest import TOKEN, api_calls, provider_host
 
 METRICS = "/api/v2/metrics/lab"
@@ -36,7 +36,7 @@ def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Provide
 
 def signup(**overrides: Any) -> dict[str, Any]:
     """A custom conversion metric of project lab (the provider's project)."""
-    declared: dict[str, Any] = {
+    base = {
         "key": "signup",
         "name": "Signed up",
         "kind": "custom",
@@ -44,12 +44,7 @@ def signup(**overrides: Any) -> dict[str, Any]:
         "eventKey": "signed-up",
         "tags": ["growth", "web"],
     }
-    for name, value in overrides.items():
-        if value is None:
-            declared.pop(name, None)
-        else:
-            declared[name] = value
-    return declared
+    return overridden(base, overrides)
 
 
 def created(
@@ -61,23 +56,8 @@ def created(
     return id_, normalize_numbers(outputs), inputs
 
 
-def api(emulator: Emulator, method: str, path: str, body: Any = None) -> Any:
-    """A request made behind the provider's back (the UI, another tool)."""
-    answer = httpx.request(
-        method, f"{emulator.url}{path}", json=body, headers={"Authorization": TOKEN}
-    )
-    answer.raise_for_status()
-    return answer.json() if answer.content else None
-
-
 def live(emulator: Emulator, key: str = "signup") -> dict[str, Any] | None:
-    answer = httpx.get(f"{emulator.url}{METRICS}/{key}", headers={"Authorization": TOKEN})
-    return None if answer.status_code == 404 else dict(answer.json())
-
-
-def declared(props: dict[str, Any]) -> dict[str, Any]:
-    """Inputs without the dynamic host's ``__provider``."""
-    return {k: v for k, v in props.items() if k != "__provider"}
+    return found(emulator, f"{METRICS}/{key}")
 
 
 # -- check and diff: no HTTP ---------------------------------------------------------------------
@@ -521,12 +501,7 @@ def test_deleting_a_metric_a_group_lists_names_the_group(
         "tags": [],
         "metrics": [{"key": "signup", "nameInGroup": "Signed up"}],
     }
-    answer = httpx.post(
-        f"{emulator.url}/api/v2/projects/lab/metric-groups",
-        json=group,
-        headers={"Authorization": TOKEN, "LD-API-Version": "beta"},
-    )
-    answer.raise_for_status()
+    api(emulator, "POST", "/api/v2/projects/lab/metric-groups", group)
     emulator.clear_requests()
     if "in-use-refused" not in emulator.profile:
         host.delete(id_, "m", outputs=outputs, old_inputs=inputs)

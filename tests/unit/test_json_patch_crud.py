@@ -97,43 +97,26 @@ def test_a_create_with_an_unknown_outcome_reads_before_posting_again() -> None:
     not_found = api_error(NotFoundError, 404)
     post, posts = calls(unknown(), {"key": "k", "mine": True})
     get, gets = calls(not_found)
-    answer = create_or_take_over(
-        client(), post=post, get=get, is_ours=lambda _: True, adopt=False, exists=exists
-    )
-    assert answer == ({"key": "k", "mine": True}, False)
+    assert take(post, get, ours=True, adopt=False) == ({"key": "k", "mine": True}, False)
     assert (len(posts), len(gets)) == (2, 1)
     # It landed: continue with it, nothing sent again.
     post, posts = calls(unknown())
     get, _ = calls({"key": "k"})
-    answer = create_or_take_over(
-        client(), post=post, get=get, is_ours=lambda _: True, adopt=False, exists=exists
-    )
-    assert answer == ({"key": "k"}, False) and len(posts) == 1
+    assert take(post, get, ours=True, adopt=False) == ({"key": "k"}, False)
+    assert len(posts) == 1
     # Something else holds the key: an error, or with adopt the object to take over.
-    for adopt, expected in ((False, None), (True, ({"key": "k"}, True))):
-        post, _ = calls(unknown())
-        if expected is None:
-            with pytest.raises(LaunchDarklyError, match="adopt=True"):
-                create_or_take_over(
-                    client(),
-                    post=post,
-                    get=get,
-                    is_ours=lambda _: False,
-                    adopt=adopt,
-                    exists=exists,
-                )
-        else:
-            assert (
-                create_or_take_over(
-                    client(),
-                    post=post,
-                    get=get,
-                    is_ours=lambda _: False,
-                    adopt=adopt,
-                    exists=exists,
-                )
-                == expected
-            )
+    post, _ = calls(unknown())
+    with pytest.raises(LaunchDarklyError, match="adopt=True"):
+        take(post, get, ours=False, adopt=False)
+    assert take(post, get, ours=False, adopt=True) == ({"key": "k"}, True)
+
+
+def take(
+    post: Callable[[], Any], get: Callable[[], Any], *, ours: bool, adopt: bool
+) -> tuple[Any, bool]:
+    return create_or_take_over(
+        client(), post=post, get=get, is_ours=lambda _: ours, adopt=adopt, exists=exists
+    )
 
 
 def test_a_refused_create_stands_unless_the_key_exists() -> None:
@@ -141,19 +124,13 @@ def test_a_refused_create_stands_unless_the_key_exists() -> None:
     post, _ = calls(refused)
     get, _ = calls(api_error(NotFoundError, 404))
     with pytest.raises(InvalidRequestError):
-        create_or_take_over(
-            client(), post=post, get=get, is_ours=lambda _: True, adopt=True, exists=exists
-        )
+        take(post, get, ours=True, adopt=True)
     post, _ = calls(api_error(ConflictError, 409))
     get, _ = calls({"key": "k"})
     with pytest.raises(LaunchDarklyError, match="adopt=True"):
         # Without an unknown outcome before, an existing object is never taken for ours.
-        create_or_take_over(
-            client(), post=post, get=get, is_ours=lambda _: True, adopt=False, exists=exists
-        )
-    assert create_or_take_over(
-        client(), post=post, get=get, is_ours=lambda _: False, adopt=True, exists=exists
-    ) == ({"key": "k"}, True)
+        take(post, get, ours=True, adopt=False)
+    assert take(post, get, ours=False, adopt=True) == ({"key": "k"}, True)
 
 
 def test_a_delete_is_done_once_the_object_is_gone() -> None:
