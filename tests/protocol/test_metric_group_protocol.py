@@ -15,7 +15,7 @@ from launchdarkly_experiments.native.schema import resource_token
 from launchdarkly_experiments.provider import MetricProvider
 from ld_emulator import Emulator
 from tests.support import fixture_ids
-from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.engine import UNKNOWN, ProviderCallError, ProviderHost, normalize_numbers
 from tests.support.profiles import one_profile
 
 from .behind_the_back import api, declared, found, overridden
@@ -144,6 +144,22 @@ def test_diff_is_in_place_but_for_the_address(host: ProviderHost, emulator: Emul
         assert outcome.detailed == {"kind": "UPDATE"}
     moved, _ = host.check("g", inputs, funnel(key="funnel-2"))
     assert host.diff("lab/signup-funnel", "g", olds=outputs, news=moved).replaces == ["key"]
+    assert api_calls(emulator) == []
+
+
+@one_profile  # no request at all
+def test_metric_keys_unknown_at_preview_are_no_problem(emulator: Emulator, adapter: str) -> None:
+    """A group naming its metrics by the outputs of Metric resources of the same program: at
+    preview they are unknown, and neither the rules nor the reference lookups judge them."""
+    checked = {**settings(emulator), "validateReferences": "always"}
+    with provider_host(adapter, checked, MetricGroup) as host:
+        steps = [{"key": UNKNOWN, "nameInGroup": "Visited"}, {"key": UNKNOWN}]
+        inputs, failures = host.check("g", {}, funnel(metrics=steps))
+        assert failures == []
+        assert inputs["metrics"][0]["key"] is UNKNOWN
+        # What stays a problem whatever they turn out to be is still reported.
+        _, failures = host.check("g", {}, funnel(metrics=steps, name=""))
+        assert [f.property for f in failures] == ["name"]
     assert api_calls(emulator) == []
 
 
