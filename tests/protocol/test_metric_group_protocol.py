@@ -390,7 +390,7 @@ def test_import_by_id_rebuilds_the_declaration(host: ProviderHost, emulator: Emu
             {"key": "add-to-cart", "nameInGroup": "Add to cart"},
         ],
     }
-    assert outputs["metricGroupId"] == "5f0000000000000000000d02"
+    assert outputs["metricGroupId"] == fixture_ids.PROJECT["metricGroups"]["engagement"]["_id"]
     checked, failures = host.check("g", {}, inputs)
     assert failures == []
     assert host.diff(read_id, "g", olds=outputs, news=checked).changes == "none"

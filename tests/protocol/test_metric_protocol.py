@@ -12,6 +12,7 @@ import pytest
 from launchdarkly_experiments.core.kinds import Metric
 from ld_emulator import Emulator
 from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.fixture_ids import MEMBER, MEMBER_CI, MEMBER_READER, PROJECT
 from tests.support.profiles import one_profile
 
 from .behind_the_back import api, declared, found, overridden
@@ -194,7 +195,7 @@ def test_every_kind_and_option_round_trips_with_a_quiet_refresh(
                 "values": ["JP", "FR"],
                 "negate": False,
             },
-            "maintainerId": "5f0000000000000000000002",
+            "maintainerId": MEMBER_CI,
         },
     }
     for name, declaration in declarations.items():
@@ -350,7 +351,7 @@ def test_removing_every_tag_sets_them_back_to_none(host: ProviderHost, emulator:
 def test_a_left_out_maintainer_or_unit_is_kept_as_it_is(
     host: ProviderHost, emulator: Emulator
 ) -> None:
-    analyst = "5f0000000000000000000003"
+    analyst = MEMBER_READER
     id_, outputs, inputs = created(host, maintainerId=analyst, randomizationUnits=["user"])
     emulator.clear_requests()
     news, _ = host.check("m", inputs, signup(name="Renamed"))
@@ -410,7 +411,7 @@ def test_refresh_records_drift_and_only_declared_fields(
         [
             {"op": "replace", "path": "/name", "value": "Edited in the UI"},
             {"op": "add", "path": "/description", "value": "Added in the UI"},
-            {"op": "replace", "path": "/maintainerId", "value": "5f0000000000000000000002"},
+            {"op": "replace", "path": "/maintainerId", "value": MEMBER_CI},
         ],
     )
     emulator.clear_requests()
@@ -423,7 +424,7 @@ def test_refresh_records_drift_and_only_declared_fields(
         "description": "Added in the UI",
     }, "the maintainer was never declared: not recorded as drift"
     assert refreshed["version"] == 2
-    assert refreshed["effectiveMaintainerId"] == "5f0000000000000000000002"
+    assert refreshed["effectiveMaintainerId"] == MEMBER_CI
     # The program still declares the old form: the next preview shows exactly that.
     news, _ = host.check("m", read_inputs, signup())
     outcome = host.diff(id_, "m", olds=refreshed, news=news)
@@ -458,7 +459,7 @@ def test_import_by_id_rebuilds_the_declaration(host: ProviderHost, emulator: Emu
         "unitAggregationType": "sum",
         "successCriteria": "HigherThanBaseline",
     }
-    assert outputs["metricId"] == "5f0000000000000000000b02"
+    assert outputs["metricId"] == PROJECT["metrics"]["revenue-per-user"]["_id"]
     checked, failures = host.check("m", {}, inputs)
     assert failures == []
     assert host.diff(read_id, "m", olds=outputs, news=checked).changes == "none"
@@ -497,7 +498,7 @@ def test_deleting_a_metric_a_group_lists_names_the_group(
         "key": "signups",
         "name": "Signups",
         "kind": "standard",
-        "maintainerId": "5f0000000000000000000001",
+        "maintainerId": MEMBER,
         "tags": [],
         "metrics": [{"key": "signup", "nameInGroup": "Signed up"}],
     }
