@@ -10,6 +10,16 @@ export type Experiment = import("./experiment").Experiment;
 export const Experiment: typeof import("./experiment").Experiment = null as any;
 utilities.lazyLoad(exports, ["Experiment"], () => require("./experiment"));
 
+export { MetricArgs } from "./metric";
+export type Metric = import("./metric").Metric;
+export const Metric: typeof import("./metric").Metric = null as any;
+utilities.lazyLoad(exports, ["Metric"], () => require("./metric"));
+
+export { MetricGroupArgs } from "./metricGroup";
+export type MetricGroup = import("./metricGroup").MetricGroup;
+export const MetricGroup: typeof import("./metricGroup").MetricGroup = null as any;
+utilities.lazyLoad(exports, ["MetricGroup"], () => require("./metricGroup"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -31,6 +41,10 @@ const _module = {
         switch (type) {
             case "launchdarkly-experiments:index:Experiment":
                 return new Experiment(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:Metric":
+                return new Metric(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:MetricGroup":
+                return new MetricGroup(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

@@ -35,7 +35,7 @@ export class Provider extends pulumi.ProviderResource {
      */
     declare public readonly logLevel: pulumi.Output<string | undefined>;
     /**
-     * Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+     * Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
      */
     declare public readonly maintainerId: pulumi.Output<string | undefined>;
     /**
@@ -95,7 +95,7 @@ export interface ProviderArgs {
      */
     logLevel?: pulumi.Input<string | undefined>;
     /**
-     * Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+     * Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
      */
     maintainerId?: pulumi.Input<string | undefined>;
     /**

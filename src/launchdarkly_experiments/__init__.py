@@ -1,7 +1,8 @@
 """Pulumi resources for LaunchDarkly experiments.
 
-Public surface: ``Experiment`` and its argument classes, the enums users may pass, and the error
-tree (``errors``). Everything else is internal and may change.
+Public surface: the resources (``Experiment``, ``Metric``, ``MetricGroup``) and their argument
+classes, the enums users may pass, and the error tree (``errors``). Everything else is internal
+and may change.
 """
 
 from .core.kinds.experiment.models import (
@@ -14,13 +15,31 @@ from .core.kinds.experiment.models import (
     RunState,
     StoppedPolicy,
 )
+from .core.kinds.metric.models import (
+    AnalysisType,
+    FilterType,
+    MetricKind,
+    SuccessCriteria,
+    UnitAggregationType,
+    UrlKind,
+)
+from .core.kinds.metric_group.models import MetricGroupKind
 from .dynamic.resources import (
     AnalysisConfigArgs,
     Experiment,
     ExperimentArgs,
     FlagArgs,
     IterationArgs,
+    Metric,
     MetricArgs,
+    MetricDataSourceArgs,
+    MetricEventDefaultArgs,
+    MetricFilterArgs,
+    MetricGroup,
+    MetricGroupArgs,
+    MetricGroupMetricArgs,
+    MetricResourceArgs,
+    MetricUrlArgs,
     TreatmentArgs,
     TreatmentParameterArgs,
 )
@@ -44,6 +63,7 @@ from .errors import (
 __all__ = [
     "APIError",
     "AnalysisConfigArgs",
+    "AnalysisType",
     "ChangeRefused",
     "ConfigurationError",
     "ConflictError",
@@ -53,13 +73,25 @@ __all__ = [
     "Experiment",
     "ExperimentArgs",
     "ExperimentType",
+    "FilterType",
     "FlagArgs",
     "ForbiddenError",
     "InvalidRequestError",
     "IterationArgs",
     "LaunchDarklyError",
     "Methodology",
+    "Metric",
     "MetricArgs",
+    "MetricDataSourceArgs",
+    "MetricEventDefaultArgs",
+    "MetricFilterArgs",
+    "MetricGroup",
+    "MetricGroupArgs",
+    "MetricGroupKind",
+    "MetricGroupMetricArgs",
+    "MetricKind",
+    "MetricResourceArgs",
+    "MetricUrlArgs",
     "NotFoundError",
     "OutcomeUnknown",
     "RateLimitedError",
@@ -68,8 +100,11 @@ __all__ = [
     "RunningChangePolicy",
     "ServerError",
     "StoppedPolicy",
+    "SuccessCriteria",
     "TransportError",
     "TreatmentArgs",
     "TreatmentParameterArgs",
     "UnauthorizedError",
+    "UnitAggregationType",
+    "UrlKind",
 ]

@@ -179,8 +179,9 @@ SETTINGS: tuple[Setting, ...] = (
         "maintainerId",
         "LAUNCHDARKLY_MAINTAINER_ID",
         None,
-        "Member id recorded as maintainer when an experiment that does not set maintainerId "
-        "is created. Needed with a service token (LaunchDarkly has no member behind one).",
+        "Member id recorded as maintainer when an experiment, metric or metric group that does "
+        "not set maintainerId is created. Needed with a service token (LaunchDarkly has no "
+        "member behind one).",
     ),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

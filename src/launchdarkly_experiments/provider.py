@@ -11,13 +11,25 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import Experiment
+from .core.kinds import Experiment, Metric, MetricGroup
 from .dynamic.adapter import DynamicAdapter
 
-__all__ = ["ExperimentProvider"]
+__all__ = ["ExperimentProvider", "MetricGroupProvider", "MetricProvider"]
 
 
 class ExperimentProvider(DynamicAdapter):
     """The dynamic provider of ``Experiment`` resources, at its stable pickled address."""
 
     kind = Experiment
+
+
+class MetricProvider(DynamicAdapter):
+    """The dynamic provider of ``Metric`` resources, at its stable pickled address."""
+
+    kind = Metric
+
+
+class MetricGroupProvider(DynamicAdapter):
+    """The dynamic provider of ``MetricGroup`` resources, at its stable pickled address."""
+
+    kind = MetricGroup

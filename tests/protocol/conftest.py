@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN
-from launchdarkly_experiments.provider import ExperimentProvider
+from launchdarkly_experiments import provider as providers
+from launchdarkly_experiments.core.kind import ResourceKind
+from launchdarkly_experiments.core.kinds import Experiment
+from launchdarkly_experiments.native.schema import resource_token
 from ld_emulator import PROFILES, Emulator
 from tests.support.engine import ProviderHost
 from tests.support.profiles import one_profile_checked
@@ -40,20 +42,24 @@ def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Provide
 
 
 @contextmanager
-def provider_host(adapter: str, settings: Mapping[str, str]) -> Iterator[ProviderHost]:
-    """A started provider host of ``adapter`` ("dynamic" or "native") configured with
-    ``settings`` (names without namespace: ``accessToken``, ``maintainerId``...), in an
-    environment free of ``LAUNCHDARKLY_*`` variables. The token is sent as a secret."""
+def provider_host(
+    adapter: str, settings: Mapping[str, str], kind: type[ResourceKind[Any]] = Experiment
+) -> Iterator[ProviderHost]:
+    """A started provider host of ``adapter`` ("dynamic" or "native") for resources of ``kind``,
+    configured with ``settings`` (names without namespace: ``accessToken``, ``maintainerId``...),
+    in an environment free of ``LAUNCHDARKLY_*`` variables. The token is sent as a secret."""
     env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
     if adapter == "dynamic":
         config = {f"launchdarkly:{k}": v for k, v in settings.items()}
         secrets = {"launchdarkly:accessToken"} & set(config)
-        with ProviderHost(ExperimentProvider(), env=env) as running:
+        provider = getattr(providers, f"{kind.name}Provider")()
+        token = f"pulumi-python:dynamic/launchdarkly:{kind.name}"
+        with ProviderHost(provider, env=env, type_token=token) as running:
             running.configure(config, secret_keys=secrets)
             yield running
         return
     with ProviderHost(
-        None, command=[native_plugin()], env=env, type_token=EXPERIMENT_TOKEN
+        None, command=[native_plugin()], env=env, type_token=resource_token(kind)
     ) as running:
         running.configure(dict(settings), secret_keys={"accessToken"} & set(settings))
         yield running

@@ -23,6 +23,10 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "launchdarkly-experiments:index:Experiment":
 		r = &Experiment{}
+	case "launchdarkly-experiments:index:Metric":
+		r = &Metric{}
+	case "launchdarkly-experiments:index:MetricGroup":
+		r = &MetricGroup{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

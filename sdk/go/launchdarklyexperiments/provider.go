@@ -21,7 +21,7 @@ type Provider struct {
 	EnvironmentKey pulumi.StringPtrOutput `pulumi:"environmentKey"`
 	// Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
 	LogLevel pulumi.StringPtrOutput `pulumi:"logLevel"`
-	// Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+	// Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
 	MaintainerId pulumi.StringPtrOutput `pulumi:"maintainerId"`
 	// Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
 	ProjectKey pulumi.StringPtrOutput `pulumi:"projectKey"`
@@ -57,7 +57,7 @@ type providerArgs struct {
 	EnvironmentKey *string `pulumi:"environmentKey"`
 	// Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
 	LogLevel *string `pulumi:"logLevel"`
-	// Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+	// Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
 	MaintainerId *string `pulumi:"maintainerId"`
 	// Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
 	MaxConcurrentRequests *int `pulumi:"maxConcurrentRequests"`
@@ -81,7 +81,7 @@ type ProviderArgs struct {
 	EnvironmentKey pulumi.StringPtrInput
 	// Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
 	LogLevel pulumi.StringPtrInput
-	// Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+	// Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
 	MaintainerId pulumi.StringPtrInput
 	// Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
 	MaxConcurrentRequests pulumi.IntPtrInput
@@ -147,7 +147,7 @@ func (o ProviderOutput) LogLevel() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.LogLevel }).(pulumi.StringPtrOutput)
 }
 
-// Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+// Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
 func (o ProviderOutput) MaintainerId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.MaintainerId }).(pulumi.StringPtrOutput)
 }

@@ -727,6 +727,668 @@ func (o IterationSummaryArrayOutput) Index(i pulumi.IntInput) IterationSummaryOu
 	}).(IterationSummaryOutput)
 }
 
+// Where the metric's events come from (“MetricDataSourceRefRep“).
+type MetricDataSource struct {
+	// The data source's environment, where it has one.
+	EnvironmentKey *string `pulumi:"environmentKey"`
+	// The data source's key (default "launchdarkly").
+	Key string `pulumi:"key"`
+}
+
+// MetricDataSourceInput is an input type that accepts MetricDataSourceArgs and MetricDataSourceOutput values.
+// You can construct a concrete instance of `MetricDataSourceInput` via:
+//
+//	MetricDataSourceArgs{...}
+type MetricDataSourceInput interface {
+	pulumi.Input
+
+	ToMetricDataSourceOutput() MetricDataSourceOutput
+	ToMetricDataSourceOutputWithContext(context.Context) MetricDataSourceOutput
+}
+
+// Where the metric's events come from (“MetricDataSourceRefRep“).
+type MetricDataSourceArgs struct {
+	// The data source's environment, where it has one.
+	EnvironmentKey pulumi.StringPtrInput `pulumi:"environmentKey"`
+	// The data source's key (default "launchdarkly").
+	Key pulumi.StringInput `pulumi:"key"`
+}
+
+func (MetricDataSourceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricDataSource)(nil)).Elem()
+}
+
+func (i MetricDataSourceArgs) ToMetricDataSourceOutput() MetricDataSourceOutput {
+	return i.ToMetricDataSourceOutputWithContext(context.Background())
+}
+
+func (i MetricDataSourceArgs) ToMetricDataSourceOutputWithContext(ctx context.Context) MetricDataSourceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricDataSourceOutput)
+}
+
+func (i MetricDataSourceArgs) ToMetricDataSourcePtrOutput() MetricDataSourcePtrOutput {
+	return i.ToMetricDataSourcePtrOutputWithContext(context.Background())
+}
+
+func (i MetricDataSourceArgs) ToMetricDataSourcePtrOutputWithContext(ctx context.Context) MetricDataSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricDataSourceOutput).ToMetricDataSourcePtrOutputWithContext(ctx)
+}
+
+// MetricDataSourcePtrInput is an input type that accepts MetricDataSourceArgs, MetricDataSourcePtr and MetricDataSourcePtrOutput values.
+// You can construct a concrete instance of `MetricDataSourcePtrInput` via:
+//
+//	        MetricDataSourceArgs{...}
+//
+//	or:
+//
+//	        nil
+type MetricDataSourcePtrInput interface {
+	pulumi.Input
+
+	ToMetricDataSourcePtrOutput() MetricDataSourcePtrOutput
+	ToMetricDataSourcePtrOutputWithContext(context.Context) MetricDataSourcePtrOutput
+}
+
+type metricDataSourcePtrType MetricDataSourceArgs
+
+func MetricDataSourcePtr(v *MetricDataSourceArgs) MetricDataSourcePtrInput {
+	return (*metricDataSourcePtrType)(v)
+}
+
+func (*metricDataSourcePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**MetricDataSource)(nil)).Elem()
+}
+
+func (i *metricDataSourcePtrType) ToMetricDataSourcePtrOutput() MetricDataSourcePtrOutput {
+	return i.ToMetricDataSourcePtrOutputWithContext(context.Background())
+}
+
+func (i *metricDataSourcePtrType) ToMetricDataSourcePtrOutputWithContext(ctx context.Context) MetricDataSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricDataSourcePtrOutput)
+}
+
+// Where the metric's events come from (“MetricDataSourceRefRep“).
+type MetricDataSourceOutput struct{ *pulumi.OutputState }
+
+func (MetricDataSourceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricDataSource)(nil)).Elem()
+}
+
+func (o MetricDataSourceOutput) ToMetricDataSourceOutput() MetricDataSourceOutput {
+	return o
+}
+
+func (o MetricDataSourceOutput) ToMetricDataSourceOutputWithContext(ctx context.Context) MetricDataSourceOutput {
+	return o
+}
+
+func (o MetricDataSourceOutput) ToMetricDataSourcePtrOutput() MetricDataSourcePtrOutput {
+	return o.ToMetricDataSourcePtrOutputWithContext(context.Background())
+}
+
+func (o MetricDataSourceOutput) ToMetricDataSourcePtrOutputWithContext(ctx context.Context) MetricDataSourcePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v MetricDataSource) *MetricDataSource {
+		return &v
+	}).(MetricDataSourcePtrOutput)
+}
+
+// The data source's environment, where it has one.
+func (o MetricDataSourceOutput) EnvironmentKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricDataSource) *string { return v.EnvironmentKey }).(pulumi.StringPtrOutput)
+}
+
+// The data source's key (default "launchdarkly").
+func (o MetricDataSourceOutput) Key() pulumi.StringOutput {
+	return o.ApplyT(func(v MetricDataSource) string { return v.Key }).(pulumi.StringOutput)
+}
+
+type MetricDataSourcePtrOutput struct{ *pulumi.OutputState }
+
+func (MetricDataSourcePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**MetricDataSource)(nil)).Elem()
+}
+
+func (o MetricDataSourcePtrOutput) ToMetricDataSourcePtrOutput() MetricDataSourcePtrOutput {
+	return o
+}
+
+func (o MetricDataSourcePtrOutput) ToMetricDataSourcePtrOutputWithContext(ctx context.Context) MetricDataSourcePtrOutput {
+	return o
+}
+
+func (o MetricDataSourcePtrOutput) Elem() MetricDataSourceOutput {
+	return o.ApplyT(func(v *MetricDataSource) MetricDataSource {
+		if v != nil {
+			return *v
+		}
+		var ret MetricDataSource
+		return ret
+	}).(MetricDataSourceOutput)
+}
+
+// The data source's environment, where it has one.
+func (o MetricDataSourcePtrOutput) EnvironmentKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MetricDataSource) *string {
+		if v == nil {
+			return nil
+		}
+		return v.EnvironmentKey
+	}).(pulumi.StringPtrOutput)
+}
+
+// The data source's key (default "launchdarkly").
+func (o MetricDataSourcePtrOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MetricDataSource) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Key
+	}).(pulumi.StringPtrOutput)
+}
+
+// What a unit without events counts as (“MetricEventDefaultRep“).
+type MetricEventDefault struct {
+	// Whether missing unit events are left out of results instead of counted as the default value (default false).
+	Disabled *bool `pulumi:"disabled"`
+	// The value a missing unit event counts as; LaunchDarkly supports only 0.
+	Value *float64 `pulumi:"value"`
+}
+
+// MetricEventDefaultInput is an input type that accepts MetricEventDefaultArgs and MetricEventDefaultOutput values.
+// You can construct a concrete instance of `MetricEventDefaultInput` via:
+//
+//	MetricEventDefaultArgs{...}
+type MetricEventDefaultInput interface {
+	pulumi.Input
+
+	ToMetricEventDefaultOutput() MetricEventDefaultOutput
+	ToMetricEventDefaultOutputWithContext(context.Context) MetricEventDefaultOutput
+}
+
+// What a unit without events counts as (“MetricEventDefaultRep“).
+type MetricEventDefaultArgs struct {
+	// Whether missing unit events are left out of results instead of counted as the default value (default false).
+	Disabled pulumi.BoolPtrInput `pulumi:"disabled"`
+	// The value a missing unit event counts as; LaunchDarkly supports only 0.
+	Value pulumi.Float64PtrInput `pulumi:"value"`
+}
+
+func (MetricEventDefaultArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricEventDefault)(nil)).Elem()
+}
+
+func (i MetricEventDefaultArgs) ToMetricEventDefaultOutput() MetricEventDefaultOutput {
+	return i.ToMetricEventDefaultOutputWithContext(context.Background())
+}
+
+func (i MetricEventDefaultArgs) ToMetricEventDefaultOutputWithContext(ctx context.Context) MetricEventDefaultOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricEventDefaultOutput)
+}
+
+func (i MetricEventDefaultArgs) ToMetricEventDefaultPtrOutput() MetricEventDefaultPtrOutput {
+	return i.ToMetricEventDefaultPtrOutputWithContext(context.Background())
+}
+
+func (i MetricEventDefaultArgs) ToMetricEventDefaultPtrOutputWithContext(ctx context.Context) MetricEventDefaultPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricEventDefaultOutput).ToMetricEventDefaultPtrOutputWithContext(ctx)
+}
+
+// MetricEventDefaultPtrInput is an input type that accepts MetricEventDefaultArgs, MetricEventDefaultPtr and MetricEventDefaultPtrOutput values.
+// You can construct a concrete instance of `MetricEventDefaultPtrInput` via:
+//
+//	        MetricEventDefaultArgs{...}
+//
+//	or:
+//
+//	        nil
+type MetricEventDefaultPtrInput interface {
+	pulumi.Input
+
+	ToMetricEventDefaultPtrOutput() MetricEventDefaultPtrOutput
+	ToMetricEventDefaultPtrOutputWithContext(context.Context) MetricEventDefaultPtrOutput
+}
+
+type metricEventDefaultPtrType MetricEventDefaultArgs
+
+func MetricEventDefaultPtr(v *MetricEventDefaultArgs) MetricEventDefaultPtrInput {
+	return (*metricEventDefaultPtrType)(v)
+}
+
+func (*metricEventDefaultPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**MetricEventDefault)(nil)).Elem()
+}
+
+func (i *metricEventDefaultPtrType) ToMetricEventDefaultPtrOutput() MetricEventDefaultPtrOutput {
+	return i.ToMetricEventDefaultPtrOutputWithContext(context.Background())
+}
+
+func (i *metricEventDefaultPtrType) ToMetricEventDefaultPtrOutputWithContext(ctx context.Context) MetricEventDefaultPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricEventDefaultPtrOutput)
+}
+
+// What a unit without events counts as (“MetricEventDefaultRep“).
+type MetricEventDefaultOutput struct{ *pulumi.OutputState }
+
+func (MetricEventDefaultOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricEventDefault)(nil)).Elem()
+}
+
+func (o MetricEventDefaultOutput) ToMetricEventDefaultOutput() MetricEventDefaultOutput {
+	return o
+}
+
+func (o MetricEventDefaultOutput) ToMetricEventDefaultOutputWithContext(ctx context.Context) MetricEventDefaultOutput {
+	return o
+}
+
+func (o MetricEventDefaultOutput) ToMetricEventDefaultPtrOutput() MetricEventDefaultPtrOutput {
+	return o.ToMetricEventDefaultPtrOutputWithContext(context.Background())
+}
+
+func (o MetricEventDefaultOutput) ToMetricEventDefaultPtrOutputWithContext(ctx context.Context) MetricEventDefaultPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v MetricEventDefault) *MetricEventDefault {
+		return &v
+	}).(MetricEventDefaultPtrOutput)
+}
+
+// Whether missing unit events are left out of results instead of counted as the default value (default false).
+func (o MetricEventDefaultOutput) Disabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v MetricEventDefault) *bool { return v.Disabled }).(pulumi.BoolPtrOutput)
+}
+
+// The value a missing unit event counts as; LaunchDarkly supports only 0.
+func (o MetricEventDefaultOutput) Value() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v MetricEventDefault) *float64 { return v.Value }).(pulumi.Float64PtrOutput)
+}
+
+type MetricEventDefaultPtrOutput struct{ *pulumi.OutputState }
+
+func (MetricEventDefaultPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**MetricEventDefault)(nil)).Elem()
+}
+
+func (o MetricEventDefaultPtrOutput) ToMetricEventDefaultPtrOutput() MetricEventDefaultPtrOutput {
+	return o
+}
+
+func (o MetricEventDefaultPtrOutput) ToMetricEventDefaultPtrOutputWithContext(ctx context.Context) MetricEventDefaultPtrOutput {
+	return o
+}
+
+func (o MetricEventDefaultPtrOutput) Elem() MetricEventDefaultOutput {
+	return o.ApplyT(func(v *MetricEventDefault) MetricEventDefault {
+		if v != nil {
+			return *v
+		}
+		var ret MetricEventDefault
+		return ret
+	}).(MetricEventDefaultOutput)
+}
+
+// Whether missing unit events are left out of results instead of counted as the default value (default false).
+func (o MetricEventDefaultPtrOutput) Disabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *MetricEventDefault) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Disabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The value a missing unit event counts as; LaunchDarkly supports only 0.
+func (o MetricEventDefaultPtrOutput) Value() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *MetricEventDefault) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.Value
+	}).(pulumi.Float64PtrOutput)
+}
+
+// A filter of the events the metric counts (“EventFilter“): a context attribute or event
+type MetricFilter struct {
+	// The context attribute or event property tested.
+	Attribute *string `pulumi:"attribute"`
+	// For a context attribute, the context kind.
+	ContextKind *string `pulumi:"contextKind"`
+	// True to invert the operator ('in' becomes 'not in').
+	Negate bool `pulumi:"negate"`
+	// The operator ("in", ...; "and" or "or" for a group of filters).
+	Op string `pulumi:"op"`
+	// What the filter tests. One of: group, contextAttribute, eventProperty.
+	Type string `pulumi:"type"`
+	// The values compared, or the member filters of a group (as mappings).
+	Values []interface{} `pulumi:"values"`
+}
+
+// MetricFilterInput is an input type that accepts MetricFilterArgs and MetricFilterOutput values.
+// You can construct a concrete instance of `MetricFilterInput` via:
+//
+//	MetricFilterArgs{...}
+type MetricFilterInput interface {
+	pulumi.Input
+
+	ToMetricFilterOutput() MetricFilterOutput
+	ToMetricFilterOutputWithContext(context.Context) MetricFilterOutput
+}
+
+// A filter of the events the metric counts (“EventFilter“): a context attribute or event
+type MetricFilterArgs struct {
+	// The context attribute or event property tested.
+	Attribute pulumi.StringPtrInput `pulumi:"attribute"`
+	// For a context attribute, the context kind.
+	ContextKind pulumi.StringPtrInput `pulumi:"contextKind"`
+	// True to invert the operator ('in' becomes 'not in').
+	Negate pulumi.BoolInput `pulumi:"negate"`
+	// The operator ("in", ...; "and" or "or" for a group of filters).
+	Op pulumi.StringInput `pulumi:"op"`
+	// What the filter tests. One of: group, contextAttribute, eventProperty.
+	Type pulumi.StringInput `pulumi:"type"`
+	// The values compared, or the member filters of a group (as mappings).
+	Values pulumi.ArrayInput `pulumi:"values"`
+}
+
+func (MetricFilterArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricFilter)(nil)).Elem()
+}
+
+func (i MetricFilterArgs) ToMetricFilterOutput() MetricFilterOutput {
+	return i.ToMetricFilterOutputWithContext(context.Background())
+}
+
+func (i MetricFilterArgs) ToMetricFilterOutputWithContext(ctx context.Context) MetricFilterOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricFilterOutput)
+}
+
+func (i MetricFilterArgs) ToMetricFilterPtrOutput() MetricFilterPtrOutput {
+	return i.ToMetricFilterPtrOutputWithContext(context.Background())
+}
+
+func (i MetricFilterArgs) ToMetricFilterPtrOutputWithContext(ctx context.Context) MetricFilterPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricFilterOutput).ToMetricFilterPtrOutputWithContext(ctx)
+}
+
+// MetricFilterPtrInput is an input type that accepts MetricFilterArgs, MetricFilterPtr and MetricFilterPtrOutput values.
+// You can construct a concrete instance of `MetricFilterPtrInput` via:
+//
+//	        MetricFilterArgs{...}
+//
+//	or:
+//
+//	        nil
+type MetricFilterPtrInput interface {
+	pulumi.Input
+
+	ToMetricFilterPtrOutput() MetricFilterPtrOutput
+	ToMetricFilterPtrOutputWithContext(context.Context) MetricFilterPtrOutput
+}
+
+type metricFilterPtrType MetricFilterArgs
+
+func MetricFilterPtr(v *MetricFilterArgs) MetricFilterPtrInput {
+	return (*metricFilterPtrType)(v)
+}
+
+func (*metricFilterPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**MetricFilter)(nil)).Elem()
+}
+
+func (i *metricFilterPtrType) ToMetricFilterPtrOutput() MetricFilterPtrOutput {
+	return i.ToMetricFilterPtrOutputWithContext(context.Background())
+}
+
+func (i *metricFilterPtrType) ToMetricFilterPtrOutputWithContext(ctx context.Context) MetricFilterPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricFilterPtrOutput)
+}
+
+// A filter of the events the metric counts (“EventFilter“): a context attribute or event
+type MetricFilterOutput struct{ *pulumi.OutputState }
+
+func (MetricFilterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricFilter)(nil)).Elem()
+}
+
+func (o MetricFilterOutput) ToMetricFilterOutput() MetricFilterOutput {
+	return o
+}
+
+func (o MetricFilterOutput) ToMetricFilterOutputWithContext(ctx context.Context) MetricFilterOutput {
+	return o
+}
+
+func (o MetricFilterOutput) ToMetricFilterPtrOutput() MetricFilterPtrOutput {
+	return o.ToMetricFilterPtrOutputWithContext(context.Background())
+}
+
+func (o MetricFilterOutput) ToMetricFilterPtrOutputWithContext(ctx context.Context) MetricFilterPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v MetricFilter) *MetricFilter {
+		return &v
+	}).(MetricFilterPtrOutput)
+}
+
+// The context attribute or event property tested.
+func (o MetricFilterOutput) Attribute() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricFilter) *string { return v.Attribute }).(pulumi.StringPtrOutput)
+}
+
+// For a context attribute, the context kind.
+func (o MetricFilterOutput) ContextKind() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricFilter) *string { return v.ContextKind }).(pulumi.StringPtrOutput)
+}
+
+// True to invert the operator ('in' becomes 'not in').
+func (o MetricFilterOutput) Negate() pulumi.BoolOutput {
+	return o.ApplyT(func(v MetricFilter) bool { return v.Negate }).(pulumi.BoolOutput)
+}
+
+// The operator ("in", ...; "and" or "or" for a group of filters).
+func (o MetricFilterOutput) Op() pulumi.StringOutput {
+	return o.ApplyT(func(v MetricFilter) string { return v.Op }).(pulumi.StringOutput)
+}
+
+// What the filter tests. One of: group, contextAttribute, eventProperty.
+func (o MetricFilterOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v MetricFilter) string { return v.Type }).(pulumi.StringOutput)
+}
+
+// The values compared, or the member filters of a group (as mappings).
+func (o MetricFilterOutput) Values() pulumi.ArrayOutput {
+	return o.ApplyT(func(v MetricFilter) []interface{} { return v.Values }).(pulumi.ArrayOutput)
+}
+
+type MetricFilterPtrOutput struct{ *pulumi.OutputState }
+
+func (MetricFilterPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**MetricFilter)(nil)).Elem()
+}
+
+func (o MetricFilterPtrOutput) ToMetricFilterPtrOutput() MetricFilterPtrOutput {
+	return o
+}
+
+func (o MetricFilterPtrOutput) ToMetricFilterPtrOutputWithContext(ctx context.Context) MetricFilterPtrOutput {
+	return o
+}
+
+func (o MetricFilterPtrOutput) Elem() MetricFilterOutput {
+	return o.ApplyT(func(v *MetricFilter) MetricFilter {
+		if v != nil {
+			return *v
+		}
+		var ret MetricFilter
+		return ret
+	}).(MetricFilterOutput)
+}
+
+// The context attribute or event property tested.
+func (o MetricFilterPtrOutput) Attribute() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MetricFilter) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Attribute
+	}).(pulumi.StringPtrOutput)
+}
+
+// For a context attribute, the context kind.
+func (o MetricFilterPtrOutput) ContextKind() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MetricFilter) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ContextKind
+	}).(pulumi.StringPtrOutput)
+}
+
+// True to invert the operator ('in' becomes 'not in').
+func (o MetricFilterPtrOutput) Negate() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *MetricFilter) *bool {
+		if v == nil {
+			return nil
+		}
+		return &v.Negate
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The operator ("in", ...; "and" or "or" for a group of filters).
+func (o MetricFilterPtrOutput) Op() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MetricFilter) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Op
+	}).(pulumi.StringPtrOutput)
+}
+
+// What the filter tests. One of: group, contextAttribute, eventProperty.
+func (o MetricFilterPtrOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MetricFilter) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Type
+	}).(pulumi.StringPtrOutput)
+}
+
+// The values compared, or the member filters of a group (as mappings).
+func (o MetricFilterPtrOutput) Values() pulumi.ArrayOutput {
+	return o.ApplyT(func(v *MetricFilter) []interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Values
+	}).(pulumi.ArrayOutput)
+}
+
+// A metric of the group (“MetricInMetricGroupInput“).
+type MetricGroupMetric struct {
+	// The metric's key (a metric of the group's project).
+	Key string `pulumi:"key"`
+	// The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+	NameInGroup *string `pulumi:"nameInGroup"`
+}
+
+// MetricGroupMetricInput is an input type that accepts MetricGroupMetricArgs and MetricGroupMetricOutput values.
+// You can construct a concrete instance of `MetricGroupMetricInput` via:
+//
+//	MetricGroupMetricArgs{...}
+type MetricGroupMetricInput interface {
+	pulumi.Input
+
+	ToMetricGroupMetricOutput() MetricGroupMetricOutput
+	ToMetricGroupMetricOutputWithContext(context.Context) MetricGroupMetricOutput
+}
+
+// A metric of the group (“MetricInMetricGroupInput“).
+type MetricGroupMetricArgs struct {
+	// The metric's key (a metric of the group's project).
+	Key pulumi.StringInput `pulumi:"key"`
+	// The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+	NameInGroup pulumi.StringPtrInput `pulumi:"nameInGroup"`
+}
+
+func (MetricGroupMetricArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricGroupMetric)(nil)).Elem()
+}
+
+func (i MetricGroupMetricArgs) ToMetricGroupMetricOutput() MetricGroupMetricOutput {
+	return i.ToMetricGroupMetricOutputWithContext(context.Background())
+}
+
+func (i MetricGroupMetricArgs) ToMetricGroupMetricOutputWithContext(ctx context.Context) MetricGroupMetricOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricGroupMetricOutput)
+}
+
+// MetricGroupMetricArrayInput is an input type that accepts MetricGroupMetricArray and MetricGroupMetricArrayOutput values.
+// You can construct a concrete instance of `MetricGroupMetricArrayInput` via:
+//
+//	MetricGroupMetricArray{ MetricGroupMetricArgs{...} }
+type MetricGroupMetricArrayInput interface {
+	pulumi.Input
+
+	ToMetricGroupMetricArrayOutput() MetricGroupMetricArrayOutput
+	ToMetricGroupMetricArrayOutputWithContext(context.Context) MetricGroupMetricArrayOutput
+}
+
+type MetricGroupMetricArray []MetricGroupMetricInput
+
+func (MetricGroupMetricArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MetricGroupMetric)(nil)).Elem()
+}
+
+func (i MetricGroupMetricArray) ToMetricGroupMetricArrayOutput() MetricGroupMetricArrayOutput {
+	return i.ToMetricGroupMetricArrayOutputWithContext(context.Background())
+}
+
+func (i MetricGroupMetricArray) ToMetricGroupMetricArrayOutputWithContext(ctx context.Context) MetricGroupMetricArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricGroupMetricArrayOutput)
+}
+
+// A metric of the group (“MetricInMetricGroupInput“).
+type MetricGroupMetricOutput struct{ *pulumi.OutputState }
+
+func (MetricGroupMetricOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricGroupMetric)(nil)).Elem()
+}
+
+func (o MetricGroupMetricOutput) ToMetricGroupMetricOutput() MetricGroupMetricOutput {
+	return o
+}
+
+func (o MetricGroupMetricOutput) ToMetricGroupMetricOutputWithContext(ctx context.Context) MetricGroupMetricOutput {
+	return o
+}
+
+// The metric's key (a metric of the group's project).
+func (o MetricGroupMetricOutput) Key() pulumi.StringOutput {
+	return o.ApplyT(func(v MetricGroupMetric) string { return v.Key }).(pulumi.StringOutput)
+}
+
+// The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+func (o MetricGroupMetricOutput) NameInGroup() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricGroupMetric) *string { return v.NameInGroup }).(pulumi.StringPtrOutput)
+}
+
+type MetricGroupMetricArrayOutput struct{ *pulumi.OutputState }
+
+func (MetricGroupMetricArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MetricGroupMetric)(nil)).Elem()
+}
+
+func (o MetricGroupMetricArrayOutput) ToMetricGroupMetricArrayOutput() MetricGroupMetricArrayOutput {
+	return o
+}
+
+func (o MetricGroupMetricArrayOutput) ToMetricGroupMetricArrayOutputWithContext(ctx context.Context) MetricGroupMetricArrayOutput {
+	return o
+}
+
+func (o MetricGroupMetricArrayOutput) Index(i pulumi.IntInput) MetricGroupMetricOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MetricGroupMetric {
+		return vs[0].([]MetricGroupMetric)[vs[1].(int)]
+	}).(MetricGroupMetricOutput)
+}
+
 // A metric, or a metric group when “is_group“ is true.
 type MetricReference struct {
 	// True when key names a metric group.
@@ -834,6 +1496,133 @@ func (o MetricReferenceArrayOutput) Index(i pulumi.IntInput) MetricReferenceOutp
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MetricReference {
 		return vs[0].([]MetricReference)[vs[1].(int)]
 	}).(MetricReferenceOutput)
+}
+
+// A page the metric watches (“UrlPost“): “url“ for kinds exact and canonical,
+type MetricUrl struct {
+	// How a page's URL is matched. One of: exact, canonical, substring, regex.
+	Kind string `pulumi:"kind"`
+	// A regular expression the URL matches (kind regex).
+	Pattern *string `pulumi:"pattern"`
+	// A part of the URL (kind substring).
+	Substring *string `pulumi:"substring"`
+	// The URL (kinds exact, canonical).
+	Url *string `pulumi:"url"`
+}
+
+// MetricUrlInput is an input type that accepts MetricUrlArgs and MetricUrlOutput values.
+// You can construct a concrete instance of `MetricUrlInput` via:
+//
+//	MetricUrlArgs{...}
+type MetricUrlInput interface {
+	pulumi.Input
+
+	ToMetricUrlOutput() MetricUrlOutput
+	ToMetricUrlOutputWithContext(context.Context) MetricUrlOutput
+}
+
+// A page the metric watches (“UrlPost“): “url“ for kinds exact and canonical,
+type MetricUrlArgs struct {
+	// How a page's URL is matched. One of: exact, canonical, substring, regex.
+	Kind pulumi.StringInput `pulumi:"kind"`
+	// A regular expression the URL matches (kind regex).
+	Pattern pulumi.StringPtrInput `pulumi:"pattern"`
+	// A part of the URL (kind substring).
+	Substring pulumi.StringPtrInput `pulumi:"substring"`
+	// The URL (kinds exact, canonical).
+	Url pulumi.StringPtrInput `pulumi:"url"`
+}
+
+func (MetricUrlArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricUrl)(nil)).Elem()
+}
+
+func (i MetricUrlArgs) ToMetricUrlOutput() MetricUrlOutput {
+	return i.ToMetricUrlOutputWithContext(context.Background())
+}
+
+func (i MetricUrlArgs) ToMetricUrlOutputWithContext(ctx context.Context) MetricUrlOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricUrlOutput)
+}
+
+// MetricUrlArrayInput is an input type that accepts MetricUrlArray and MetricUrlArrayOutput values.
+// You can construct a concrete instance of `MetricUrlArrayInput` via:
+//
+//	MetricUrlArray{ MetricUrlArgs{...} }
+type MetricUrlArrayInput interface {
+	pulumi.Input
+
+	ToMetricUrlArrayOutput() MetricUrlArrayOutput
+	ToMetricUrlArrayOutputWithContext(context.Context) MetricUrlArrayOutput
+}
+
+type MetricUrlArray []MetricUrlInput
+
+func (MetricUrlArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MetricUrl)(nil)).Elem()
+}
+
+func (i MetricUrlArray) ToMetricUrlArrayOutput() MetricUrlArrayOutput {
+	return i.ToMetricUrlArrayOutputWithContext(context.Background())
+}
+
+func (i MetricUrlArray) ToMetricUrlArrayOutputWithContext(ctx context.Context) MetricUrlArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MetricUrlArrayOutput)
+}
+
+// A page the metric watches (“UrlPost“): “url“ for kinds exact and canonical,
+type MetricUrlOutput struct{ *pulumi.OutputState }
+
+func (MetricUrlOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MetricUrl)(nil)).Elem()
+}
+
+func (o MetricUrlOutput) ToMetricUrlOutput() MetricUrlOutput {
+	return o
+}
+
+func (o MetricUrlOutput) ToMetricUrlOutputWithContext(ctx context.Context) MetricUrlOutput {
+	return o
+}
+
+// How a page's URL is matched. One of: exact, canonical, substring, regex.
+func (o MetricUrlOutput) Kind() pulumi.StringOutput {
+	return o.ApplyT(func(v MetricUrl) string { return v.Kind }).(pulumi.StringOutput)
+}
+
+// A regular expression the URL matches (kind regex).
+func (o MetricUrlOutput) Pattern() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricUrl) *string { return v.Pattern }).(pulumi.StringPtrOutput)
+}
+
+// A part of the URL (kind substring).
+func (o MetricUrlOutput) Substring() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricUrl) *string { return v.Substring }).(pulumi.StringPtrOutput)
+}
+
+// The URL (kinds exact, canonical).
+func (o MetricUrlOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MetricUrl) *string { return v.Url }).(pulumi.StringPtrOutput)
+}
+
+type MetricUrlArrayOutput struct{ *pulumi.OutputState }
+
+func (MetricUrlArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MetricUrl)(nil)).Elem()
+}
+
+func (o MetricUrlArrayOutput) ToMetricUrlArrayOutput() MetricUrlArrayOutput {
+	return o
+}
+
+func (o MetricUrlArrayOutput) ToMetricUrlArrayOutputWithContext(ctx context.Context) MetricUrlArrayOutput {
+	return o
+}
+
+func (o MetricUrlArrayOutput) Index(i pulumi.IntInput) MetricUrlOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MetricUrl {
+		return vs[0].([]MetricUrl)[vs[1].(int)]
+	}).(MetricUrlOutput)
 }
 
 // What stopping an iteration with a winner made a flag serve.
@@ -1161,8 +1950,18 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigInput)(nil)).Elem(), FlagConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigMapInput)(nil)).Elem(), FlagConfigMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IterationInput)(nil)).Elem(), IterationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricDataSourceInput)(nil)).Elem(), MetricDataSourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricDataSourcePtrInput)(nil)).Elem(), MetricDataSourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricEventDefaultInput)(nil)).Elem(), MetricEventDefaultArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricEventDefaultPtrInput)(nil)).Elem(), MetricEventDefaultArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricFilterInput)(nil)).Elem(), MetricFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricFilterPtrInput)(nil)).Elem(), MetricFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricGroupMetricInput)(nil)).Elem(), MetricGroupMetricArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricGroupMetricArrayInput)(nil)).Elem(), MetricGroupMetricArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceInput)(nil)).Elem(), MetricReferenceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceArrayInput)(nil)).Elem(), MetricReferenceArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricUrlInput)(nil)).Elem(), MetricUrlArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MetricUrlArrayInput)(nil)).Elem(), MetricUrlArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentInput)(nil)).Elem(), TreatmentArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentArrayInput)(nil)).Elem(), TreatmentArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentParameterInput)(nil)).Elem(), TreatmentParameterArgs{})
@@ -1175,8 +1974,18 @@ func init() {
 	pulumi.RegisterOutputType(IterationSummaryOutput{})
 	pulumi.RegisterOutputType(IterationSummaryPtrOutput{})
 	pulumi.RegisterOutputType(IterationSummaryArrayOutput{})
+	pulumi.RegisterOutputType(MetricDataSourceOutput{})
+	pulumi.RegisterOutputType(MetricDataSourcePtrOutput{})
+	pulumi.RegisterOutputType(MetricEventDefaultOutput{})
+	pulumi.RegisterOutputType(MetricEventDefaultPtrOutput{})
+	pulumi.RegisterOutputType(MetricFilterOutput{})
+	pulumi.RegisterOutputType(MetricFilterPtrOutput{})
+	pulumi.RegisterOutputType(MetricGroupMetricOutput{})
+	pulumi.RegisterOutputType(MetricGroupMetricArrayOutput{})
 	pulumi.RegisterOutputType(MetricReferenceOutput{})
 	pulumi.RegisterOutputType(MetricReferenceArrayOutput{})
+	pulumi.RegisterOutputType(MetricUrlOutput{})
+	pulumi.RegisterOutputType(MetricUrlArrayOutput{})
 	pulumi.RegisterOutputType(ShippedVariationOutput{})
 	pulumi.RegisterOutputType(ShippedVariationMapOutput{})
 	pulumi.RegisterOutputType(TreatmentOutput{})

@@ -52,7 +52,7 @@ Object.defineProperty(exports, "logLevel", {
 });
 
 /**
- * Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+ * Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
  */
 export declare const maintainerId: string | undefined;
 Object.defineProperty(exports, "maintainerId", {

@@ -104,6 +104,78 @@ export interface IterationArgs {
 }
 
 /**
+ * Where the metric's events come from (``MetricDataSourceRefRep``).
+ */
+export interface MetricDataSourceArgs {
+    /**
+     * The data source's environment, where it has one.
+     */
+    environmentKey?: pulumi.Input<string | undefined>;
+    /**
+     * The data source's key (default "launchdarkly").
+     */
+    key: pulumi.Input<string>;
+}
+
+/**
+ * What a unit without events counts as (``MetricEventDefaultRep``).
+ */
+export interface MetricEventDefaultArgs {
+    /**
+     * Whether missing unit events are left out of results instead of counted as the default value (default false).
+     */
+    disabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * The value a missing unit event counts as; LaunchDarkly supports only 0.
+     */
+    value?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * A filter of the events the metric counts (``EventFilter``): a context attribute or event
+ */
+export interface MetricFilterArgs {
+    /**
+     * The context attribute or event property tested.
+     */
+    attribute?: pulumi.Input<string | undefined>;
+    /**
+     * For a context attribute, the context kind.
+     */
+    contextKind?: pulumi.Input<string | undefined>;
+    /**
+     * True to invert the operator ('in' becomes 'not in').
+     */
+    negate: pulumi.Input<boolean>;
+    /**
+     * The operator ("in", ...; "and" or "or" for a group of filters).
+     */
+    op: pulumi.Input<string>;
+    /**
+     * What the filter tests. One of: group, contextAttribute, eventProperty.
+     */
+    type: pulumi.Input<string>;
+    /**
+     * The values compared, or the member filters of a group (as mappings).
+     */
+    values: pulumi.Input<any[]>;
+}
+
+/**
+ * A metric of the group (``MetricInMetricGroupInput``).
+ */
+export interface MetricGroupMetricArgs {
+    /**
+     * The metric's key (a metric of the group's project).
+     */
+    key: pulumi.Input<string>;
+    /**
+     * The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+     */
+    nameInGroup?: pulumi.Input<string | undefined>;
+}
+
+/**
  * A metric, or a metric group when ``is_group`` is true.
  */
 export interface MetricReferenceArgs {
@@ -115,6 +187,28 @@ export interface MetricReferenceArgs {
      * Metric key, or metric group key when isGroup is true.
      */
     key: pulumi.Input<string>;
+}
+
+/**
+ * A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+ */
+export interface MetricUrlArgs {
+    /**
+     * How a page's URL is matched. One of: exact, canonical, substring, regex.
+     */
+    kind: pulumi.Input<string>;
+    /**
+     * A regular expression the URL matches (kind regex).
+     */
+    pattern?: pulumi.Input<string | undefined>;
+    /**
+     * A part of the URL (kind substring).
+     */
+    substring?: pulumi.Input<string | undefined>;
+    /**
+     * The URL (kinds exact, canonical).
+     */
+    url?: pulumi.Input<string | undefined>;
 }
 
 /**

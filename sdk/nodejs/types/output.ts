@@ -146,6 +146,78 @@ export interface IterationSummary {
 }
 
 /**
+ * Where the metric's events come from (``MetricDataSourceRefRep``).
+ */
+export interface MetricDataSource {
+    /**
+     * The data source's environment, where it has one.
+     */
+    environmentKey?: string;
+    /**
+     * The data source's key (default "launchdarkly").
+     */
+    key: string;
+}
+
+/**
+ * What a unit without events counts as (``MetricEventDefaultRep``).
+ */
+export interface MetricEventDefault {
+    /**
+     * Whether missing unit events are left out of results instead of counted as the default value (default false).
+     */
+    disabled?: boolean;
+    /**
+     * The value a missing unit event counts as; LaunchDarkly supports only 0.
+     */
+    value?: number;
+}
+
+/**
+ * A filter of the events the metric counts (``EventFilter``): a context attribute or event
+ */
+export interface MetricFilter {
+    /**
+     * The context attribute or event property tested.
+     */
+    attribute?: string;
+    /**
+     * For a context attribute, the context kind.
+     */
+    contextKind?: string;
+    /**
+     * True to invert the operator ('in' becomes 'not in').
+     */
+    negate: boolean;
+    /**
+     * The operator ("in", ...; "and" or "or" for a group of filters).
+     */
+    op: string;
+    /**
+     * What the filter tests. One of: group, contextAttribute, eventProperty.
+     */
+    type: string;
+    /**
+     * The values compared, or the member filters of a group (as mappings).
+     */
+    values: any[];
+}
+
+/**
+ * A metric of the group (``MetricInMetricGroupInput``).
+ */
+export interface MetricGroupMetric {
+    /**
+     * The metric's key (a metric of the group's project).
+     */
+    key: string;
+    /**
+     * The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+     */
+    nameInGroup?: string;
+}
+
+/**
  * A metric, or a metric group when ``is_group`` is true.
  */
 export interface MetricReference {
@@ -157,6 +229,28 @@ export interface MetricReference {
      * Metric key, or metric group key when isGroup is true.
      */
     key: string;
+}
+
+/**
+ * A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+ */
+export interface MetricUrl {
+    /**
+     * How a page's URL is matched. One of: exact, canonical, substring, regex.
+     */
+    kind: string;
+    /**
+     * A regular expression the URL matches (kind regex).
+     */
+    pattern?: string;
+    /**
+     * A part of the URL (kind substring).
+     */
+    substring?: string;
+    /**
+     * The URL (kinds exact, canonical).
+     */
+    url?: string;
 }
 
 /**

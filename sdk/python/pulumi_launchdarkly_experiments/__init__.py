@@ -7,6 +7,8 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .experiment import *
+from .metric import *
+from .metric_group import *
 from .provider import *
 from ._inputs import *
 from . import outputs
@@ -26,7 +28,9 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_launchdarkly_experiments",
   "classes": {
-   "launchdarkly-experiments:index:Experiment": "Experiment"
+   "launchdarkly-experiments:index:Experiment": "Experiment",
+   "launchdarkly-experiments:index:Metric": "Metric",
+   "launchdarkly-experiments:index:MetricGroup": "MetricGroup"
   }
  }
 ]

@@ -21,8 +21,18 @@ __all__ = [
     'FlagConfigArgsDict',
     'IterationArgs',
     'IterationArgsDict',
+    'MetricDataSourceArgs',
+    'MetricDataSourceArgsDict',
+    'MetricEventDefaultArgs',
+    'MetricEventDefaultArgsDict',
+    'MetricFilterArgs',
+    'MetricFilterArgsDict',
+    'MetricGroupMetricArgs',
+    'MetricGroupMetricArgsDict',
     'MetricReferenceArgs',
     'MetricReferenceArgsDict',
+    'MetricUrlArgs',
+    'MetricUrlArgsDict',
     'TreatmentArgs',
     'TreatmentArgsDict',
     'TreatmentParameterArgs',
@@ -466,6 +476,296 @@ class IterationArgs:
         pulumi.set(self, "reallocation_frequency_millis", value)
 
 
+class MetricDataSourceArgsDict(TypedDict):
+    """
+    Where the metric's events come from (``MetricDataSourceRefRep``).
+    """
+    key: pulumi.Input[_builtins.str]
+    """
+    The data source's key (default "launchdarkly").
+    """
+    environment_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The data source's environment, where it has one.
+    """
+
+@pulumi.input_type
+class MetricDataSourceArgs:
+    def __init__(__self__, *,
+                 key: pulumi.Input[_builtins.str],
+                 environment_key: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Where the metric's events come from (``MetricDataSourceRefRep``).
+
+        :param pulumi.Input[_builtins.str] key: The data source's key (default "launchdarkly").
+        :param pulumi.Input[_builtins.str] environment_key: The data source's environment, where it has one.
+        """
+        pulumi.set(__self__, "key", key)
+        if environment_key is not None:
+            pulumi.set(__self__, "environment_key", environment_key)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The data source's key (default "launchdarkly").
+        """
+        return pulumi.get(self, "key")
+
+    @key.setter
+    def key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="environmentKey")
+    def environment_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The data source's environment, where it has one.
+        """
+        return pulumi.get(self, "environment_key")
+
+    @environment_key.setter
+    def environment_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "environment_key", value)
+
+
+class MetricEventDefaultArgsDict(TypedDict):
+    """
+    What a unit without events counts as (``MetricEventDefaultRep``).
+    """
+    disabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether missing unit events are left out of results instead of counted as the default value (default false).
+    """
+    value: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    The value a missing unit event counts as; LaunchDarkly supports only 0.
+    """
+
+@pulumi.input_type
+class MetricEventDefaultArgs:
+    def __init__(__self__, *,
+                 disabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 value: pulumi.Input[Optional[_builtins.float]] = None):
+        """
+        What a unit without events counts as (``MetricEventDefaultRep``).
+
+        :param pulumi.Input[_builtins.bool] disabled: Whether missing unit events are left out of results instead of counted as the default value (default false).
+        :param pulumi.Input[_builtins.float] value: The value a missing unit event counts as; LaunchDarkly supports only 0.
+        """
+        if disabled is not None:
+            pulumi.set(__self__, "disabled", disabled)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def disabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether missing unit events are left out of results instead of counted as the default value (default false).
+        """
+        return pulumi.get(self, "disabled")
+
+    @disabled.setter
+    def disabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "disabled", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        The value a missing unit event counts as; LaunchDarkly supports only 0.
+        """
+        return pulumi.get(self, "value")
+
+    @value.setter
+    def value(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "value", value)
+
+
+class MetricFilterArgsDict(TypedDict):
+    """
+    A filter of the events the metric counts (``EventFilter``): a context attribute or event
+    """
+    negate: pulumi.Input[_builtins.bool]
+    """
+    True to invert the operator ('in' becomes 'not in').
+    """
+    op: pulumi.Input[_builtins.str]
+    """
+    The operator ("in", ...; "and" or "or" for a group of filters).
+    """
+    type: pulumi.Input[_builtins.str]
+    """
+    What the filter tests. One of: group, contextAttribute, eventProperty.
+    """
+    values: pulumi.Input[Sequence[Any]]
+    """
+    The values compared, or the member filters of a group (as mappings).
+    """
+    attribute: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The context attribute or event property tested.
+    """
+    context_kind: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    For a context attribute, the context kind.
+    """
+
+@pulumi.input_type
+class MetricFilterArgs:
+    def __init__(__self__, *,
+                 negate: pulumi.Input[_builtins.bool],
+                 op: pulumi.Input[_builtins.str],
+                 type: pulumi.Input[_builtins.str],
+                 values: pulumi.Input[Sequence[Any]],
+                 attribute: pulumi.Input[Optional[_builtins.str]] = None,
+                 context_kind: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A filter of the events the metric counts (``EventFilter``): a context attribute or event
+
+        :param pulumi.Input[_builtins.bool] negate: True to invert the operator ('in' becomes 'not in').
+        :param pulumi.Input[_builtins.str] op: The operator ("in", ...; "and" or "or" for a group of filters).
+        :param pulumi.Input[_builtins.str] type: What the filter tests. One of: group, contextAttribute, eventProperty.
+        :param pulumi.Input[Sequence[Any]] values: The values compared, or the member filters of a group (as mappings).
+        :param pulumi.Input[_builtins.str] attribute: The context attribute or event property tested.
+        :param pulumi.Input[_builtins.str] context_kind: For a context attribute, the context kind.
+        """
+        pulumi.set(__self__, "negate", negate)
+        pulumi.set(__self__, "op", op)
+        pulumi.set(__self__, "type", type)
+        pulumi.set(__self__, "values", values)
+        if attribute is not None:
+            pulumi.set(__self__, "attribute", attribute)
+        if context_kind is not None:
+            pulumi.set(__self__, "context_kind", context_kind)
+
+    @_builtins.property
+    @pulumi.getter
+    def negate(self) -> pulumi.Input[_builtins.bool]:
+        """
+        True to invert the operator ('in' becomes 'not in').
+        """
+        return pulumi.get(self, "negate")
+
+    @negate.setter
+    def negate(self, value: pulumi.Input[_builtins.bool]):
+        pulumi.set(self, "negate", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def op(self) -> pulumi.Input[_builtins.str]:
+        """
+        The operator ("in", ...; "and" or "or" for a group of filters).
+        """
+        return pulumi.get(self, "op")
+
+    @op.setter
+    def op(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "op", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> pulumi.Input[_builtins.str]:
+        """
+        What the filter tests. One of: group, contextAttribute, eventProperty.
+        """
+        return pulumi.get(self, "type")
+
+    @type.setter
+    def type(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "type", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def values(self) -> pulumi.Input[Sequence[Any]]:
+        """
+        The values compared, or the member filters of a group (as mappings).
+        """
+        return pulumi.get(self, "values")
+
+    @values.setter
+    def values(self, value: pulumi.Input[Sequence[Any]]):
+        pulumi.set(self, "values", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def attribute(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The context attribute or event property tested.
+        """
+        return pulumi.get(self, "attribute")
+
+    @attribute.setter
+    def attribute(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "attribute", value)
+
+    @_builtins.property
+    @pulumi.getter(name="contextKind")
+    def context_kind(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        For a context attribute, the context kind.
+        """
+        return pulumi.get(self, "context_kind")
+
+    @context_kind.setter
+    def context_kind(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "context_kind", value)
+
+
+class MetricGroupMetricArgsDict(TypedDict):
+    """
+    A metric of the group (``MetricInMetricGroupInput``).
+    """
+    key: pulumi.Input[_builtins.str]
+    """
+    The metric's key (a metric of the group's project).
+    """
+    name_in_group: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+    """
+
+@pulumi.input_type
+class MetricGroupMetricArgs:
+    def __init__(__self__, *,
+                 key: pulumi.Input[_builtins.str],
+                 name_in_group: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A metric of the group (``MetricInMetricGroupInput``).
+
+        :param pulumi.Input[_builtins.str] key: The metric's key (a metric of the group's project).
+        :param pulumi.Input[_builtins.str] name_in_group: The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+        """
+        pulumi.set(__self__, "key", key)
+        if name_in_group is not None:
+            pulumi.set(__self__, "name_in_group", name_in_group)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The metric's key (a metric of the group's project).
+        """
+        return pulumi.get(self, "key")
+
+    @key.setter
+    def key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nameInGroup")
+    def name_in_group(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+        """
+        return pulumi.get(self, "name_in_group")
+
+    @name_in_group.setter
+    def name_in_group(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name_in_group", value)
+
+
 class MetricReferenceArgsDict(TypedDict):
     """
     A metric, or a metric group when ``is_group`` is true.
@@ -517,6 +817,99 @@ class MetricReferenceArgs:
     @is_group.setter
     def is_group(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "is_group", value)
+
+
+class MetricUrlArgsDict(TypedDict):
+    """
+    A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+    """
+    kind: pulumi.Input[_builtins.str]
+    """
+    How a page's URL is matched. One of: exact, canonical, substring, regex.
+    """
+    pattern: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A regular expression the URL matches (kind regex).
+    """
+    substring: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A part of the URL (kind substring).
+    """
+    url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The URL (kinds exact, canonical).
+    """
+
+@pulumi.input_type
+class MetricUrlArgs:
+    def __init__(__self__, *,
+                 kind: pulumi.Input[_builtins.str],
+                 pattern: pulumi.Input[Optional[_builtins.str]] = None,
+                 substring: pulumi.Input[Optional[_builtins.str]] = None,
+                 url: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+
+        :param pulumi.Input[_builtins.str] kind: How a page's URL is matched. One of: exact, canonical, substring, regex.
+        :param pulumi.Input[_builtins.str] pattern: A regular expression the URL matches (kind regex).
+        :param pulumi.Input[_builtins.str] substring: A part of the URL (kind substring).
+        :param pulumi.Input[_builtins.str] url: The URL (kinds exact, canonical).
+        """
+        pulumi.set(__self__, "kind", kind)
+        if pattern is not None:
+            pulumi.set(__self__, "pattern", pattern)
+        if substring is not None:
+            pulumi.set(__self__, "substring", substring)
+        if url is not None:
+            pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> pulumi.Input[_builtins.str]:
+        """
+        How a page's URL is matched. One of: exact, canonical, substring, regex.
+        """
+        return pulumi.get(self, "kind")
+
+    @kind.setter
+    def kind(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "kind", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def pattern(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A regular expression the URL matches (kind regex).
+        """
+        return pulumi.get(self, "pattern")
+
+    @pattern.setter
+    def pattern(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pattern", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def substring(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A part of the URL (kind substring).
+        """
+        return pulumi.get(self, "substring")
+
+    @substring.setter
+    def substring(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "substring", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The URL (kinds exact, canonical).
+        """
+        return pulumi.get(self, "url")
+
+    @url.setter
+    def url(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "url", value)
 
 
 class TreatmentArgsDict(TypedDict):

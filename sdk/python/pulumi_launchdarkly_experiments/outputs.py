@@ -20,7 +20,12 @@ __all__ = [
     'FlagConfig',
     'Iteration',
     'IterationSummary',
+    'MetricDataSource',
+    'MetricEventDefault',
+    'MetricFilter',
+    'MetricGroupMetric',
     'MetricReference',
+    'MetricUrl',
     'ShippedVariation',
     'Treatment',
     'TreatmentParameter',
@@ -518,6 +523,243 @@ class IterationSummary(dict):
 
 
 @pulumi.output_type
+class MetricDataSource(dict):
+    """
+    Where the metric's events come from (``MetricDataSourceRefRep``).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "environmentKey":
+            suggest = "environment_key"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in MetricDataSource. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        MetricDataSource.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        MetricDataSource.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 key: _builtins.str,
+                 environment_key: Optional[_builtins.str] = None):
+        """
+        Where the metric's events come from (``MetricDataSourceRefRep``).
+
+        :param _builtins.str key: The data source's key (default "launchdarkly").
+        :param _builtins.str environment_key: The data source's environment, where it has one.
+        """
+        pulumi.set(__self__, "key", key)
+        if environment_key is not None:
+            pulumi.set(__self__, "environment_key", environment_key)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> _builtins.str:
+        """
+        The data source's key (default "launchdarkly").
+        """
+        return pulumi.get(self, "key")
+
+    @_builtins.property
+    @pulumi.getter(name="environmentKey")
+    def environment_key(self) -> Optional[_builtins.str]:
+        """
+        The data source's environment, where it has one.
+        """
+        return pulumi.get(self, "environment_key")
+
+
+@pulumi.output_type
+class MetricEventDefault(dict):
+    """
+    What a unit without events counts as (``MetricEventDefaultRep``).
+    """
+    def __init__(__self__, *,
+                 disabled: Optional[_builtins.bool] = None,
+                 value: Optional[_builtins.float] = None):
+        """
+        What a unit without events counts as (``MetricEventDefaultRep``).
+
+        :param _builtins.bool disabled: Whether missing unit events are left out of results instead of counted as the default value (default false).
+        :param _builtins.float value: The value a missing unit event counts as; LaunchDarkly supports only 0.
+        """
+        if disabled is not None:
+            pulumi.set(__self__, "disabled", disabled)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def disabled(self) -> Optional[_builtins.bool]:
+        """
+        Whether missing unit events are left out of results instead of counted as the default value (default false).
+        """
+        return pulumi.get(self, "disabled")
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> Optional[_builtins.float]:
+        """
+        The value a missing unit event counts as; LaunchDarkly supports only 0.
+        """
+        return pulumi.get(self, "value")
+
+
+@pulumi.output_type
+class MetricFilter(dict):
+    """
+    A filter of the events the metric counts (``EventFilter``): a context attribute or event
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "contextKind":
+            suggest = "context_kind"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in MetricFilter. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        MetricFilter.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        MetricFilter.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 negate: _builtins.bool,
+                 op: _builtins.str,
+                 type: _builtins.str,
+                 values: Sequence[Any],
+                 attribute: Optional[_builtins.str] = None,
+                 context_kind: Optional[_builtins.str] = None):
+        """
+        A filter of the events the metric counts (``EventFilter``): a context attribute or event
+
+        :param _builtins.bool negate: True to invert the operator ('in' becomes 'not in').
+        :param _builtins.str op: The operator ("in", ...; "and" or "or" for a group of filters).
+        :param _builtins.str type: What the filter tests. One of: group, contextAttribute, eventProperty.
+        :param Sequence[Any] values: The values compared, or the member filters of a group (as mappings).
+        :param _builtins.str attribute: The context attribute or event property tested.
+        :param _builtins.str context_kind: For a context attribute, the context kind.
+        """
+        pulumi.set(__self__, "negate", negate)
+        pulumi.set(__self__, "op", op)
+        pulumi.set(__self__, "type", type)
+        pulumi.set(__self__, "values", values)
+        if attribute is not None:
+            pulumi.set(__self__, "attribute", attribute)
+        if context_kind is not None:
+            pulumi.set(__self__, "context_kind", context_kind)
+
+    @_builtins.property
+    @pulumi.getter
+    def negate(self) -> _builtins.bool:
+        """
+        True to invert the operator ('in' becomes 'not in').
+        """
+        return pulumi.get(self, "negate")
+
+    @_builtins.property
+    @pulumi.getter
+    def op(self) -> _builtins.str:
+        """
+        The operator ("in", ...; "and" or "or" for a group of filters).
+        """
+        return pulumi.get(self, "op")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        """
+        What the filter tests. One of: group, contextAttribute, eventProperty.
+        """
+        return pulumi.get(self, "type")
+
+    @_builtins.property
+    @pulumi.getter
+    def values(self) -> Sequence[Any]:
+        """
+        The values compared, or the member filters of a group (as mappings).
+        """
+        return pulumi.get(self, "values")
+
+    @_builtins.property
+    @pulumi.getter
+    def attribute(self) -> Optional[_builtins.str]:
+        """
+        The context attribute or event property tested.
+        """
+        return pulumi.get(self, "attribute")
+
+    @_builtins.property
+    @pulumi.getter(name="contextKind")
+    def context_kind(self) -> Optional[_builtins.str]:
+        """
+        For a context attribute, the context kind.
+        """
+        return pulumi.get(self, "context_kind")
+
+
+@pulumi.output_type
+class MetricGroupMetric(dict):
+    """
+    A metric of the group (``MetricInMetricGroupInput``).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "nameInGroup":
+            suggest = "name_in_group"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in MetricGroupMetric. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        MetricGroupMetric.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        MetricGroupMetric.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 key: _builtins.str,
+                 name_in_group: Optional[_builtins.str] = None):
+        """
+        A metric of the group (``MetricInMetricGroupInput``).
+
+        :param _builtins.str key: The metric's key (a metric of the group's project).
+        :param _builtins.str name_in_group: The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+        """
+        pulumi.set(__self__, "key", key)
+        if name_in_group is not None:
+            pulumi.set(__self__, "name_in_group", name_in_group)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> _builtins.str:
+        """
+        The metric's key (a metric of the group's project).
+        """
+        return pulumi.get(self, "key")
+
+    @_builtins.property
+    @pulumi.getter(name="nameInGroup")
+    def name_in_group(self) -> Optional[_builtins.str]:
+        """
+        The metric's name in the group (a funnel step's name); required in a funnel (default in a standard group: the metric key).
+        """
+        return pulumi.get(self, "name_in_group")
+
+
+@pulumi.output_type
 class MetricReference(dict):
     """
     A metric, or a metric group when ``is_group`` is true.
@@ -567,6 +809,65 @@ class MetricReference(dict):
         True when key names a metric group.
         """
         return pulumi.get(self, "is_group")
+
+
+@pulumi.output_type
+class MetricUrl(dict):
+    """
+    A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+    """
+    def __init__(__self__, *,
+                 kind: _builtins.str,
+                 pattern: Optional[_builtins.str] = None,
+                 substring: Optional[_builtins.str] = None,
+                 url: Optional[_builtins.str] = None):
+        """
+        A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+
+        :param _builtins.str kind: How a page's URL is matched. One of: exact, canonical, substring, regex.
+        :param _builtins.str pattern: A regular expression the URL matches (kind regex).
+        :param _builtins.str substring: A part of the URL (kind substring).
+        :param _builtins.str url: The URL (kinds exact, canonical).
+        """
+        pulumi.set(__self__, "kind", kind)
+        if pattern is not None:
+            pulumi.set(__self__, "pattern", pattern)
+        if substring is not None:
+            pulumi.set(__self__, "substring", substring)
+        if url is not None:
+            pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> _builtins.str:
+        """
+        How a page's URL is matched. One of: exact, canonical, substring, regex.
+        """
+        return pulumi.get(self, "kind")
+
+    @_builtins.property
+    @pulumi.getter
+    def pattern(self) -> Optional[_builtins.str]:
+        """
+        A regular expression the URL matches (kind regex).
+        """
+        return pulumi.get(self, "pattern")
+
+    @_builtins.property
+    @pulumi.getter
+    def substring(self) -> Optional[_builtins.str]:
+        """
+        A part of the URL (kind substring).
+        """
+        return pulumi.get(self, "substring")
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> Optional[_builtins.str]:
+        """
+        The URL (kinds exact, canonical).
+        """
+        return pulumi.get(self, "url")
 
 
 @pulumi.output_type

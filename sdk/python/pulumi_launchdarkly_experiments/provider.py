@@ -36,7 +36,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] api_host: Base URL: https://app.launchdarkly.com, https://app.launchdarkly.us (federal), https://app.eu.launchdarkly.com (EU) or an emulator URL. Environment variable: `LAUNCHDARKLY_API_HOST`. Default: `https://app.launchdarkly.com`.
         :param pulumi.Input[_builtins.str] environment_key: Default environment key for experiments that do not set environment_key. Environment variable: `LAUNCHDARKLY_ENVIRONMENT_KEY`.
         :param pulumi.Input[_builtins.str] log_level: Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
-        :param pulumi.Input[_builtins.str] maintainer_id: Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        :param pulumi.Input[_builtins.str] maintainer_id: Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
         :param pulumi.Input[_builtins.int] max_concurrent_requests: Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
         :param pulumi.Input[_builtins.str] project_key: Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds to wait for one HTTP answer before treating it as failed. Environment variable: `LAUNCHDARKLY_REQUEST_TIMEOUT`. Default: `30`.
@@ -116,7 +116,7 @@ class ProviderArgs:
     @pulumi.getter(name="maintainerId")
     def maintainer_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
         """
         return pulumi.get(self, "maintainer_id")
 
@@ -211,7 +211,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] api_host: Base URL: https://app.launchdarkly.com, https://app.launchdarkly.us (federal), https://app.eu.launchdarkly.com (EU) or an emulator URL. Environment variable: `LAUNCHDARKLY_API_HOST`. Default: `https://app.launchdarkly.com`.
         :param pulumi.Input[_builtins.str] environment_key: Default environment key for experiments that do not set environment_key. Environment variable: `LAUNCHDARKLY_ENVIRONMENT_KEY`.
         :param pulumi.Input[_builtins.str] log_level: Provider log level on stderr (debug, info, warning, error); debug logs every request with the Authorization header redacted. Environment variable: `LAUNCHDARKLY_LOG_LEVEL`. Default: `warning`.
-        :param pulumi.Input[_builtins.str] maintainer_id: Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        :param pulumi.Input[_builtins.str] maintainer_id: Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
         :param pulumi.Input[_builtins.int] max_concurrent_requests: Most HTTP requests in flight at once from one provider host. Environment variable: `LAUNCHDARKLY_MAX_CONCURRENT_REQUESTS`. Default: `4`.
         :param pulumi.Input[_builtins.str] project_key: Default project key for experiments that do not set project_key. Environment variable: `LAUNCHDARKLY_PROJECT_KEY`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds to wait for one HTTP answer before treating it as failed. Environment variable: `LAUNCHDARKLY_REQUEST_TIMEOUT`. Default: `30`.
@@ -305,7 +305,7 @@ class Provider(pulumi.ProviderResource):
     @pulumi.getter(name="maintainerId")
     def maintainer_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+        Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
         """
         return pulumi.get(self, "maintainer_id")
 

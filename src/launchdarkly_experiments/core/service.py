@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 KindT = TypeVar("KindT", bound=ResourceKind[Any])
 
+#: (kind, id) of every declaration checked in this process: one set for every ``Service``, as
+#: the dynamic provider host serves each kind's provider, with its own service, in one process.
+_DECLARED: set[tuple[str, str]] = set()
+
 
 class Service:
     """Settings, the one client and the lookups of one provider host; the kinds bound to them."""
@@ -43,7 +47,6 @@ class Service:
         self._client: LaunchDarklyClient | None = None
         self._lookups: CachedLookups | None = None
         self._kinds: dict[type[ResourceKind[Any]], ResourceKind[Any]] = {}
-        self._declared: set[tuple[str, str]] = set()
 
     # -- settings, client and lookups --------------------------------------------------------
 
@@ -114,7 +117,7 @@ class Service:
         program creates, which a preview must not report missing (the engine checks a resource
         after those whose outputs it takes)."""
         with self._lock:
-            return (kind, id_) in self._declared
+            return (kind, id_) in _DECLARED
 
     # -- check: the kind's own, with settings defaults and reference lookups --------------------
 
@@ -142,7 +145,7 @@ class Service:
         if not holds_unknown(checked.inputs, is_unknown):
             if not problems:
                 with self._lock:
-                    self._declared.add((kind.name, kind.id_format.format(checked.inputs)))
+                    _DECLARED.add((kind.name, kind.id_format.format(checked.inputs)))
             problems += self._reference_problems(kind, settings, checked.inputs)
         return Checked(checked.inputs, problems)
 

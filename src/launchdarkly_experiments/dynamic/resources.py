@@ -18,7 +18,18 @@ from ..core.kinds.experiment.models import (
     RunningChangePolicy,
     StoppedPolicy,
 )
-from ..provider import ExperimentProvider
+from ..core.kinds.metric.models import (
+    AnalysisType,
+    FilterType,
+    MetricKind,
+    SuccessCriteria,
+    UnitAggregationType,
+    UrlKind,
+)
+from ..core.kinds.metric_group.models import (
+    MetricGroupKind,
+)
+from ..provider import ExperimentProvider, MetricProvider, MetricGroupProvider
 from .resource import Args, DynamicResource
 
 
@@ -163,6 +174,188 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
         self,
         resource_name: str,
         args: ExperimentArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class MetricUrlArgs(Args):
+    """A page the metric watches (``UrlPost``): ``url`` for kinds exact and canonical,
+    ``substring`` for substring, ``pattern`` for regex.
+    """
+
+    kind: pulumi.Input[UrlKind | Literal["exact", "canonical", "substring", "regex"]]
+    url: pulumi.Input[str] | None = None
+    substring: pulumi.Input[str] | None = None
+    pattern: pulumi.Input[str] | None = None
+
+
+@dataclass
+class MetricEventDefaultArgs(Args):
+    """What a unit without events counts as (``MetricEventDefaultRep``)."""
+
+    disabled: pulumi.Input[bool] | None = None
+    value: pulumi.Input[float] | None = None
+
+
+@dataclass
+class MetricDataSourceArgs(Args):
+    """Where the metric's events come from (``MetricDataSourceRefRep``)."""
+
+    key: pulumi.Input[str]
+    environment_key: pulumi.Input[str] | None = None
+
+
+@dataclass
+class MetricFilterArgs(Args):
+    """A filter of the events the metric counts (``EventFilter``): a context attribute or event
+    property test, or a group of filters (``values`` then holds the member filters).
+    """
+
+    type: pulumi.Input[FilterType | Literal["group", "contextAttribute", "eventProperty"]]
+    op: pulumi.Input[str]
+    values: pulumi.Input[list[Any]]
+    negate: pulumi.Input[bool]
+    attribute: pulumi.Input[str] | None = None
+    context_kind: pulumi.Input[str] | None = None
+
+
+@dataclass
+class MetricResourceArgs(Args):
+    """Everything a user declares for one ``Metric`` resource (``MetricPost``)."""
+
+    key: pulumi.Input[str]
+    name: pulumi.Input[str]
+    kind: pulumi.Input[MetricKind | Literal["pageview", "click", "custom"]]
+    project_key: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    selector: pulumi.Input[str] | None = None
+    urls: pulumi.Input[list[MetricUrlArgs]] | None = None
+    is_numeric: pulumi.Input[bool] | None = None
+    unit: pulumi.Input[str] | None = None
+    event_key: pulumi.Input[str] | None = None
+    success_criteria: pulumi.Input[SuccessCriteria | Literal["HigherThanBaseline", "LowerThanBaseline"]] | None = None
+    tags: pulumi.Input[list[str]] | None = None
+    randomization_units: pulumi.Input[list[str]] | None = None
+    maintainer_id: pulumi.Input[str] | None = None
+    unit_aggregation_type: pulumi.Input[UnitAggregationType | Literal["average", "sum"]] | None = None
+    analysis_type: pulumi.Input[AnalysisType | Literal["mean", "percentile"]] | None = None
+    percentile_value: pulumi.Input[int] | None = None
+    event_default: pulumi.Input[MetricEventDefaultArgs] | None = None
+    data_source: pulumi.Input[MetricDataSourceArgs] | None = None
+    filters: pulumi.Input[MetricFilterArgs] | None = None
+    adopt: pulumi.Input[bool] | None = None
+
+
+class Metric(DynamicResource, module="launchdarkly", name="Metric"):
+    """A LaunchDarkly metric of one project: a page viewed, an element clicked or a custom event.
+    The id is `<projectKey>/<key>`, which `pulumi import` takes. Deleting the resource deletes
+    the metric (under a strict reading LaunchDarkly refuses while a metric group or an
+    experiment that is not archived uses it).
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:Metric``.
+    """
+
+    provider_class = MetricProvider
+    args_class = MetricResourceArgs
+
+    key: pulumi.Output[str]
+    name: pulumi.Output[str]
+    kind: pulumi.Output[str]
+    project_key: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    selector: pulumi.Output[str | None]
+    urls: pulumi.Output[list[dict[str, Any]] | None]
+    is_numeric: pulumi.Output[bool | None]
+    unit: pulumi.Output[str | None]
+    event_key: pulumi.Output[str | None]
+    success_criteria: pulumi.Output[str | None]
+    tags: pulumi.Output[list[str] | None]
+    randomization_units: pulumi.Output[list[str] | None]
+    maintainer_id: pulumi.Output[str | None]
+    unit_aggregation_type: pulumi.Output[str | None]
+    analysis_type: pulumi.Output[str | None]
+    percentile_value: pulumi.Output[int | None]
+    event_default: pulumi.Output[dict[str, Any] | None]
+    data_source: pulumi.Output[dict[str, Any] | None]
+    filters: pulumi.Output[dict[str, Any] | None]
+    adopt: pulumi.Output[bool | None]
+    # Computed by LaunchDarkly:
+    metric_id: pulumi.Output[str]
+    version_id: pulumi.Output[str]
+    version: pulumi.Output[int | None]
+    creation_date: pulumi.Output[int | None]
+    last_modified: pulumi.Output[str | None]
+    effective_maintainer_id: pulumi.Output[str | None]
+    effective_randomization_units: pulumi.Output[list[str] | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: MetricResourceArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class MetricGroupMetricArgs(Args):
+    """A metric of the group (``MetricInMetricGroupInput``)."""
+
+    key: pulumi.Input[str]
+    name_in_group: pulumi.Input[str] | None = None
+
+
+@dataclass
+class MetricGroupArgs(Args):
+    """Everything a user declares for one ``MetricGroup`` resource (``MetricGroupPost``)."""
+
+    key: pulumi.Input[str]
+    name: pulumi.Input[str]
+    kind: pulumi.Input[MetricGroupKind | Literal["funnel", "standard"]]
+    metrics: pulumi.Input[list[MetricGroupMetricArgs]]
+    project_key: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    maintainer_id: pulumi.Input[str] | None = None
+    tags: pulumi.Input[list[str]] | None = None
+    adopt: pulumi.Input[bool] | None = None
+
+
+class MetricGroup(DynamicResource, module="launchdarkly", name="MetricGroup"):
+    """A LaunchDarkly metric group of one project: a funnel (its metrics are steps, in order) or a
+    standard group. The id is `<projectKey>/<key>`, which `pulumi import` takes. Deleting the
+    resource deletes the group (under a strict reading LaunchDarkly refuses while an experiment
+    that is not archived measures it).
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:MetricGroup``.
+    """
+
+    provider_class = MetricGroupProvider
+    args_class = MetricGroupArgs
+
+    key: pulumi.Output[str]
+    name: pulumi.Output[str]
+    kind: pulumi.Output[str]
+    metrics: pulumi.Output[list[dict[str, Any]]]
+    project_key: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    maintainer_id: pulumi.Output[str | None]
+    tags: pulumi.Output[list[str] | None]
+    adopt: pulumi.Output[bool | None]
+    # Computed by LaunchDarkly:
+    metric_group_id: pulumi.Output[str]
+    version: pulumi.Output[int | None]
+    creation_date: pulumi.Output[int | None]
+    last_modified: pulumi.Output[int | None]
+    effective_maintainer_id: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: MetricGroupArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:

@@ -74,6 +74,8 @@ def _type_spec(annotation: Any) -> tuple[dict[str, Any], list[str]]:
             return {"type": "boolean"}, []
         if issubclass(annotation, int):
             return {"type": "integer"}, []
+        if issubclass(annotation, float):
+            return {"type": "number"}, []
         if issubclass(annotation, str):
             return {"type": "string"}, []
     if annotation is Any or origin in (typing.Union, types.UnionType):

@@ -31,7 +31,7 @@ func GetLogLevel(ctx *pulumi.Context) string {
 	return config.Get(ctx, "launchdarkly-experiments:logLevel")
 }
 
-// Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+// Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
 func GetMaintainerId(ctx *pulumi.Context) string {
 	return config.Get(ctx, "launchdarkly-experiments:maintainerId")
 }

@@ -36,7 +36,7 @@ Provider log level on stderr (debug, info, warning, error); debug logs every req
 
 maintainerId: Optional[str]
 """
-Member id recorded as maintainer when an experiment that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
+Member id recorded as maintainer when an experiment, metric or metric group that does not set maintainerId is created. Needed with a service token (LaunchDarkly has no member behind one). Environment variable: `LAUNCHDARKLY_MAINTAINER_ID`.
 """
 
 maxConcurrentRequests: Optional[int]

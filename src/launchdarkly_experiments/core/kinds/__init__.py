@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from ..kind import ResourceKind
 from .experiment import Experiment
+from .metric import Metric
+from .metric_group import MetricGroup
 
-KINDS: tuple[type[ResourceKind], ...] = (Experiment,)  # type: ignore[type-arg]
+KINDS: tuple[type[ResourceKind], ...] = (Experiment, Metric, MetricGroup)  # type: ignore[type-arg]
 
-__all__ = ["KINDS", "Experiment"]
+__all__ = ["KINDS", "Experiment", "Metric", "MetricGroup"]
