@@ -10,6 +10,11 @@ export type Experiment = import("./experiment").Experiment;
 export const Experiment: typeof import("./experiment").Experiment = null as any;
 utilities.lazyLoad(exports, ["Experiment"], () => require("./experiment"));
 
+export { HoldoutArgs } from "./holdout";
+export type Holdout = import("./holdout").Holdout;
+export const Holdout: typeof import("./holdout").Holdout = null as any;
+utilities.lazyLoad(exports, ["Holdout"], () => require("./holdout"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -31,6 +36,8 @@ const _module = {
         switch (type) {
             case "launchdarkly-experiments:index:Experiment":
                 return new Experiment(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:Holdout":
+                return new Holdout(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

@@ -1,7 +1,7 @@
 """Pulumi resources for LaunchDarkly experiments.
 
-Public surface: ``Experiment`` and its argument classes, the enums users may pass, and the error
-tree (``errors``). Everything else is internal and may change.
+Public surface: the resources (one per resource kind) and their argument classes, the enums
+users may pass, and the error tree (``errors``). Everything else is internal and may change.
 """
 
 from .core.kinds.experiment.models import (
@@ -19,6 +19,9 @@ from .dynamic.resources import (
     Experiment,
     ExperimentArgs,
     FlagArgs,
+    Holdout,
+    HoldoutArgs,
+    HoldoutMetricArgs,
     IterationArgs,
     MetricArgs,
     TreatmentArgs,
@@ -55,6 +58,9 @@ __all__ = [
     "ExperimentType",
     "FlagArgs",
     "ForbiddenError",
+    "Holdout",
+    "HoldoutArgs",
+    "HoldoutMetricArgs",
     "InvalidRequestError",
     "IterationArgs",
     "LaunchDarklyError",

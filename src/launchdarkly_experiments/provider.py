@@ -11,13 +11,19 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import Experiment
+from .core.kinds import Experiment, Holdout
 from .dynamic.adapter import DynamicAdapter
 
-__all__ = ["ExperimentProvider"]
+__all__ = ["ExperimentProvider", "HoldoutProvider"]
 
 
 class ExperimentProvider(DynamicAdapter):
     """The dynamic provider of ``Experiment`` resources, at its stable pickled address."""
 
     kind = Experiment
+
+
+class HoldoutProvider(DynamicAdapter):
+    """The dynamic provider of ``Holdout`` resources, at its stable pickled address."""
+
+    kind = Holdout

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN
-from launchdarkly_experiments.provider import ExperimentProvider
+from launchdarkly_experiments import provider
+from launchdarkly_experiments.core.kind import ResourceKind
+from launchdarkly_experiments.core.kinds import Experiment
+from launchdarkly_experiments.native.schema import resource_token
 from ld_emulator import PROFILES, Emulator
 from tests.support.engine import ProviderHost
 from tests.support.profiles import one_profile_checked
@@ -35,28 +37,39 @@ def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Provide
     # These tests count the requests of each operation: reference lookups at check are
     # covered by test_references_protocol.py.
     settings = {"accessToken": TOKEN, "apiHost": emulator.url, "validateReferences": "never"}
-    with provider_host(request.param, settings) as running:
+    # A module serves another kind by naming it: KIND = Holdout.
+    with provider_host(
+        request.param, settings, getattr(request.module, "KIND", Experiment)
+    ) as running:
         yield running
 
 
 @contextmanager
-def provider_host(adapter: str, settings: Mapping[str, str]) -> Iterator[ProviderHost]:
-    """A started provider host of ``adapter`` ("dynamic" or "native") configured with
-    ``settings`` (names without namespace: ``accessToken``, ``maintainerId``...), in an
-    environment free of ``LAUNCHDARKLY_*`` variables. The token is sent as a secret."""
+def provider_host(
+    adapter: str, settings: Mapping[str, str], kind: type[ResourceKind[Any]] = Experiment
+) -> Iterator[ProviderHost]:
+    """A started provider host of ``adapter`` ("dynamic" or "native") serving ``kind``,
+    configured with ``settings`` (names without namespace: ``accessToken``,
+    ``maintainerId``...), in an environment free of ``LAUNCHDARKLY_*`` variables. The token is
+    sent as a secret."""
     env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
     if adapter == "dynamic":
         config = {f"launchdarkly:{k}": v for k, v in settings.items()}
         secrets = {"launchdarkly:accessToken"} & set(config)
-        with ProviderHost(ExperimentProvider(), env=env) as running:
+        dynamic_provider = getattr(provider, f"{kind.name}Provider")()
+        with ProviderHost(dynamic_provider, env=env, type_token=dynamic_token(kind)) as running:
             running.configure(config, secret_keys=secrets)
             yield running
         return
     with ProviderHost(
-        None, command=[native_plugin()], env=env, type_token=EXPERIMENT_TOKEN
+        None, command=[native_plugin()], env=env, type_token=resource_token(kind)
     ) as running:
         running.configure(dict(settings), secret_keys={"accessToken"} & set(settings))
         yield running
+
+
+def dynamic_token(kind: type[ResourceKind[Any]]) -> str:
+    return f"pulumi-python:dynamic/launchdarkly:{kind.name}"
 
 
 @pytest.fixture(autouse=True)

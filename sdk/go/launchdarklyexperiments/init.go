@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "launchdarkly-experiments:index:Experiment":
 		r = &Experiment{}
+	case "launchdarkly-experiments:index:Holdout":
+		r = &Holdout{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .experiment import *
+from .holdout import *
 from .provider import *
 from ._inputs import *
 from . import outputs
@@ -26,7 +27,8 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_launchdarkly_experiments",
   "classes": {
-   "launchdarkly-experiments:index:Experiment": "Experiment"
+   "launchdarkly-experiments:index:Experiment": "Experiment",
+   "launchdarkly-experiments:index:Holdout": "Holdout"
   }
  }
 ]

@@ -18,7 +18,7 @@ from ..core.kinds.experiment.models import (
     RunningChangePolicy,
     StoppedPolicy,
 )
-from ..provider import ExperimentProvider
+from ..provider import ExperimentProvider, HoldoutProvider
 from .resource import Args, DynamicResource
 
 
@@ -163,6 +163,73 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
         self,
         resource_name: str,
         args: ExperimentArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class HoldoutMetricArgs(Args):
+    """A metric the holdout measures, or a metric group when ``is_group`` is true."""
+
+    key: pulumi.Input[str]
+    is_group: pulumi.Input[bool] | None = None
+
+
+@dataclass
+class HoldoutArgs(Args):
+    """Everything a user declares for one ``Holdout`` resource."""
+
+    key: pulumi.Input[str]
+    name: pulumi.Input[str]
+    holdout_amount: pulumi.Input[float | int | str]
+    project_key: pulumi.Input[str] | None = None
+    environment_key: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    randomization_unit: pulumi.Input[str] | None = None
+    metrics: pulumi.Input[list[HoldoutMetricArgs]] | None = None
+    primary_metric_key: pulumi.Input[str] | None = None
+    prerequisite_flag_key: pulumi.Input[str] | None = None
+    attributes: pulumi.Input[list[str]] | None = None
+    maintainer_id: pulumi.Input[str] | None = None
+    adopt: pulumi.Input[bool] | None = None
+
+
+class Holdout(DynamicResource, module="launchdarkly", name="Holdout"):
+    """A LaunchDarkly holdout in one project and environment: a share of traffic kept out of the
+    experiments in it. The id is `<projectKey>/<environmentKey>/<key>`, which `pulumi import`
+    takes. Only the name and description change in place; deleting the resource ends the holdout
+    (LaunchDarkly has no delete), and an ended holdout keeps its key.
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:Holdout``.
+    """
+
+    provider_class = HoldoutProvider
+    args_class = HoldoutArgs
+
+    project_key: pulumi.Output[str]
+    environment_key: pulumi.Output[str]
+    key: pulumi.Output[str]
+    name: pulumi.Output[str]
+    holdout_amount: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    randomization_unit: pulumi.Output[str | None]
+    metrics: pulumi.Output[list[dict[str, Any]] | None]
+    primary_metric_key: pulumi.Output[str | None]
+    prerequisite_flag_key: pulumi.Output[str | None]
+    attributes: pulumi.Output[list[str] | None]
+    maintainer_id: pulumi.Output[str | None]
+    adopt: pulumi.Output[bool | None]
+    # Computed by LaunchDarkly:
+    holdout_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    created_at: pulumi.Output[int | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: HoldoutArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..kind import ResourceKind
 from .experiment import Experiment
+from .holdout import Holdout
 
-KINDS: tuple[type[ResourceKind], ...] = (Experiment,)  # type: ignore[type-arg]
+KINDS: tuple[type[ResourceKind], ...] = (Experiment, Holdout)  # type: ignore[type-arg]
 
-__all__ = ["KINDS", "Experiment"]
+__all__ = ["KINDS", "Experiment", "Holdout"]
