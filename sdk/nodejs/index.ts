@@ -15,6 +15,11 @@ export type Holdout = import("./holdout").Holdout;
 export const Holdout: typeof import("./holdout").Holdout = null as any;
 utilities.lazyLoad(exports, ["Holdout"], () => require("./holdout"));
 
+export { LayerArgs } from "./layer";
+export type Layer = import("./layer").Layer;
+export const Layer: typeof import("./layer").Layer = null as any;
+utilities.lazyLoad(exports, ["Layer"], () => require("./layer"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -38,6 +43,8 @@ const _module = {
                 return new Experiment(name, <any>undefined, { urn })
             case "launchdarkly-experiments:index:Holdout":
                 return new Holdout(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:Layer":
+                return new Layer(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

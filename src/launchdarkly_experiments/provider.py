@@ -11,10 +11,10 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import Experiment, Holdout
+from .core.kinds import Experiment, Holdout, Layer
 from .dynamic.adapter import DynamicAdapter
 
-__all__ = ["ExperimentProvider", "HoldoutProvider"]
+__all__ = ["ExperimentProvider", "HoldoutProvider", "LayerProvider"]
 
 
 class ExperimentProvider(DynamicAdapter):
@@ -27,3 +27,9 @@ class HoldoutProvider(DynamicAdapter):
     """The dynamic provider of ``Holdout`` resources, at its stable pickled address."""
 
     kind = Holdout
+
+
+class LayerProvider(DynamicAdapter):
+    """The dynamic provider of ``Layer`` resources, at its stable pickled address."""
+
+    kind = Layer

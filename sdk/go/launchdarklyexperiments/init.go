@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Experiment{}
 	case "launchdarkly-experiments:index:Holdout":
 		r = &Holdout{}
+	case "launchdarkly-experiments:index:Layer":
+		r = &Layer{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -836,6 +836,124 @@ func (o IterationSummaryArrayOutput) Index(i pulumi.IntInput) IterationSummaryOu
 	}).(IterationSummaryOutput)
 }
 
+// An experiment's share of the layer's traffic in one environment.
+type LayerReservation struct {
+	// The environment the reservation is in.
+	EnvironmentKey string `pulumi:"environmentKey"`
+	// The experiment it reserves traffic for.
+	ExperimentKey string `pulumi:"experimentKey"`
+	// Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+	ReservationPercent int `pulumi:"reservationPercent"`
+}
+
+// LayerReservationInput is an input type that accepts LayerReservationArgs and LayerReservationOutput values.
+// You can construct a concrete instance of `LayerReservationInput` via:
+//
+//	LayerReservationArgs{...}
+type LayerReservationInput interface {
+	pulumi.Input
+
+	ToLayerReservationOutput() LayerReservationOutput
+	ToLayerReservationOutputWithContext(context.Context) LayerReservationOutput
+}
+
+// An experiment's share of the layer's traffic in one environment.
+type LayerReservationArgs struct {
+	// The environment the reservation is in.
+	EnvironmentKey pulumi.StringInput `pulumi:"environmentKey"`
+	// The experiment it reserves traffic for.
+	ExperimentKey pulumi.StringInput `pulumi:"experimentKey"`
+	// Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+	ReservationPercent pulumi.IntInput `pulumi:"reservationPercent"`
+}
+
+func (LayerReservationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LayerReservation)(nil)).Elem()
+}
+
+func (i LayerReservationArgs) ToLayerReservationOutput() LayerReservationOutput {
+	return i.ToLayerReservationOutputWithContext(context.Background())
+}
+
+func (i LayerReservationArgs) ToLayerReservationOutputWithContext(ctx context.Context) LayerReservationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LayerReservationOutput)
+}
+
+// LayerReservationArrayInput is an input type that accepts LayerReservationArray and LayerReservationArrayOutput values.
+// You can construct a concrete instance of `LayerReservationArrayInput` via:
+//
+//	LayerReservationArray{ LayerReservationArgs{...} }
+type LayerReservationArrayInput interface {
+	pulumi.Input
+
+	ToLayerReservationArrayOutput() LayerReservationArrayOutput
+	ToLayerReservationArrayOutputWithContext(context.Context) LayerReservationArrayOutput
+}
+
+type LayerReservationArray []LayerReservationInput
+
+func (LayerReservationArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]LayerReservation)(nil)).Elem()
+}
+
+func (i LayerReservationArray) ToLayerReservationArrayOutput() LayerReservationArrayOutput {
+	return i.ToLayerReservationArrayOutputWithContext(context.Background())
+}
+
+func (i LayerReservationArray) ToLayerReservationArrayOutputWithContext(ctx context.Context) LayerReservationArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LayerReservationArrayOutput)
+}
+
+// An experiment's share of the layer's traffic in one environment.
+type LayerReservationOutput struct{ *pulumi.OutputState }
+
+func (LayerReservationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LayerReservation)(nil)).Elem()
+}
+
+func (o LayerReservationOutput) ToLayerReservationOutput() LayerReservationOutput {
+	return o
+}
+
+func (o LayerReservationOutput) ToLayerReservationOutputWithContext(ctx context.Context) LayerReservationOutput {
+	return o
+}
+
+// The environment the reservation is in.
+func (o LayerReservationOutput) EnvironmentKey() pulumi.StringOutput {
+	return o.ApplyT(func(v LayerReservation) string { return v.EnvironmentKey }).(pulumi.StringOutput)
+}
+
+// The experiment it reserves traffic for.
+func (o LayerReservationOutput) ExperimentKey() pulumi.StringOutput {
+	return o.ApplyT(func(v LayerReservation) string { return v.ExperimentKey }).(pulumi.StringOutput)
+}
+
+// Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+func (o LayerReservationOutput) ReservationPercent() pulumi.IntOutput {
+	return o.ApplyT(func(v LayerReservation) int { return v.ReservationPercent }).(pulumi.IntOutput)
+}
+
+type LayerReservationArrayOutput struct{ *pulumi.OutputState }
+
+func (LayerReservationArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]LayerReservation)(nil)).Elem()
+}
+
+func (o LayerReservationArrayOutput) ToLayerReservationArrayOutput() LayerReservationArrayOutput {
+	return o
+}
+
+func (o LayerReservationArrayOutput) ToLayerReservationArrayOutputWithContext(ctx context.Context) LayerReservationArrayOutput {
+	return o
+}
+
+func (o LayerReservationArrayOutput) Index(i pulumi.IntInput) LayerReservationOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) LayerReservation {
+		return vs[0].([]LayerReservation)[vs[1].(int)]
+	}).(LayerReservationOutput)
+}
+
 // A metric, or a metric group when “is_group“ is true.
 type MetricReference struct {
 	// True when key names a metric group.
@@ -1272,6 +1390,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HoldoutMetricInput)(nil)).Elem(), HoldoutMetricArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HoldoutMetricArrayInput)(nil)).Elem(), HoldoutMetricArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IterationInput)(nil)).Elem(), IterationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationInput)(nil)).Elem(), LayerReservationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationArrayInput)(nil)).Elem(), LayerReservationArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceInput)(nil)).Elem(), MetricReferenceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceArrayInput)(nil)).Elem(), MetricReferenceArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentInput)(nil)).Elem(), TreatmentArgs{})
@@ -1288,6 +1408,8 @@ func init() {
 	pulumi.RegisterOutputType(IterationSummaryOutput{})
 	pulumi.RegisterOutputType(IterationSummaryPtrOutput{})
 	pulumi.RegisterOutputType(IterationSummaryArrayOutput{})
+	pulumi.RegisterOutputType(LayerReservationOutput{})
+	pulumi.RegisterOutputType(LayerReservationArrayOutput{})
 	pulumi.RegisterOutputType(MetricReferenceOutput{})
 	pulumi.RegisterOutputType(MetricReferenceArrayOutput{})
 	pulumi.RegisterOutputType(ShippedVariationOutput{})

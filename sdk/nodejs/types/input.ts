@@ -118,6 +118,24 @@ export interface IterationArgs {
 }
 
 /**
+ * An experiment's share of the layer's traffic in one environment.
+ */
+export interface LayerReservationArgs {
+    /**
+     * The environment the reservation is in.
+     */
+    environmentKey: pulumi.Input<string>;
+    /**
+     * The experiment it reserves traffic for.
+     */
+    experimentKey: pulumi.Input<string>;
+    /**
+     * Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+     */
+    reservationPercent: pulumi.Input<number>;
+}
+
+/**
  * A metric, or a metric group when ``is_group`` is true.
  */
 export interface MetricReferenceArgs {

@@ -160,6 +160,24 @@ export interface IterationSummary {
 }
 
 /**
+ * An experiment's share of the layer's traffic in one environment.
+ */
+export interface LayerReservation {
+    /**
+     * The environment the reservation is in.
+     */
+    environmentKey: string;
+    /**
+     * The experiment it reserves traffic for.
+     */
+    experimentKey: string;
+    /**
+     * Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+     */
+    reservationPercent: number;
+}
+
+/**
  * A metric, or a metric group when ``is_group`` is true.
  */
 export interface MetricReference {

@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .experiment import *
 from .holdout import *
+from .layer import *
 from .provider import *
 from ._inputs import *
 from . import outputs
@@ -28,7 +29,8 @@ _utilities.register(
   "fqn": "pulumi_launchdarkly_experiments",
   "classes": {
    "launchdarkly-experiments:index:Experiment": "Experiment",
-   "launchdarkly-experiments:index:Holdout": "Holdout"
+   "launchdarkly-experiments:index:Holdout": "Holdout",
+   "launchdarkly-experiments:index:Layer": "Layer"
   }
  }
 ]

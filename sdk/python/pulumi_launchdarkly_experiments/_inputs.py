@@ -23,6 +23,8 @@ __all__ = [
     'HoldoutMetricArgsDict',
     'IterationArgs',
     'IterationArgsDict',
+    'LayerReservationArgs',
+    'LayerReservationArgsDict',
     'MetricReferenceArgs',
     'MetricReferenceArgsDict',
     'TreatmentArgs',
@@ -519,6 +521,77 @@ class IterationArgs:
     @reallocation_frequency_millis.setter
     def reallocation_frequency_millis(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "reallocation_frequency_millis", value)
+
+
+class LayerReservationArgsDict(TypedDict):
+    """
+    An experiment's share of the layer's traffic in one environment.
+    """
+    environment_key: pulumi.Input[_builtins.str]
+    """
+    The environment the reservation is in.
+    """
+    experiment_key: pulumi.Input[_builtins.str]
+    """
+    The experiment it reserves traffic for.
+    """
+    reservation_percent: pulumi.Input[_builtins.int]
+    """
+    Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+    """
+
+@pulumi.input_type
+class LayerReservationArgs:
+    def __init__(__self__, *,
+                 environment_key: pulumi.Input[_builtins.str],
+                 experiment_key: pulumi.Input[_builtins.str],
+                 reservation_percent: pulumi.Input[_builtins.int]):
+        """
+        An experiment's share of the layer's traffic in one environment.
+
+        :param pulumi.Input[_builtins.str] environment_key: The environment the reservation is in.
+        :param pulumi.Input[_builtins.str] experiment_key: The experiment it reserves traffic for.
+        :param pulumi.Input[_builtins.int] reservation_percent: Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        pulumi.set(__self__, "environment_key", environment_key)
+        pulumi.set(__self__, "experiment_key", experiment_key)
+        pulumi.set(__self__, "reservation_percent", reservation_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="environmentKey")
+    def environment_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The environment the reservation is in.
+        """
+        return pulumi.get(self, "environment_key")
+
+    @environment_key.setter
+    def environment_key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "environment_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="experimentKey")
+    def experiment_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The experiment it reserves traffic for.
+        """
+        return pulumi.get(self, "experiment_key")
+
+    @experiment_key.setter
+    def experiment_key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "experiment_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reservationPercent")
+    def reservation_percent(self) -> pulumi.Input[_builtins.int]:
+        """
+        Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        return pulumi.get(self, "reservation_percent")
+
+    @reservation_percent.setter
+    def reservation_percent(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "reservation_percent", value)
 
 
 class MetricReferenceArgsDict(TypedDict):

@@ -21,6 +21,7 @@ __all__ = [
     'HoldoutMetric',
     'Iteration',
     'IterationSummary',
+    'LayerReservation',
     'MetricReference',
     'ShippedVariation',
     'Treatment',
@@ -568,6 +569,72 @@ class IterationSummary(dict):
         Id of the winning treatment.
         """
         return pulumi.get(self, "winning_treatment_id")
+
+
+@pulumi.output_type
+class LayerReservation(dict):
+    """
+    An experiment's share of the layer's traffic in one environment.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "environmentKey":
+            suggest = "environment_key"
+        elif key == "experimentKey":
+            suggest = "experiment_key"
+        elif key == "reservationPercent":
+            suggest = "reservation_percent"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in LayerReservation. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        LayerReservation.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        LayerReservation.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 environment_key: _builtins.str,
+                 experiment_key: _builtins.str,
+                 reservation_percent: _builtins.int):
+        """
+        An experiment's share of the layer's traffic in one environment.
+
+        :param _builtins.str environment_key: The environment the reservation is in.
+        :param _builtins.str experiment_key: The experiment it reserves traffic for.
+        :param _builtins.int reservation_percent: Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        pulumi.set(__self__, "environment_key", environment_key)
+        pulumi.set(__self__, "experiment_key", experiment_key)
+        pulumi.set(__self__, "reservation_percent", reservation_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="environmentKey")
+    def environment_key(self) -> _builtins.str:
+        """
+        The environment the reservation is in.
+        """
+        return pulumi.get(self, "environment_key")
+
+    @_builtins.property
+    @pulumi.getter(name="experimentKey")
+    def experiment_key(self) -> _builtins.str:
+        """
+        The experiment it reserves traffic for.
+        """
+        return pulumi.get(self, "experiment_key")
+
+    @_builtins.property
+    @pulumi.getter(name="reservationPercent")
+    def reservation_percent(self) -> _builtins.int:
+        """
+        Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        return pulumi.get(self, "reservation_percent")
 
 
 @pulumi.output_type

@@ -18,7 +18,7 @@ from ..core.kinds.experiment.models import (
     RunningChangePolicy,
     StoppedPolicy,
 )
-from ..provider import ExperimentProvider, HoldoutProvider
+from ..provider import ExperimentProvider, HoldoutProvider, LayerProvider
 from .resource import Args, DynamicResource
 
 
@@ -230,6 +230,58 @@ class Holdout(DynamicResource, module="launchdarkly", name="Holdout"):
         self,
         resource_name: str,
         args: HoldoutArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class LayerReservationArgs(Args):
+    """An experiment's share of the layer's traffic in one environment."""
+
+    environment_key: pulumi.Input[str]
+    experiment_key: pulumi.Input[str]
+    reservation_percent: pulumi.Input[int]
+
+
+@dataclass
+class LayerArgs(Args):
+    """Everything a user declares for one ``Layer`` resource."""
+
+    key: pulumi.Input[str]
+    name: pulumi.Input[str]
+    project_key: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    reservations: pulumi.Input[list[LayerReservationArgs]] | None = None
+    adopt: pulumi.Input[bool] | None = None
+
+
+class Layer(DynamicResource, module="launchdarkly", name="Layer"):
+    """A LaunchDarkly layer of a project: experiments in it never share traffic, each getting the
+    share it reserves per environment. The id is `<projectKey>/<key>`, which `pulumi import`
+    takes. Deleting the resource removes its reservations and leaves the layer (LaunchDarkly has
+    no delete).
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:Layer``.
+    """
+
+    provider_class = LayerProvider
+    args_class = LayerArgs
+
+    project_key: pulumi.Output[str]
+    key: pulumi.Output[str]
+    name: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    reservations: pulumi.Output[list[dict[str, Any]] | None]
+    adopt: pulumi.Output[bool | None]
+    # Computed by LaunchDarkly:
+    created_at: pulumi.Output[int | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: LayerArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:

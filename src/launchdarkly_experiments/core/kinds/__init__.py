@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..kind import ResourceKind
 from .experiment import Experiment
 from .holdout import Holdout
+from .layer import Layer
 
-KINDS: tuple[type[ResourceKind], ...] = (Experiment, Holdout)  # type: ignore[type-arg]
+KINDS: tuple[type[ResourceKind], ...] = (Experiment, Holdout, Layer)  # type: ignore[type-arg]
 
-__all__ = ["KINDS", "Experiment", "Holdout"]
+__all__ = ["KINDS", "Experiment", "Holdout", "Layer"]
