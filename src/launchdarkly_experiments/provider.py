@@ -11,10 +11,15 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import Experiment, Holdout, Layer
+from .core.kinds import Experiment, ExperimentationSettings, Holdout, Layer
 from .dynamic.adapter import DynamicAdapter
 
-__all__ = ["ExperimentProvider", "HoldoutProvider", "LayerProvider"]
+__all__ = [
+    "ExperimentProvider",
+    "ExperimentationSettingsProvider",
+    "HoldoutProvider",
+    "LayerProvider",
+]
 
 
 class ExperimentProvider(DynamicAdapter):
@@ -33,3 +38,10 @@ class LayerProvider(DynamicAdapter):
     """The dynamic provider of ``Layer`` resources, at its stable pickled address."""
 
     kind = Layer
+
+
+class ExperimentationSettingsProvider(DynamicAdapter):
+    """The dynamic provider of ``ExperimentationSettings`` resources, at its stable pickled
+    address."""
+
+    kind = ExperimentationSettings

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "launchdarkly-experiments:index:Experiment":
 		r = &Experiment{}
+	case "launchdarkly-experiments:index:ExperimentationSettings":
+		r = &ExperimentationSettings{}
 	case "launchdarkly-experiments:index:Holdout":
 		r = &Holdout{}
 	case "launchdarkly-experiments:index:Layer":

@@ -1063,6 +1063,124 @@ func (o MetricReferenceArrayOutput) Index(i pulumi.IntInput) MetricReferenceOutp
 	}).(MetricReferenceOutput)
 }
 
+// One randomization unit of the project: a context kind experiments can randomize by.
+type RandomizationUnit struct {
+	// Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+	Default *bool `pulumi:"default"`
+	// The unit: the key of a context kind.
+	RandomizationUnit string `pulumi:"randomizationUnit"`
+	// Deprecated by LaunchDarkly (sent as given, never read back).
+	StandardRandomizationUnit *string `pulumi:"standardRandomizationUnit"`
+}
+
+// RandomizationUnitInput is an input type that accepts RandomizationUnitArgs and RandomizationUnitOutput values.
+// You can construct a concrete instance of `RandomizationUnitInput` via:
+//
+//	RandomizationUnitArgs{...}
+type RandomizationUnitInput interface {
+	pulumi.Input
+
+	ToRandomizationUnitOutput() RandomizationUnitOutput
+	ToRandomizationUnitOutputWithContext(context.Context) RandomizationUnitOutput
+}
+
+// One randomization unit of the project: a context kind experiments can randomize by.
+type RandomizationUnitArgs struct {
+	// Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+	Default pulumi.BoolPtrInput `pulumi:"default"`
+	// The unit: the key of a context kind.
+	RandomizationUnit pulumi.StringInput `pulumi:"randomizationUnit"`
+	// Deprecated by LaunchDarkly (sent as given, never read back).
+	StandardRandomizationUnit pulumi.StringPtrInput `pulumi:"standardRandomizationUnit"`
+}
+
+func (RandomizationUnitArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RandomizationUnit)(nil)).Elem()
+}
+
+func (i RandomizationUnitArgs) ToRandomizationUnitOutput() RandomizationUnitOutput {
+	return i.ToRandomizationUnitOutputWithContext(context.Background())
+}
+
+func (i RandomizationUnitArgs) ToRandomizationUnitOutputWithContext(ctx context.Context) RandomizationUnitOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RandomizationUnitOutput)
+}
+
+// RandomizationUnitArrayInput is an input type that accepts RandomizationUnitArray and RandomizationUnitArrayOutput values.
+// You can construct a concrete instance of `RandomizationUnitArrayInput` via:
+//
+//	RandomizationUnitArray{ RandomizationUnitArgs{...} }
+type RandomizationUnitArrayInput interface {
+	pulumi.Input
+
+	ToRandomizationUnitArrayOutput() RandomizationUnitArrayOutput
+	ToRandomizationUnitArrayOutputWithContext(context.Context) RandomizationUnitArrayOutput
+}
+
+type RandomizationUnitArray []RandomizationUnitInput
+
+func (RandomizationUnitArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RandomizationUnit)(nil)).Elem()
+}
+
+func (i RandomizationUnitArray) ToRandomizationUnitArrayOutput() RandomizationUnitArrayOutput {
+	return i.ToRandomizationUnitArrayOutputWithContext(context.Background())
+}
+
+func (i RandomizationUnitArray) ToRandomizationUnitArrayOutputWithContext(ctx context.Context) RandomizationUnitArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RandomizationUnitArrayOutput)
+}
+
+// One randomization unit of the project: a context kind experiments can randomize by.
+type RandomizationUnitOutput struct{ *pulumi.OutputState }
+
+func (RandomizationUnitOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RandomizationUnit)(nil)).Elem()
+}
+
+func (o RandomizationUnitOutput) ToRandomizationUnitOutput() RandomizationUnitOutput {
+	return o
+}
+
+func (o RandomizationUnitOutput) ToRandomizationUnitOutputWithContext(ctx context.Context) RandomizationUnitOutput {
+	return o
+}
+
+// Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+func (o RandomizationUnitOutput) Default() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v RandomizationUnit) *bool { return v.Default }).(pulumi.BoolPtrOutput)
+}
+
+// The unit: the key of a context kind.
+func (o RandomizationUnitOutput) RandomizationUnit() pulumi.StringOutput {
+	return o.ApplyT(func(v RandomizationUnit) string { return v.RandomizationUnit }).(pulumi.StringOutput)
+}
+
+// Deprecated by LaunchDarkly (sent as given, never read back).
+func (o RandomizationUnitOutput) StandardRandomizationUnit() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RandomizationUnit) *string { return v.StandardRandomizationUnit }).(pulumi.StringPtrOutput)
+}
+
+type RandomizationUnitArrayOutput struct{ *pulumi.OutputState }
+
+func (RandomizationUnitArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RandomizationUnit)(nil)).Elem()
+}
+
+func (o RandomizationUnitArrayOutput) ToRandomizationUnitArrayOutput() RandomizationUnitArrayOutput {
+	return o
+}
+
+func (o RandomizationUnitArrayOutput) ToRandomizationUnitArrayOutputWithContext(ctx context.Context) RandomizationUnitArrayOutput {
+	return o
+}
+
+func (o RandomizationUnitArrayOutput) Index(i pulumi.IntInput) RandomizationUnitOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RandomizationUnit {
+		return vs[0].([]RandomizationUnit)[vs[1].(int)]
+	}).(RandomizationUnitOutput)
+}
+
 // What stopping an iteration with a winner made a flag serve.
 type ShippedVariation struct {
 	// The rule's description.
@@ -1394,6 +1512,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationArrayInput)(nil)).Elem(), LayerReservationArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceInput)(nil)).Elem(), MetricReferenceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceArrayInput)(nil)).Elem(), MetricReferenceArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RandomizationUnitInput)(nil)).Elem(), RandomizationUnitArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RandomizationUnitArrayInput)(nil)).Elem(), RandomizationUnitArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentInput)(nil)).Elem(), TreatmentArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentArrayInput)(nil)).Elem(), TreatmentArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentParameterInput)(nil)).Elem(), TreatmentParameterArgs{})
@@ -1412,6 +1532,8 @@ func init() {
 	pulumi.RegisterOutputType(LayerReservationArrayOutput{})
 	pulumi.RegisterOutputType(MetricReferenceOutput{})
 	pulumi.RegisterOutputType(MetricReferenceArrayOutput{})
+	pulumi.RegisterOutputType(RandomizationUnitOutput{})
+	pulumi.RegisterOutputType(RandomizationUnitArrayOutput{})
 	pulumi.RegisterOutputType(ShippedVariationOutput{})
 	pulumi.RegisterOutputType(ShippedVariationMapOutput{})
 	pulumi.RegisterOutputType(TreatmentOutput{})

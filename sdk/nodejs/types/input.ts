@@ -150,6 +150,24 @@ export interface MetricReferenceArgs {
 }
 
 /**
+ * One randomization unit of the project: a context kind experiments can randomize by.
+ */
+export interface RandomizationUnitArgs {
+    /**
+     * Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+     */
+    default?: pulumi.Input<boolean | undefined>;
+    /**
+     * The unit: the key of a context kind.
+     */
+    randomizationUnit: pulumi.Input<string>;
+    /**
+     * Deprecated by LaunchDarkly (sent as given, never read back).
+     */
+    standardRandomizationUnit?: pulumi.Input<string | undefined>;
+}
+
+/**
  * One arm of the experiment. ``allocation_percent`` is 0-100; all arms total at most 100.
  */
 export interface TreatmentArgs {

@@ -192,6 +192,24 @@ export interface MetricReference {
 }
 
 /**
+ * One randomization unit of the project: a context kind experiments can randomize by.
+ */
+export interface RandomizationUnit {
+    /**
+     * Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+     */
+    default?: boolean;
+    /**
+     * The unit: the key of a context kind.
+     */
+    randomizationUnit: string;
+    /**
+     * Deprecated by LaunchDarkly (sent as given, never read back).
+     */
+    standardRandomizationUnit?: string;
+}
+
+/**
  * What stopping an iteration with a winner made a flag serve.
  */
 export interface ShippedVariation {

@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .experiment import *
+from .experimentation_settings import *
 from .holdout import *
 from .layer import *
 from .provider import *
@@ -29,6 +30,7 @@ _utilities.register(
   "fqn": "pulumi_launchdarkly_experiments",
   "classes": {
    "launchdarkly-experiments:index:Experiment": "Experiment",
+   "launchdarkly-experiments:index:ExperimentationSettings": "ExperimentationSettings",
    "launchdarkly-experiments:index:Holdout": "Holdout",
    "launchdarkly-experiments:index:Layer": "Layer"
   }

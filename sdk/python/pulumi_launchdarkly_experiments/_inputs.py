@@ -27,6 +27,8 @@ __all__ = [
     'LayerReservationArgsDict',
     'MetricReferenceArgs',
     'MetricReferenceArgsDict',
+    'RandomizationUnitArgs',
+    'RandomizationUnitArgsDict',
     'TreatmentArgs',
     'TreatmentArgsDict',
     'TreatmentParameterArgs',
@@ -645,6 +647,79 @@ class MetricReferenceArgs:
     @is_group.setter
     def is_group(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "is_group", value)
+
+
+class RandomizationUnitArgsDict(TypedDict):
+    """
+    One randomization unit of the project: a context kind experiments can randomize by.
+    """
+    randomization_unit: pulumi.Input[_builtins.str]
+    """
+    The unit: the key of a context kind.
+    """
+    default: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+    """
+    standard_randomization_unit: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Deprecated by LaunchDarkly (sent as given, never read back).
+    """
+
+@pulumi.input_type
+class RandomizationUnitArgs:
+    def __init__(__self__, *,
+                 randomization_unit: pulumi.Input[_builtins.str],
+                 default: pulumi.Input[Optional[_builtins.bool]] = None,
+                 standard_randomization_unit: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One randomization unit of the project: a context kind experiments can randomize by.
+
+        :param pulumi.Input[_builtins.str] randomization_unit: The unit: the key of a context kind.
+        :param pulumi.Input[_builtins.bool] default: Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        :param pulumi.Input[_builtins.str] standard_randomization_unit: Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        pulumi.set(__self__, "randomization_unit", randomization_unit)
+        if default is not None:
+            pulumi.set(__self__, "default", default)
+        if standard_randomization_unit is not None:
+            pulumi.set(__self__, "standard_randomization_unit", standard_randomization_unit)
+
+    @_builtins.property
+    @pulumi.getter(name="randomizationUnit")
+    def randomization_unit(self) -> pulumi.Input[_builtins.str]:
+        """
+        The unit: the key of a context kind.
+        """
+        return pulumi.get(self, "randomization_unit")
+
+    @randomization_unit.setter
+    def randomization_unit(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "randomization_unit", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def default(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        """
+        return pulumi.get(self, "default")
+
+    @default.setter
+    def default(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "default", value)
+
+    @_builtins.property
+    @pulumi.getter(name="standardRandomizationUnit")
+    def standard_randomization_unit(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        return pulumi.get(self, "standard_randomization_unit")
+
+    @standard_randomization_unit.setter
+    def standard_randomization_unit(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "standard_randomization_unit", value)
 
 
 class TreatmentArgsDict(TypedDict):

@@ -23,6 +23,7 @@ __all__ = [
     'IterationSummary',
     'LayerReservation',
     'MetricReference',
+    'RandomizationUnit',
     'ShippedVariation',
     'Treatment',
     'TreatmentParameter',
@@ -687,6 +688,72 @@ class MetricReference(dict):
         True when key names a metric group.
         """
         return pulumi.get(self, "is_group")
+
+
+@pulumi.output_type
+class RandomizationUnit(dict):
+    """
+    One randomization unit of the project: a context kind experiments can randomize by.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "randomizationUnit":
+            suggest = "randomization_unit"
+        elif key == "standardRandomizationUnit":
+            suggest = "standard_randomization_unit"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in RandomizationUnit. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        RandomizationUnit.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        RandomizationUnit.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 randomization_unit: _builtins.str,
+                 default: Optional[_builtins.bool] = None,
+                 standard_randomization_unit: Optional[_builtins.str] = None):
+        """
+        One randomization unit of the project: a context kind experiments can randomize by.
+
+        :param _builtins.str randomization_unit: The unit: the key of a context kind.
+        :param _builtins.bool default: Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        :param _builtins.str standard_randomization_unit: Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        pulumi.set(__self__, "randomization_unit", randomization_unit)
+        if default is not None:
+            pulumi.set(__self__, "default", default)
+        if standard_randomization_unit is not None:
+            pulumi.set(__self__, "standard_randomization_unit", standard_randomization_unit)
+
+    @_builtins.property
+    @pulumi.getter(name="randomizationUnit")
+    def randomization_unit(self) -> _builtins.str:
+        """
+        The unit: the key of a context kind.
+        """
+        return pulumi.get(self, "randomization_unit")
+
+    @_builtins.property
+    @pulumi.getter
+    def default(self) -> Optional[_builtins.bool]:
+        """
+        Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        """
+        return pulumi.get(self, "default")
+
+    @_builtins.property
+    @pulumi.getter(name="standardRandomizationUnit")
+    def standard_randomization_unit(self) -> Optional[_builtins.str]:
+        """
+        Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        return pulumi.get(self, "standard_randomization_unit")
 
 
 @pulumi.output_type

@@ -18,7 +18,7 @@ from ..core.kinds.experiment.models import (
     RunningChangePolicy,
     StoppedPolicy,
 )
-from ..provider import ExperimentProvider, HoldoutProvider, LayerProvider
+from ..provider import ExperimentProvider, HoldoutProvider, LayerProvider, ExperimentationSettingsProvider
 from .resource import Args, DynamicResource
 
 
@@ -282,6 +282,50 @@ class Layer(DynamicResource, module="launchdarkly", name="Layer"):
         self,
         resource_name: str,
         args: LayerArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class RandomizationUnitArgs(Args):
+    """One randomization unit of the project: a context kind experiments can randomize by."""
+
+    randomization_unit: pulumi.Input[str]
+    default: pulumi.Input[bool] | None = None
+    standard_randomization_unit: pulumi.Input[str] | None = None
+
+
+@dataclass
+class ExperimentationSettingsArgs(Args):
+    """Everything a user declares for one ``ExperimentationSettings`` resource."""
+
+    randomization_units: pulumi.Input[list[RandomizationUnitArgs]]
+    project_key: pulumi.Input[str] | None = None
+
+
+class ExperimentationSettings(DynamicResource, module="launchdarkly", name="ExperimentationSettings"):
+    """A LaunchDarkly project's experimentation settings: its randomization units (one resource per
+    project). The id is `<projectKey>`, which `pulumi import` takes. Creating the resource
+    records the units the project had; deleting it puts them back.
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:ExperimentationSettings``.
+    """
+
+    provider_class = ExperimentationSettingsProvider
+    args_class = ExperimentationSettingsArgs
+
+    project_key: pulumi.Output[str]
+    randomization_units: pulumi.Output[list[dict[str, Any]]]
+    # Computed by LaunchDarkly:
+    previous_randomization_units: pulumi.Output[list[dict[str, Any]]]
+    default_randomization_unit: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ExperimentationSettingsArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
