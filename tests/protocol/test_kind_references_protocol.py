@@ -1,0 +1,141 @@
+"""Reference checks of the Holdout, Layer and ExperimentationSettings kinds at check time, with a
+token, through both adapters (reads only: one profile)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from launchdarkly_experiments.core.kind import ResourceKind
+from launchdarkly_experiments.core.kinds import (
+    Experiment,
+    ExperimentationSettings,
+    Holdout,
+    Layer,
+)
+from ld_emulator import Emulator
+from tests.support.declarations import declaration
+from tests.support.ld_api import Api
+
+from .conftest import TOKEN, provider_host
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(tokens=(TOKEN,)) as emu:
+        yield emu
+
+
+@pytest.fixture(params=["dynamic", "native"])
+def adapter(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def failures_of(
+    emulator: Emulator, adapter: str, kind: type[ResourceKind[Any]], props: dict[str, Any]
+) -> dict[str, str]:
+    settings = {"accessToken": TOKEN, "apiHost": emulator.url}
+    emulator.clear_requests()
+    with provider_host(adapter, settings, kind) as host:
+        _, failures = host.check("r", {}, props)
+    writes = [r for r in emulator.requests() if r["method"] != "GET"]
+    assert writes == [], "check never writes"
+    return {f.property: f.reason for f in failures}
+
+
+def test_holdout_references(emulator: Emulator, adapter: str) -> None:
+    api = Api(emulator, TOKEN)
+    api.metric("signed-up")
+    props = {
+        "projectKey": "lab",
+        "environmentKey": "dev",
+        "key": "q1",
+        "name": "Q1",
+        "holdoutAmount": 5,
+        "metrics": [{"key": "signed-up"}, {"key": "nope"}, {"key": "signed-up-2", "isGroup": True}],
+        "primaryMetricKey": "signed-up",
+        "randomizationUnit": "team",
+        "prerequisiteFlagKey": "no-such-flag",
+    }
+    found = failures_of(emulator, adapter, Holdout, props)
+    assert set(found) == {
+        "metrics[1].key",
+        "metrics[2].key",
+        "randomizationUnit",
+        "prerequisiteFlagKey",
+    }, found
+    assert found["metrics[1].key"] == "metric 'nope' not found in project 'lab'"
+    assert (
+        "'team' is not a randomization unit of project 'lab'; units: 'user'"
+        in (found["randomizationUnit"])
+    )
+    assert "flag 'no-such-flag' not found" in found["prerequisiteFlagKey"]
+    elsewhere = {**props, "environmentKey": "qa", "metrics": None, "randomizationUnit": "user"}
+    found = failures_of(emulator, adapter, Holdout, {k: v for k, v in elsewhere.items() if v})
+    assert set(found) == {"environmentKey"}, found
+    found = failures_of(emulator, adapter, Holdout, {**props, "projectKey": "nowhere"})
+    assert set(found) == {"projectKey"}, found
+
+
+def test_layer_references(emulator: Emulator, adapter: str) -> None:
+    Api(emulator, TOKEN).experiment("exp-a")
+    props = {
+        "projectKey": "shop",
+        "key": "checkout",
+        "name": "Checkout",
+        "reservations": [
+            {"environmentKey": "dev", "experimentKey": "exp-a", "reservationPercent": 10},
+            {"environmentKey": "dev", "experimentKey": "exp-z", "reservationPercent": 10},
+            {"environmentKey": "qa", "experimentKey": "exp-a", "reservationPercent": 10},
+        ],
+    }
+    found = failures_of(emulator, adapter, Layer, props)
+    assert set(found) == {"reservations[1].experimentKey", "reservations[2].environmentKey"}
+    assert "experiment 'exp-z' not found in shop/dev" in found["reservations[1].experimentKey"]
+
+
+def test_settings_references(emulator: Emulator, adapter: str) -> None:
+    props = {
+        "projectKey": "lab",
+        "randomizationUnits": [{"randomizationUnit": "user"}, {"randomizationUnit": "team"}],
+    }
+    found = failures_of(emulator, adapter, ExperimentationSettings, props)
+    assert set(found) == {"randomizationUnits[1].randomizationUnit"}
+    assert (
+        "'team' is not a context kind of project 'lab'; context kinds: 'user', "
+        in (found["randomizationUnits[1].randomizationUnit"])
+    )
+    found = failures_of(emulator, adapter, ExperimentationSettings, {**props, "projectKey": "no"})
+    assert set(found) == {"projectKey"}
+
+
+def test_an_experiment_this_program_declares_is_no_missing_reference(emulator: Emulator) -> None:
+    """The native plugin serves every kind from one service: an experiment it checked is one
+    the program creates, so a layer may reserve it before it exists."""
+    settings = {"accessToken": TOKEN, "apiHost": emulator.url}
+    layer = {
+        "projectKey": "shop",
+        "key": "checkout",
+        "name": "Checkout",
+        "reservations": [
+            {"environmentKey": "dev", "experimentKey": "brand-new", "reservationPercent": 10}
+        ],
+    }
+    with provider_host("native", settings, Experiment) as host:
+        _, failures = host.check("exp", {}, declaration(key="brand-new"))
+        assert failures == []
+        host.type_token = "launchdarkly-experiments:index:Layer"
+        _, failures = host.check("layer", {}, layer)
+        assert failures == []
+        _, failures = host.check(
+            "layer",
+            {},
+            {
+                **layer,
+                "key": "other",
+                "reservations": [{**layer["reservations"][0], "experimentKey": "not-declared"}],
+            },
+        )
+        assert [f.property for f in failures] == ["reservations[0].experimentKey"]
