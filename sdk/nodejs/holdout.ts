@@ -85,7 +85,7 @@ export class Holdout extends pulumi.CustomResource {
     /**
      * Metrics measured (default: the primary metric alone).
      */
-    declare public readonly metrics: pulumi.Output<outputs.HoldoutMetric[] | undefined>;
+    declare public readonly metrics: pulumi.Output<outputs.MetricReference[] | undefined>;
     /**
      * Display name.
      */
@@ -205,7 +205,7 @@ export interface HoldoutArgs {
     /**
      * Metrics measured (default: the primary metric alone).
      */
-    metrics?: pulumi.Input<pulumi.Input<inputs.HoldoutMetricArgs>[] | undefined>;
+    metrics?: pulumi.Input<pulumi.Input<inputs.MetricReferenceArgs>[] | undefined>;
     /**
      * Display name.
      */

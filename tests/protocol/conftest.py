@@ -14,7 +14,7 @@ from launchdarkly_experiments.core.kind import ResourceKind
 from launchdarkly_experiments.core.kinds import Experiment
 from launchdarkly_experiments.native.schema import resource_token
 from ld_emulator import PROFILES, Emulator
-from tests.support.engine import ProviderHost
+from tests.support.engine import ProviderHost, normalize_numbers
 from tests.support.profiles import one_profile_checked
 from tests.support.tools import native_plugin
 
@@ -83,6 +83,22 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
     emulator.reset()
     with one_profile_checked(request.node, emulator):
         yield
+
+
+def plain(props: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Properties as a kind wrote them: numbers as ints, without the dynamic host's pickled
+    provider."""
+    return {k: v for k, v in normalize_numbers(dict(props or {})).items() if k != "__provider"}
+
+
+def checked_and_created(
+    host: ProviderHost, name: str, props: Mapping[str, Any]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Check then create ``props``, which must have no problem: (id, outputs, inputs)."""
+    inputs, failures = host.check(name, {}, props)
+    assert failures == []
+    id_, outputs = host.create(name, inputs)
+    return id_, plain(outputs), inputs
 
 
 def api_calls(emulator: Emulator) -> list[tuple[str, str]]:

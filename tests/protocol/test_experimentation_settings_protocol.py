@@ -13,11 +13,11 @@ import pytest
 from launchdarkly_experiments.core.kinds import ExperimentationSettings
 from ld_emulator import Emulator
 from tests.support.declarations import api_iteration
-from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.engine import ProviderCallError, ProviderHost
 from tests.support.ld_api import LAB, SHOP, Api
 from tests.support.profiles import one_profile
 
-from .conftest import TOKEN, api_calls
+from .conftest import TOKEN, api_calls, checked_and_created, plain
 
 KIND = ExperimentationSettings
 SETTINGS = f"{LAB}/experimentation-settings"
@@ -31,11 +31,6 @@ def unit(key: str, **more: Any) -> dict[str, Any]:
     return {"randomizationUnit": key, **more}
 
 
-def plain(props: dict[str, Any] | None) -> dict[str, Any]:
-    """Properties without the dynamic host's pickled provider."""
-    return {k: v for k, v in normalize_numbers(props or {}).items() if k != "__provider"}
-
-
 def live_units(api: Api, path: str = SETTINGS) -> list[tuple[str, bool]]:
     return [(u["randomizationUnit"], u["default"]) for u in api.get(path)["randomizationUnits"]]
 
@@ -43,15 +38,6 @@ def live_units(api: Api, path: str = SETTINGS) -> list[tuple[str, bool]]:
 @pytest.fixture
 def api(emulator: Emulator) -> Api:
     return Api(emulator, TOKEN)
-
-
-def created(
-    host: ProviderHost, props: dict[str, Any]
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    inputs, failures = host.check("units", {}, props)
-    assert failures == []
-    id_, outputs = host.create("units", inputs)
-    return id_, plain(outputs), inputs
 
 
 @one_profile  # no request at all
@@ -78,7 +64,7 @@ def test_lifecycle_records_and_restores_the_units(
     host: ProviderHost, emulator: Emulator, api: Api
 ) -> None:
     props = declared(unit("user"), unit("organization", default=True))
-    id_, outputs, inputs = created(host, props)
+    id_, outputs, inputs = checked_and_created(host, "units", props)
     assert id_ == "lab"
     assert api_calls(emulator) == [("GET", SETTINGS), ("PUT", SETTINGS)]
     assert emulator.requests()[1]["body"] == {
@@ -120,7 +106,7 @@ def test_lifecycle_records_and_restores_the_units(
 def test_units_already_declared_cost_one_read(
     host: ProviderHost, emulator: Emulator, api: Api
 ) -> None:
-    _, outputs, _ = created(host, declared(unit("user")))
+    _, outputs, _ = checked_and_created(host, "units", declared(unit("user")))
     assert api_calls(emulator) == [("GET", SETTINGS)]
     assert outputs["previousRandomizationUnits"] == outputs["randomizationUnits"] == [unit("user")]
 
@@ -128,7 +114,9 @@ def test_units_already_declared_cost_one_read(
 def test_drift_is_found_and_import_rebuilds_the_declaration(
     host: ProviderHost, emulator: Emulator, api: Api
 ) -> None:
-    id_, outputs, inputs = created(host, declared(unit("user"), unit("organization")))
+    id_, outputs, inputs = checked_and_created(
+        host, "units", declared(unit("user"), unit("organization"))
+    )
     api.put(SETTINGS, {"randomizationUnits": [{"randomizationUnit": "organization"}]})
     _, refreshed, read_inputs = host.read(id_, "units", outputs=outputs, inputs=inputs)
     assert plain(refreshed)["randomizationUnits"] == [unit("organization")]
@@ -146,7 +134,7 @@ def test_drift_is_found_and_import_rebuilds_the_declaration(
 
 def test_an_unknown_outcome_is_read_back(host: ProviderHost, emulator: Emulator, api: Api) -> None:
     emulator.faults.drop_next(1, method="PUT", path=f"{SETTINGS}$", after_processing=True)
-    _, outputs, _ = created(host, declared(unit("organization")))
+    _, outputs, _ = checked_and_created(host, "units", declared(unit("organization")))
     assert api_calls(emulator) == [("GET", SETTINGS), ("PUT", SETTINGS), ("GET", SETTINGS)]
     assert outputs["randomizationUnits"] == [unit("organization")]
 
@@ -156,7 +144,7 @@ def test_restoring_units_an_experiment_uses(
 ) -> None:
     api.put(f"{SHOP}/context-kinds/team", {"name": "Team"})
     props = declared(unit("user"), unit("organization"), unit("team"), project="shop")
-    id_, outputs, _ = created(host, props)
+    id_, outputs, _ = checked_and_created(host, "units", props)
     api.experiment("by-team", iteration=api_iteration(randomizationUnit="team"))
     if "in-use-refused" in emulator.profile:
         with pytest.raises(ProviderCallError) as refused:

@@ -17,7 +17,7 @@ from tests.support.fixture_ids import MEMBER
 from tests.support.ld_api import Api, holdouts
 from tests.support.profiles import one_profile
 
-from .conftest import TOKEN, api_calls
+from .conftest import TOKEN, api_calls, checked_and_created, plain
 
 KIND = Holdout
 HOLDOUTS = holdouts("lab", "dev")
@@ -46,16 +46,8 @@ def api(emulator: Emulator) -> Api:
     return made
 
 
-def plain(props: dict[str, Any] | None) -> dict[str, Any]:
-    """Properties without the dynamic host's pickled provider."""
-    return {k: v for k, v in (props or {}).items() if k != "__provider"}
-
-
 def created(host: ProviderHost, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    inputs, failures = host.check("q1", {}, declared(**overrides))
-    assert failures == []
-    id_, outputs = host.create("q1", inputs)
-    return id_, normalize_numbers(outputs), inputs
+    return checked_and_created(host, "q1", declared(**overrides))
 
 
 @one_profile  # no request at all
@@ -69,7 +61,7 @@ def test_check_reports_every_problem_at_once(host: ProviderHost, emulator: Emula
     _, failures = host.check("q1", {}, broken)
     found = {f.property: f.reason for f in failures}
     assert set(found) == {"holdoutAmount", "holdoutamount", "metrics[1].key", "primaryMetricKey"}
-    assert "above 0 and up to 100, got 0" in found["holdoutAmount"]
+    assert "above 0 and up to 100; got 0" in found["holdoutAmount"]
     assert "did you mean 'holdoutAmount'" in found["holdoutamount"]
     assert "'signed-up' is not one of metrics ('bought', 'bought')" in found["primaryMetricKey"]
     inputs, failures = host.check("q1", {}, declared(holdoutAmount="2.50", adopt=False))

@@ -13,11 +13,11 @@ import pytest
 
 from launchdarkly_experiments.core.kinds import Layer
 from ld_emulator import Emulator
-from tests.support.engine import ProviderCallError, ProviderHost, normalize_numbers
+from tests.support.engine import ProviderCallError, ProviderHost
 from tests.support.ld_api import SHOP, Api
 from tests.support.profiles import one_profile
 
-from .conftest import TOKEN, api_calls
+from .conftest import TOKEN, api_calls, checked_and_created, plain
 
 KIND = Layer
 LAYERS = f"{SHOP}/layers"
@@ -40,11 +40,6 @@ def declared(*reservations: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
-def plain(props: dict[str, Any] | None) -> dict[str, Any]:
-    """Properties without the dynamic host's pickled provider, numbers as ints."""
-    return {k: v for k, v in normalize_numbers(props or {}).items() if k != "__provider"}
-
-
 def live_reservations(api: Api, key: str = "checkout") -> dict[str, list[tuple[str, int]]]:
     (layer,) = [item for item in api.get(LAYERS)["items"] if item["key"] == key]
     return {
@@ -62,15 +57,6 @@ def api(emulator: Emulator) -> Api:
     made.experiment("exp-a", "staging")
     emulator.clear_requests()
     return made
-
-
-def created(
-    host: ProviderHost, props: dict[str, Any]
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    inputs, failures = host.check("layer", {}, props)
-    assert failures == []
-    id_, outputs = host.create("layer", inputs)
-    return id_, plain(outputs), inputs
 
 
 @one_profile  # no request at all
@@ -105,7 +91,7 @@ def test_lifecycle_with_request_counts(host: ProviderHost, emulator: Emulator, a
     props = declared(
         reservation("exp-a", 30), reservation("exp-b", 20), reservation("exp-a", 50, "staging")
     )
-    id_, outputs, inputs = created(host, props)
+    id_, outputs, inputs = checked_and_created(host, "layer", props)
     assert id_ == "shop/checkout"
     assert api_calls(emulator) == [("POST", LAYERS), ("PATCH", CHECKOUT), ("PATCH", CHECKOUT)]
     assert [r["body"].get("environmentKey") for r in emulator.requests()] == [
@@ -177,7 +163,7 @@ def test_lifecycle_with_request_counts(host: ProviderHost, emulator: Emulator, a
 
     # A new declaration of its key takes the layer left without reservations over.
     emulator.clear_requests()
-    id_, outputs, _ = created(host, declared(reservation("exp-c", 40)))
+    id_, outputs, _ = checked_and_created(host, "layer", declared(reservation("exp-c", 40)))
     assert api_calls(emulator) == [("POST", LAYERS), ("GET", LAYERS), ("PATCH", CHECKOUT)]
     host.wait_for_stderr("exists without reservations")
     assert live_reservations(api) == {"dev": [("exp-c", 40)]}
@@ -213,7 +199,9 @@ def test_an_existing_layer_with_reservations_needs_adopt(
 def test_drift_is_found_and_import_rebuilds_the_declaration(
     host: ProviderHost, emulator: Emulator, api: Api
 ) -> None:
-    id_, outputs, inputs = created(host, declared(reservation("exp-a", 30), description="Mine"))
+    id_, outputs, inputs = checked_and_created(
+        host, "layer", declared(reservation("exp-a", 30), description="Mine")
+    )
     api.patch(
         CHECKOUT,
         {"kind": "updateExperimentReservation", "experimentKey": "exp-b", "reservationPercent": 5},
@@ -242,7 +230,7 @@ def test_unknown_outcomes_are_read_back_before_anything_is_sent_again(
     host: ProviderHost, emulator: Emulator, api: Api
 ) -> None:
     emulator.faults.drop_next(1, method="POST", path=f"{LAYERS}$", after_processing=True)
-    id_, outputs, inputs = created(host, declared(reservation("exp-a", 30)))
+    id_, outputs, inputs = checked_and_created(host, "layer", declared(reservation("exp-a", 30)))
     assert api_calls(emulator) == [("POST", LAYERS), ("GET", LAYERS), ("PATCH", CHECKOUT)]
     assert len(api.get(LAYERS)["items"]) == 1
     assert live_reservations(api) == {"dev": [("exp-a", 30)]}

@@ -28,7 +28,6 @@ PUBLIC_NAMES = [
     "ForbiddenError",
     "Holdout",
     "HoldoutArgs",
-    "HoldoutMetricArgs",
     "InvalidRequestError",
     "IterationArgs",
     "LaunchDarklyError",

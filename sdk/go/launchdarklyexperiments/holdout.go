@@ -35,7 +35,7 @@ type Holdout struct {
 	// Member id of the maintainer (default: the token's member, else the provider's maintainerId).
 	MaintainerId pulumi.StringPtrOutput `pulumi:"maintainerId"`
 	// Metrics measured (default: the primary metric alone).
-	Metrics HoldoutMetricArrayOutput `pulumi:"metrics"`
+	Metrics MetricReferenceArrayOutput `pulumi:"metrics"`
 	// Display name.
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Key of the flag the holdout depends on.
@@ -120,7 +120,7 @@ type holdoutArgs struct {
 	// Member id of the maintainer (default: the token's member, else the provider's maintainerId).
 	MaintainerId *string `pulumi:"maintainerId"`
 	// Metrics measured (default: the primary metric alone).
-	Metrics []HoldoutMetric `pulumi:"metrics"`
+	Metrics []MetricReference `pulumi:"metrics"`
 	// Display name.
 	Name string `pulumi:"name"`
 	// Key of the flag the holdout depends on.
@@ -150,7 +150,7 @@ type HoldoutArgs struct {
 	// Member id of the maintainer (default: the token's member, else the provider's maintainerId).
 	MaintainerId pulumi.StringPtrInput
 	// Metrics measured (default: the primary metric alone).
-	Metrics HoldoutMetricArrayInput
+	Metrics MetricReferenceArrayInput
 	// Display name.
 	Name pulumi.StringInput
 	// Key of the flag the holdout depends on.
@@ -246,8 +246,8 @@ func (o HoldoutOutput) MaintainerId() pulumi.StringPtrOutput {
 }
 
 // Metrics measured (default: the primary metric alone).
-func (o HoldoutOutput) Metrics() HoldoutMetricArrayOutput {
-	return o.ApplyT(func(v *Holdout) HoldoutMetricArrayOutput { return v.Metrics }).(HoldoutMetricArrayOutput)
+func (o HoldoutOutput) Metrics() MetricReferenceArrayOutput {
+	return o.ApplyT(func(v *Holdout) MetricReferenceArrayOutput { return v.Metrics }).(MetricReferenceArrayOutput)
 }
 
 // Display name.

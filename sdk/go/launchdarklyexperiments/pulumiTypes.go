@@ -366,115 +366,6 @@ func (o FlagConfigMapOutput) MapIndex(k pulumi.StringInput) FlagConfigOutput {
 	}).(FlagConfigOutput)
 }
 
-// A metric the holdout measures, or a metric group when “is_group“ is true.
-type HoldoutMetric struct {
-	// True when key names a metric group.
-	IsGroup *bool `pulumi:"isGroup"`
-	// Metric key, or metric group key when isGroup is true.
-	Key string `pulumi:"key"`
-}
-
-// HoldoutMetricInput is an input type that accepts HoldoutMetricArgs and HoldoutMetricOutput values.
-// You can construct a concrete instance of `HoldoutMetricInput` via:
-//
-//	HoldoutMetricArgs{...}
-type HoldoutMetricInput interface {
-	pulumi.Input
-
-	ToHoldoutMetricOutput() HoldoutMetricOutput
-	ToHoldoutMetricOutputWithContext(context.Context) HoldoutMetricOutput
-}
-
-// A metric the holdout measures, or a metric group when “is_group“ is true.
-type HoldoutMetricArgs struct {
-	// True when key names a metric group.
-	IsGroup pulumi.BoolPtrInput `pulumi:"isGroup"`
-	// Metric key, or metric group key when isGroup is true.
-	Key pulumi.StringInput `pulumi:"key"`
-}
-
-func (HoldoutMetricArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*HoldoutMetric)(nil)).Elem()
-}
-
-func (i HoldoutMetricArgs) ToHoldoutMetricOutput() HoldoutMetricOutput {
-	return i.ToHoldoutMetricOutputWithContext(context.Background())
-}
-
-func (i HoldoutMetricArgs) ToHoldoutMetricOutputWithContext(ctx context.Context) HoldoutMetricOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HoldoutMetricOutput)
-}
-
-// HoldoutMetricArrayInput is an input type that accepts HoldoutMetricArray and HoldoutMetricArrayOutput values.
-// You can construct a concrete instance of `HoldoutMetricArrayInput` via:
-//
-//	HoldoutMetricArray{ HoldoutMetricArgs{...} }
-type HoldoutMetricArrayInput interface {
-	pulumi.Input
-
-	ToHoldoutMetricArrayOutput() HoldoutMetricArrayOutput
-	ToHoldoutMetricArrayOutputWithContext(context.Context) HoldoutMetricArrayOutput
-}
-
-type HoldoutMetricArray []HoldoutMetricInput
-
-func (HoldoutMetricArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]HoldoutMetric)(nil)).Elem()
-}
-
-func (i HoldoutMetricArray) ToHoldoutMetricArrayOutput() HoldoutMetricArrayOutput {
-	return i.ToHoldoutMetricArrayOutputWithContext(context.Background())
-}
-
-func (i HoldoutMetricArray) ToHoldoutMetricArrayOutputWithContext(ctx context.Context) HoldoutMetricArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HoldoutMetricArrayOutput)
-}
-
-// A metric the holdout measures, or a metric group when “is_group“ is true.
-type HoldoutMetricOutput struct{ *pulumi.OutputState }
-
-func (HoldoutMetricOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*HoldoutMetric)(nil)).Elem()
-}
-
-func (o HoldoutMetricOutput) ToHoldoutMetricOutput() HoldoutMetricOutput {
-	return o
-}
-
-func (o HoldoutMetricOutput) ToHoldoutMetricOutputWithContext(ctx context.Context) HoldoutMetricOutput {
-	return o
-}
-
-// True when key names a metric group.
-func (o HoldoutMetricOutput) IsGroup() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v HoldoutMetric) *bool { return v.IsGroup }).(pulumi.BoolPtrOutput)
-}
-
-// Metric key, or metric group key when isGroup is true.
-func (o HoldoutMetricOutput) Key() pulumi.StringOutput {
-	return o.ApplyT(func(v HoldoutMetric) string { return v.Key }).(pulumi.StringOutput)
-}
-
-type HoldoutMetricArrayOutput struct{ *pulumi.OutputState }
-
-func (HoldoutMetricArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]HoldoutMetric)(nil)).Elem()
-}
-
-func (o HoldoutMetricArrayOutput) ToHoldoutMetricArrayOutput() HoldoutMetricArrayOutput {
-	return o
-}
-
-func (o HoldoutMetricArrayOutput) ToHoldoutMetricArrayOutputWithContext(ctx context.Context) HoldoutMetricArrayOutput {
-	return o
-}
-
-func (o HoldoutMetricArrayOutput) Index(i pulumi.IntInput) HoldoutMetricOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HoldoutMetric {
-		return vs[0].([]HoldoutMetric)[vs[1].(int)]
-	}).(HoldoutMetricOutput)
-}
-
 // The design of an iteration (“IterationInput“ in the spec).
 type Iteration struct {
 	// Context attributes results can be sliced by.
@@ -1505,8 +1396,6 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisConfigPtrInput)(nil)).Elem(), AnalysisConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigInput)(nil)).Elem(), FlagConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigMapInput)(nil)).Elem(), FlagConfigMap{})
-	pulumi.RegisterInputType(reflect.TypeOf((*HoldoutMetricInput)(nil)).Elem(), HoldoutMetricArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*HoldoutMetricArrayInput)(nil)).Elem(), HoldoutMetricArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IterationInput)(nil)).Elem(), IterationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationInput)(nil)).Elem(), LayerReservationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationArrayInput)(nil)).Elem(), LayerReservationArray{})
@@ -1522,8 +1411,6 @@ func init() {
 	pulumi.RegisterOutputType(AnalysisConfigPtrOutput{})
 	pulumi.RegisterOutputType(FlagConfigOutput{})
 	pulumi.RegisterOutputType(FlagConfigMapOutput{})
-	pulumi.RegisterOutputType(HoldoutMetricOutput{})
-	pulumi.RegisterOutputType(HoldoutMetricArrayOutput{})
 	pulumi.RegisterOutputType(IterationOutput{})
 	pulumi.RegisterOutputType(IterationSummaryOutput{})
 	pulumi.RegisterOutputType(IterationSummaryPtrOutput{})

@@ -54,20 +54,6 @@ export interface FlagConfigArgs {
 }
 
 /**
- * A metric the holdout measures, or a metric group when ``is_group`` is true.
- */
-export interface HoldoutMetricArgs {
-    /**
-     * True when key names a metric group.
-     */
-    isGroup?: pulumi.Input<boolean | undefined>;
-    /**
-     * Metric key, or metric group key when isGroup is true.
-     */
-    key: pulumi.Input<string>;
-}
-
-/**
  * The design of an iteration (``IterationInput`` in the spec).
  */
 export interface IterationArgs {

@@ -54,20 +54,6 @@ export interface FlagConfig {
 }
 
 /**
- * A metric the holdout measures, or a metric group when ``is_group`` is true.
- */
-export interface HoldoutMetric {
-    /**
-     * True when key names a metric group.
-     */
-    isGroup?: boolean;
-    /**
-     * Metric key, or metric group key when isGroup is true.
-     */
-    key: string;
-}
-
-/**
  * The design of an iteration (``IterationInput`` in the spec).
  */
 export interface Iteration {

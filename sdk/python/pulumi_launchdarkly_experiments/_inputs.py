@@ -19,8 +19,6 @@ __all__ = [
     'AnalysisConfigArgsDict',
     'FlagConfigArgs',
     'FlagConfigArgsDict',
-    'HoldoutMetricArgs',
-    'HoldoutMetricArgsDict',
     'IterationArgs',
     'IterationArgsDict',
     'LayerReservationArgs',
@@ -240,59 +238,6 @@ class FlagConfigArgs:
     @not_in_experiment_variation_id.setter
     def not_in_experiment_variation_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "not_in_experiment_variation_id", value)
-
-
-class HoldoutMetricArgsDict(TypedDict):
-    """
-    A metric the holdout measures, or a metric group when ``is_group`` is true.
-    """
-    key: pulumi.Input[_builtins.str]
-    """
-    Metric key, or metric group key when isGroup is true.
-    """
-    is_group: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
-    """
-    True when key names a metric group.
-    """
-
-@pulumi.input_type
-class HoldoutMetricArgs:
-    def __init__(__self__, *,
-                 key: pulumi.Input[_builtins.str],
-                 is_group: pulumi.Input[Optional[_builtins.bool]] = None):
-        """
-        A metric the holdout measures, or a metric group when ``is_group`` is true.
-
-        :param pulumi.Input[_builtins.str] key: Metric key, or metric group key when isGroup is true.
-        :param pulumi.Input[_builtins.bool] is_group: True when key names a metric group.
-        """
-        pulumi.set(__self__, "key", key)
-        if is_group is not None:
-            pulumi.set(__self__, "is_group", is_group)
-
-    @_builtins.property
-    @pulumi.getter
-    def key(self) -> pulumi.Input[_builtins.str]:
-        """
-        Metric key, or metric group key when isGroup is true.
-        """
-        return pulumi.get(self, "key")
-
-    @key.setter
-    def key(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "key", value)
-
-    @_builtins.property
-    @pulumi.getter(name="isGroup")
-    def is_group(self) -> pulumi.Input[Optional[_builtins.bool]]:
-        """
-        True when key names a metric group.
-        """
-        return pulumi.get(self, "is_group")
-
-    @is_group.setter
-    def is_group(self, value: pulumi.Input[Optional[_builtins.bool]]):
-        pulumi.set(self, "is_group", value)
 
 
 class IterationArgsDict(TypedDict):

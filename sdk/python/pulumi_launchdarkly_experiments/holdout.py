@@ -29,7 +29,7 @@ class HoldoutArgs:
                  description: pulumi.Input[Optional[_builtins.str]] = None,
                  environment_key: pulumi.Input[Optional[_builtins.str]] = None,
                  maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 metrics: pulumi.Input[Optional[Sequence[pulumi.Input['HoldoutMetricArgs']]]] = None,
+                 metrics: pulumi.Input[Optional[Sequence[pulumi.Input['MetricReferenceArgs']]]] = None,
                  prerequisite_flag_key: pulumi.Input[Optional[_builtins.str]] = None,
                  primary_metric_key: pulumi.Input[Optional[_builtins.str]] = None,
                  project_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -45,7 +45,7 @@ class HoldoutArgs:
         :param pulumi.Input[_builtins.str] description: Free-text description.
         :param pulumi.Input[_builtins.str] environment_key: Environment key (default: the provider's environmentKey). Changing it replaces the holdout.
         :param pulumi.Input[_builtins.str] maintainer_id: Member id of the maintainer (default: the token's member, else the provider's maintainerId).
-        :param pulumi.Input[Sequence[pulumi.Input['HoldoutMetricArgs']]] metrics: Metrics measured (default: the primary metric alone).
+        :param pulumi.Input[Sequence[pulumi.Input['MetricReferenceArgs']]] metrics: Metrics measured (default: the primary metric alone).
         :param pulumi.Input[_builtins.str] prerequisite_flag_key: Key of the flag the holdout depends on.
         :param pulumi.Input[_builtins.str] primary_metric_key: The primary metric's key; one of metrics when they are given.
         :param pulumi.Input[_builtins.str] project_key: LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the holdout.
@@ -173,14 +173,14 @@ class HoldoutArgs:
 
     @_builtins.property
     @pulumi.getter
-    def metrics(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['HoldoutMetricArgs']]]]:
+    def metrics(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['MetricReferenceArgs']]]]:
         """
         Metrics measured (default: the primary metric alone).
         """
         return pulumi.get(self, "metrics")
 
     @metrics.setter
-    def metrics(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['HoldoutMetricArgs']]]]):
+    def metrics(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['MetricReferenceArgs']]]]):
         pulumi.set(self, "metrics", value)
 
     @_builtins.property
@@ -245,7 +245,7 @@ class Holdout(pulumi.CustomResource):
                  holdout_amount: pulumi.Input[Optional[_builtins.str]] = None,
                  key: pulumi.Input[Optional[_builtins.str]] = None,
                  maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 metrics: pulumi.Input[Optional[Sequence[pulumi.Input[Union['HoldoutMetricArgs', 'HoldoutMetricArgsDict', 'outputs.HoldoutMetric']]]]] = None,
+                 metrics: pulumi.Input[Optional[Sequence[pulumi.Input[Union['MetricReferenceArgs', 'MetricReferenceArgsDict', 'outputs.MetricReference']]]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  prerequisite_flag_key: pulumi.Input[Optional[_builtins.str]] = None,
                  primary_metric_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -264,7 +264,7 @@ class Holdout(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] holdout_amount: Percentage of traffic held out, above 0 and up to 100 (5 or "2.5").
         :param pulumi.Input[_builtins.str] key: Holdout key. Changing it replaces the holdout (the old one is ended; an ended holdout keeps its key for good).
         :param pulumi.Input[_builtins.str] maintainer_id: Member id of the maintainer (default: the token's member, else the provider's maintainerId).
-        :param pulumi.Input[Sequence[pulumi.Input[Union['HoldoutMetricArgs', 'HoldoutMetricArgsDict', 'outputs.HoldoutMetric']]]] metrics: Metrics measured (default: the primary metric alone).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['MetricReferenceArgs', 'MetricReferenceArgsDict', 'outputs.MetricReference']]]] metrics: Metrics measured (default: the primary metric alone).
         :param pulumi.Input[_builtins.str] name: Display name.
         :param pulumi.Input[_builtins.str] prerequisite_flag_key: Key of the flag the holdout depends on.
         :param pulumi.Input[_builtins.str] primary_metric_key: The primary metric's key; one of metrics when they are given.
@@ -302,7 +302,7 @@ class Holdout(pulumi.CustomResource):
                  holdout_amount: pulumi.Input[Optional[_builtins.str]] = None,
                  key: pulumi.Input[Optional[_builtins.str]] = None,
                  maintainer_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 metrics: pulumi.Input[Optional[Sequence[pulumi.Input[Union['HoldoutMetricArgs', 'HoldoutMetricArgsDict', 'outputs.HoldoutMetric']]]]] = None,
+                 metrics: pulumi.Input[Optional[Sequence[pulumi.Input[Union['MetricReferenceArgs', 'MetricReferenceArgsDict', 'outputs.MetricReference']]]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  prerequisite_flag_key: pulumi.Input[Optional[_builtins.str]] = None,
                  primary_metric_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -459,7 +459,7 @@ class Holdout(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def metrics(self) -> pulumi.Output[Optional[Sequence['outputs.HoldoutMetric']]]:
+    def metrics(self) -> pulumi.Output[Optional[Sequence['outputs.MetricReference']]]:
         """
         Metrics measured (default: the primary metric alone).
         """

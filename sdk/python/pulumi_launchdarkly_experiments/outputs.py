@@ -18,7 +18,6 @@ from . import outputs
 __all__ = [
     'AnalysisConfig',
     'FlagConfig',
-    'HoldoutMetric',
     'Iteration',
     'IterationSummary',
     'LayerReservation',
@@ -206,58 +205,6 @@ class FlagConfig(dict):
         Variation served to contexts outside the experiment (LaunchDarkly chooses one when unset).
         """
         return pulumi.get(self, "not_in_experiment_variation_id")
-
-
-@pulumi.output_type
-class HoldoutMetric(dict):
-    """
-    A metric the holdout measures, or a metric group when ``is_group`` is true.
-    """
-    @staticmethod
-    def __key_warning(key: str):
-        suggest = None
-        if key == "isGroup":
-            suggest = "is_group"
-
-        if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in HoldoutMetric. Access the value via the '{suggest}' property getter instead.")
-
-    def __getitem__(self, key: str) -> Any:
-        HoldoutMetric.__key_warning(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default = None) -> Any:
-        HoldoutMetric.__key_warning(key)
-        return super().get(key, default)
-
-    def __init__(__self__, *,
-                 key: _builtins.str,
-                 is_group: Optional[_builtins.bool] = None):
-        """
-        A metric the holdout measures, or a metric group when ``is_group`` is true.
-
-        :param _builtins.str key: Metric key, or metric group key when isGroup is true.
-        :param _builtins.bool is_group: True when key names a metric group.
-        """
-        pulumi.set(__self__, "key", key)
-        if is_group is not None:
-            pulumi.set(__self__, "is_group", is_group)
-
-    @_builtins.property
-    @pulumi.getter
-    def key(self) -> _builtins.str:
-        """
-        Metric key, or metric group key when isGroup is true.
-        """
-        return pulumi.get(self, "key")
-
-    @_builtins.property
-    @pulumi.getter(name="isGroup")
-    def is_group(self) -> Optional[_builtins.bool]:
-        """
-        True when key names a metric group.
-        """
-        return pulumi.get(self, "is_group")
 
 
 @pulumi.output_type

@@ -170,14 +170,6 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
 
 
 @dataclass
-class HoldoutMetricArgs(Args):
-    """A metric the holdout measures, or a metric group when ``is_group`` is true."""
-
-    key: pulumi.Input[str]
-    is_group: pulumi.Input[bool] | None = None
-
-
-@dataclass
 class HoldoutArgs(Args):
     """Everything a user declares for one ``Holdout`` resource."""
 
@@ -188,7 +180,7 @@ class HoldoutArgs(Args):
     environment_key: pulumi.Input[str] | None = None
     description: pulumi.Input[str] | None = None
     randomization_unit: pulumi.Input[str] | None = None
-    metrics: pulumi.Input[list[HoldoutMetricArgs]] | None = None
+    metrics: pulumi.Input[list[MetricArgs]] | None = None
     primary_metric_key: pulumi.Input[str] | None = None
     prerequisite_flag_key: pulumi.Input[str] | None = None
     attributes: pulumi.Input[list[str]] | None = None

@@ -34,6 +34,8 @@ from .rules import (
 
 logger = logging.getLogger(__name__)
 
+CHANGE_RULE_FIELDS = (*ADDRESS_FIELDS, *FIXED_FIELDS)
+
 END_WARNING = (
     "LaunchDarkly has no delete for holdouts: %s is ended (endHoldout) instead; it keeps its "
     "key, and a holdout cannot restart"
@@ -76,16 +78,13 @@ class Holdout(ResourceKind[HoldoutSpec]):
         news: Mapping[str, Any],
         is_unknown: IsUnknown = nothing_is_unknown,
     ) -> Checked:
-        declaration = Declaration(self.rules, news, is_unknown)
-        problems = declaration.problems()
-        if problems:
-            return Checked(dict(news), problems)
-        inputs = dict(news) if declaration.spec is None else self.declared(declaration.spec)
+        checked = super().check(olds, news, is_unknown)
         old = {k: v for k, v in self.declared_part(olds).items() if v is not None}
-        if not old or holds_unknown(old, is_unknown):
-            return Checked(inputs, [])
-        new = known_fields(declaration, (*ADDRESS_FIELDS, *FIXED_FIELDS))
-        return Checked(inputs, [] if new is None else change_problems(old, new))
+        if checked.problems or not old or holds_unknown(old, is_unknown):
+            return checked
+        # A second reading of the declaration: the change rules take its known fields only.
+        new = known_fields(Declaration(self.rules, news, is_unknown), CHANGE_RULE_FIELDS)
+        return Checked(checked.inputs, [] if new is None else change_problems(old, new))
 
     def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
         return check_references(inputs, self.context)

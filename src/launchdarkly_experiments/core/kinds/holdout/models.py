@@ -7,38 +7,25 @@ detail kept in ``state.post_body``. Users declare camelCase names like every oth
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, Field
 
-from ...models import Accepts, Description, InputModel, Key, NonEmpty, OutputModel, ResponseModel
+from ...models import Description, InputModel, Key, NonEmpty, OutputModel, ResponseModel
 
-
-def _amount(value: Any) -> str:
-    """A percentage above 0 and up to 100; LaunchDarkly's wire has it as a string ("5")."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError('must be a number above 0 and up to 100 (for example 5 or "2.5")')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"must be a number above 0 and up to 100, got {value!r}") from None
-    if not number.is_finite() or number <= 0 or number > 100:
-        raise ValueError(f"must be a number above 0 and up to 100, got {value!r}")
-    return format(number.normalize(), "f")
+# An experiment's metric reference and percentage are a holdout's too.
+from ..experiment.models import MetricRef, Percent
 
 
-HoldoutAmount = Annotated[str, BeforeValidator(_amount), Accepts(float, int, str)]
+def _above_zero(amount: str) -> str:
+    if Decimal(amount) == 0:
+        raise ValueError("must be a number above 0 and up to 100; got 0")
+    return amount
 
 
-class HoldoutMetric(InputModel):
-    """A metric the holdout measures, or a metric group when ``is_group`` is true."""
-
-    schema_name: ClassVar[str] = "HoldoutMetric"
-    args_name: ClassVar[str] = "HoldoutMetricArgs"
-
-    key: Key = Field(description="Metric key, or metric group key when isGroup is true.")
-    is_group: bool = Field(default=False, description="True when key names a metric group.")
+#: A percentage above 0 and up to 100, a string on LaunchDarkly's wire ("5"); numbers accepted.
+HoldoutAmount = Annotated[Percent, AfterValidator(_above_zero)]
 
 
 class HoldoutSpec(InputModel):
@@ -68,7 +55,7 @@ class HoldoutSpec(InputModel):
         default=None,
         description="Randomization unit, a context kind (default: the project's default unit).",
     )
-    metrics: list[HoldoutMetric] | None = Field(
+    metrics: list[MetricRef] | None = Field(
         default=None,
         description="Metrics measured (default: the primary metric alone).",
     )

@@ -14,7 +14,8 @@ from typing import Any
 from ....errors import Problem
 from ...models import input_field
 from ...rules import Declaration, RuleSet
-from .models import HoldoutMetric, HoldoutSpec
+from ..experiment.models import MetricRef
+from .models import HoldoutSpec
 
 RULES = RuleSet(HoldoutSpec)
 
@@ -39,7 +40,7 @@ FIXED_FIELDS = (
 
 
 @RULES.rule("metrics")
-def metrics_listed_once(metrics: list[HoldoutMetric] | None) -> Iterator[Problem]:
+def metrics_listed_once(metrics: list[MetricRef] | None) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, metric in enumerate(metrics or []):
         if metric.key in seen:
@@ -49,7 +50,7 @@ def metrics_listed_once(metrics: list[HoldoutMetric] | None) -> Iterator[Problem
 
 @RULES.rule("primaryMetricKey", "metrics")
 def primary_metric_is_listed(
-    primary: str | None, metrics: list[HoldoutMetric] | None
+    primary: str | None, metrics: list[MetricRef] | None
 ) -> Iterator[Problem]:
     if primary is None or metrics is None:
         return

@@ -13,8 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .models import HoldoutRep, HoldoutSpec, _amount
+from ...models import input_field
+from .models import HoldoutRep, HoldoutSpec
 from .rules import MUTABLE_FIELDS, SERVER_DEFAULTS, STEERING
+
+
+def _amount(live: str) -> str:
+    """A live amount in declared form ("5.0" -> "5")."""
+    return str(input_field(HoldoutSpec, "holdoutAmount").adapter.validate_python(live))
 
 
 def post_body(spec: HoldoutSpec, default_maintainer: str | None) -> dict[str, Any]:
