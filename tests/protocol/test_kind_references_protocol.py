@@ -80,20 +80,28 @@ def test_holdout_references(emulator: Emulator, adapter: str) -> None:
 
 
 def test_layer_references(emulator: Emulator, adapter: str) -> None:
-    Api(emulator, TOKEN).experiment("exp-a")
+    api = Api(emulator, TOKEN)
+    api.experiment("exp-a")
+    api.experiment("exp-r", start=True)
     props = {
         "projectKey": "shop",
         "key": "checkout",
         "name": "Checkout",
         "reservations": [
-            {"environmentKey": "dev", "experimentKey": "exp-a", "reservationPercent": 10},
+            {"environmentKey": "dev", "experimentKey": "exp-a", "reservationPercent": 0},
             {"environmentKey": "dev", "experimentKey": "exp-z", "reservationPercent": 10},
             {"environmentKey": "qa", "experimentKey": "exp-a", "reservationPercent": 10},
+            {"environmentKey": "dev", "experimentKey": "exp-r", "reservationPercent": 0},
         ],
     }
     found = failures_of(emulator, adapter, Layer, props)
-    assert set(found) == {"reservations[1].experimentKey", "reservations[2].environmentKey"}
+    assert set(found) == {
+        "reservations[1].experimentKey",
+        "reservations[2].environmentKey",
+        "reservations[3].reservationPercent",
+    }, found
     assert "experiment 'exp-z' not found in shop/dev" in found["reservations[1].experimentKey"]
+    assert "'exp-r' is running" in found["reservations[3].reservationPercent"]
 
 
 def test_settings_references(emulator: Emulator, adapter: str) -> None:

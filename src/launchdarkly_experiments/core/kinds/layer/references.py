@@ -30,7 +30,8 @@ def check_references(props: Mapping[str, Any], context: Context) -> list[Problem
             continue
         if context.declared_here("Experiment", f"{project}/{environment}/{experiment}"):
             continue
-        if found(lookups.get_experiment, project, environment, experiment) is None:
+        live = found(lookups.get_experiment, project, environment, experiment)
+        if live is None:
             problems.append(
                 Problem(
                     f"reservations[{index}].experimentKey",
@@ -38,4 +39,18 @@ def check_references(props: Mapping[str, Any], context: Context) -> list[Problem
                     "reservation names an existing experiment, or one this program declares)",
                 )
             )
+        elif item["reservationPercent"] == 0 and _status(live) not in (None, "not_started"):
+            problems.append(
+                Problem(
+                    f"reservations[{index}].reservationPercent",
+                    f"0 is allowed only until the experiment starts, and {experiment!r} is "
+                    f"{_status(live)} in {environment}; reserve a share above 0",
+                )
+            )
     return problems
+
+
+def _status(experiment: Any) -> str | None:
+    current = experiment.get("currentIteration") if isinstance(experiment, dict) else None
+    status = current.get("status") if isinstance(current, dict) else None
+    return str(status) if status is not None else None
