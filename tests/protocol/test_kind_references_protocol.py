@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime._serialization import _serialize
 
+from launchdarkly_experiments import provider
 from launchdarkly_experiments.core.kind import ResourceKind
 from launchdarkly_experiments.core.kinds import (
     Experiment,
@@ -15,11 +18,13 @@ from launchdarkly_experiments.core.kinds import (
     Holdout,
     Layer,
 )
+from launchdarkly_experiments.native.schema import resource_token
 from ld_emulator import Emulator
 from tests.support.declarations import declaration
+from tests.support.engine import ProviderHost
 from tests.support.ld_api import Api
 
-from .conftest import TOKEN, provider_host
+from .conftest import TOKEN, dynamic_token, provider_host
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +124,12 @@ def test_settings_references(emulator: Emulator, adapter: str) -> None:
     assert set(found) == {"projectKey"}
 
 
-def test_an_experiment_this_program_declares_is_no_missing_reference(emulator: Emulator) -> None:
-    """The native plugin serves every kind from one service: an experiment it checked is one
-    the program creates, so a layer may reserve it before it exists."""
+def test_an_experiment_this_program_declares_is_no_missing_reference(
+    emulator: Emulator, adapter: str
+) -> None:
+    """An experiment the provider host checked is one the program creates: a layer may reserve
+    it before it exists. One host serves every kind (the native plugin, and the dynamic host
+    with one provider per kind)."""
     settings = {"accessToken": TOKEN, "apiHost": emulator.url}
     layer = {
         "projectKey": "shop",
@@ -131,19 +139,22 @@ def test_an_experiment_this_program_declares_is_no_missing_reference(emulator: E
             {"environmentKey": "dev", "experimentKey": "brand-new", "reservationPercent": 10}
         ],
     }
-    with provider_host("native", settings, Experiment) as host:
+    with provider_host(adapter, settings, Experiment) as host:
         _, failures = host.check("exp", {}, declaration(key="brand-new"))
         assert failures == []
-        host.type_token = "launchdarkly-experiments:index:Layer"
+        serve(host, Layer)
         _, failures = host.check("layer", {}, layer)
         assert failures == []
-        _, failures = host.check(
-            "layer",
-            {},
-            {
-                **layer,
-                "key": "other",
-                "reservations": [{**layer["reservations"][0], "experimentKey": "not-declared"}],
-            },
-        )
+        elsewhere = {**layer["reservations"][0], "experimentKey": "not-declared"}
+        _, failures = host.check("layer", {}, {**layer, "key": "l2", "reservations": [elsewhere]})
         assert [f.property for f in failures] == ["reservations[0].experimentKey"]
+
+
+def serve(host: ProviderHost, kind: type[ResourceKind[Any]]) -> None:
+    """Send the next calls for ``kind`` to the same host, as the engine does."""
+    if host.serialized_provider:
+        provider_class = getattr(provider, f"{kind.name}Provider")
+        host.serialized_provider = _serialize(True, serialize_provider, provider_class())[0]
+        host.type_token = dynamic_token(kind)
+    else:
+        host.type_token = resource_token(kind)

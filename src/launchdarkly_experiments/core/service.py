@@ -35,6 +35,10 @@ KindT = TypeVar("KindT", bound=ResourceKind[Any])
 class Service:
     """Settings, the one client and the lookups of one provider host; the kinds bound to them."""
 
+    #: What the host's services checked, shared: the dynamic host runs one provider, so one
+    #: service, per kind, and a declaration of one kind names objects of another.
+    _declared_in_process: set[tuple[str, str]] = set()
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._settings: Settings | None = None
@@ -43,7 +47,7 @@ class Service:
         self._client: LaunchDarklyClient | None = None
         self._lookups: CachedLookups | None = None
         self._kinds: dict[type[ResourceKind[Any]], ResourceKind[Any]] = {}
-        self._declared: set[tuple[str, str]] = set()
+        self._declared = Service._declared_in_process
 
     # -- settings, client and lookups --------------------------------------------------------
 
