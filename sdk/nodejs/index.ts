@@ -10,6 +10,21 @@ export type Experiment = import("./experiment").Experiment;
 export const Experiment: typeof import("./experiment").Experiment = null as any;
 utilities.lazyLoad(exports, ["Experiment"], () => require("./experiment"));
 
+export { ExperimentationSettingsArgs } from "./experimentationSettings";
+export type ExperimentationSettings = import("./experimentationSettings").ExperimentationSettings;
+export const ExperimentationSettings: typeof import("./experimentationSettings").ExperimentationSettings = null as any;
+utilities.lazyLoad(exports, ["ExperimentationSettings"], () => require("./experimentationSettings"));
+
+export { HoldoutArgs } from "./holdout";
+export type Holdout = import("./holdout").Holdout;
+export const Holdout: typeof import("./holdout").Holdout = null as any;
+utilities.lazyLoad(exports, ["Holdout"], () => require("./holdout"));
+
+export { LayerArgs } from "./layer";
+export type Layer = import("./layer").Layer;
+export const Layer: typeof import("./layer").Layer = null as any;
+utilities.lazyLoad(exports, ["Layer"], () => require("./layer"));
+
 export { MetricArgs } from "./metric";
 export type Metric = import("./metric").Metric;
 export const Metric: typeof import("./metric").Metric = null as any;
@@ -41,6 +56,12 @@ const _module = {
         switch (type) {
             case "launchdarkly-experiments:index:Experiment":
                 return new Experiment(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:ExperimentationSettings":
+                return new ExperimentationSettings(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:Holdout":
+                return new Holdout(name, <any>undefined, { urn })
+            case "launchdarkly-experiments:index:Layer":
+                return new Layer(name, <any>undefined, { urn })
             case "launchdarkly-experiments:index:Metric":
                 return new Metric(name, <any>undefined, { urn })
             case "launchdarkly-experiments:index:MetricGroup":

@@ -1,8 +1,7 @@
 """Pulumi resources for LaunchDarkly experiments.
 
-Public surface: the resources (``Experiment``, ``Metric``, ``MetricGroup``) and their argument
-classes, the enums users may pass, and the error tree (``errors``). Everything else is internal
-and may change.
+Public surface: the resources (one per resource kind) and their argument classes, the enums
+users may pass, and the error tree (``errors``). Everything else is internal and may change.
 """
 
 from .core.kinds.experiment.models import (
@@ -28,8 +27,15 @@ from .dynamic.resources import (
     AnalysisConfigArgs,
     Experiment,
     ExperimentArgs,
+    ExperimentationSettings,
+    ExperimentationSettingsArgs,
     FlagArgs,
+    Holdout,
+    HoldoutArgs,
     IterationArgs,
+    Layer,
+    LayerArgs,
+    LayerReservationArgs,
     Metric,
     MetricArgs,
     MetricDataSourceArgs,
@@ -40,6 +46,7 @@ from .dynamic.resources import (
     MetricGroupMetricArgs,
     MetricResourceArgs,
     MetricUrlArgs,
+    RandomizationUnitArgs,
     TreatmentArgs,
     TreatmentParameterArgs,
 )
@@ -73,12 +80,19 @@ __all__ = [
     "Experiment",
     "ExperimentArgs",
     "ExperimentType",
+    "ExperimentationSettings",
+    "ExperimentationSettingsArgs",
     "FilterType",
     "FlagArgs",
     "ForbiddenError",
+    "Holdout",
+    "HoldoutArgs",
     "InvalidRequestError",
     "IterationArgs",
     "LaunchDarklyError",
+    "Layer",
+    "LayerArgs",
+    "LayerReservationArgs",
     "Methodology",
     "Metric",
     "MetricArgs",
@@ -94,6 +108,7 @@ __all__ = [
     "MetricUrlArgs",
     "NotFoundError",
     "OutcomeUnknown",
+    "RandomizationUnitArgs",
     "RateLimitedError",
     "RetryBudgetExceeded",
     "RunState",

@@ -11,10 +11,24 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import Experiment, Metric, MetricGroup
+from .core.kinds import (
+    Experiment,
+    ExperimentationSettings,
+    Holdout,
+    Layer,
+    Metric,
+    MetricGroup,
+)
 from .dynamic.adapter import DynamicAdapter
 
-__all__ = ["ExperimentProvider", "MetricGroupProvider", "MetricProvider"]
+__all__ = [
+    "ExperimentProvider",
+    "ExperimentationSettingsProvider",
+    "HoldoutProvider",
+    "LayerProvider",
+    "MetricGroupProvider",
+    "MetricProvider",
+]
 
 
 class ExperimentProvider(DynamicAdapter):
@@ -33,3 +47,22 @@ class MetricGroupProvider(DynamicAdapter):
     """The dynamic provider of ``MetricGroup`` resources, at its stable pickled address."""
 
     kind = MetricGroup
+
+
+class HoldoutProvider(DynamicAdapter):
+    """The dynamic provider of ``Holdout`` resources, at its stable pickled address."""
+
+    kind = Holdout
+
+
+class LayerProvider(DynamicAdapter):
+    """The dynamic provider of ``Layer`` resources, at its stable pickled address."""
+
+    kind = Layer
+
+
+class ExperimentationSettingsProvider(DynamicAdapter):
+    """The dynamic provider of ``ExperimentationSettings`` resources, at its stable pickled
+    address."""
+
+    kind = ExperimentationSettings

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from launchdarkly_experiments import provider as providers
+from launchdarkly_experiments import provider
 from launchdarkly_experiments.core.kind import ResourceKind
 from launchdarkly_experiments.core.kinds import Experiment
 from launchdarkly_experiments.native.schema import resource_token
 from ld_emulator import PROFILES, Emulator
-from tests.support.engine import ProviderHost
+from tests.support.engine import ProviderHost, normalize_numbers
 from tests.support.profiles import one_profile_checked
 from tests.support.tools import native_plugin
 
@@ -37,7 +37,10 @@ def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Provide
     # These tests count the requests of each operation: reference lookups at check are
     # covered by test_references_protocol.py.
     settings = {"accessToken": TOKEN, "apiHost": emulator.url, "validateReferences": "never"}
-    with provider_host(request.param, settings) as running:
+    # A module serves another kind by naming it: KIND = Holdout.
+    with provider_host(
+        request.param, settings, getattr(request.module, "KIND", Experiment)
+    ) as running:
         yield running
 
 
@@ -45,16 +48,16 @@ def host(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Provide
 def provider_host(
     adapter: str, settings: Mapping[str, str], kind: type[ResourceKind[Any]] = Experiment
 ) -> Iterator[ProviderHost]:
-    """A started provider host of ``adapter`` ("dynamic" or "native") for resources of ``kind``,
-    configured with ``settings`` (names without namespace: ``accessToken``, ``maintainerId``...),
-    in an environment free of ``LAUNCHDARKLY_*`` variables. The token is sent as a secret."""
+    """A started provider host of ``adapter`` ("dynamic" or "native") serving ``kind``,
+    configured with ``settings`` (names without namespace: ``accessToken``,
+    ``maintainerId``...), in an environment free of ``LAUNCHDARKLY_*`` variables. The token is
+    sent as a secret."""
     env = {k: "" for k in os.environ if k.startswith("LAUNCHDARKLY_")}
     if adapter == "dynamic":
         config = {f"launchdarkly:{k}": v for k, v in settings.items()}
         secrets = {"launchdarkly:accessToken"} & set(config)
-        provider = getattr(providers, f"{kind.name}Provider")()
-        token = f"pulumi-python:dynamic/launchdarkly:{kind.name}"
-        with ProviderHost(provider, env=env, type_token=token) as running:
+        dynamic_provider = getattr(provider, f"{kind.name}Provider")()
+        with ProviderHost(dynamic_provider, env=env, type_token=dynamic_token(kind)) as running:
             running.configure(config, secret_keys=secrets)
             yield running
         return
@@ -63,6 +66,10 @@ def provider_host(
     ) as running:
         running.configure(dict(settings), secret_keys={"accessToken"} & set(settings))
         yield running
+
+
+def dynamic_token(kind: type[ResourceKind[Any]]) -> str:
+    return f"pulumi-python:dynamic/launchdarkly:{kind.name}"
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +83,22 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
     emulator.reset()
     with one_profile_checked(request.node, emulator):
         yield
+
+
+def plain(props: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Properties as a kind wrote them: numbers as ints, without the dynamic host's pickled
+    provider."""
+    return {k: v for k, v in normalize_numbers(dict(props or {})).items() if k != "__provider"}
+
+
+def checked_and_created(
+    host: ProviderHost, name: str, props: Mapping[str, Any]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Check then create ``props``, which must have no problem: (id, outputs, inputs)."""
+    inputs, failures = host.check(name, {}, props)
+    assert failures == []
+    id_, outputs = host.create(name, inputs)
+    return id_, plain(outputs), inputs
 
 
 def api_calls(emulator: Emulator) -> list[tuple[str, str]]:

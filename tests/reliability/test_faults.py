@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from launchdarkly_experiments.dynamic.adapter import DynamicAdapter
 from launchdarkly_experiments.errors import LaunchDarklyError
 from launchdarkly_experiments.http.client import LaunchDarklyClient, RetryPolicy
 from launchdarkly_experiments.provider import ExperimentProvider
@@ -36,8 +37,13 @@ def clean(emulator: Emulator) -> None:
     emulator.reset()
 
 
-def make_provider(emulator: Emulator, *, deadline: str = "20") -> ExperimentProvider:
-    provider = ExperimentProvider()
+def make_provider(
+    emulator: Emulator,
+    *,
+    deadline: str = "20",
+    provider_class: type[DynamicAdapter] = ExperimentProvider,
+) -> DynamicAdapter:
+    provider = provider_class()
     provider.configure(
         ConfigureRequest(
             Config(
@@ -64,7 +70,7 @@ def make_provider(emulator: Emulator, *, deadline: str = "20") -> ExperimentProv
     return provider
 
 
-def checked(provider: ExperimentProvider, **overrides: Any) -> dict[str, Any]:
+def checked(provider: DynamicAdapter, **overrides: Any) -> dict[str, Any]:
     result = provider.check({}, declaration(**overrides))
     assert result.failures == []
     return dict(result.inputs)

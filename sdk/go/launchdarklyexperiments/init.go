@@ -23,6 +23,12 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "launchdarkly-experiments:index:Experiment":
 		r = &Experiment{}
+	case "launchdarkly-experiments:index:ExperimentationSettings":
+		r = &ExperimentationSettings{}
+	case "launchdarkly-experiments:index:Holdout":
+		r = &Holdout{}
+	case "launchdarkly-experiments:index:Layer":
+		r = &Layer{}
 	case "launchdarkly-experiments:index:Metric":
 		r = &Metric{}
 	case "launchdarkly-experiments:index:MetricGroup":

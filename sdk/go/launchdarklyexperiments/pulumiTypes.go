@@ -727,6 +727,124 @@ func (o IterationSummaryArrayOutput) Index(i pulumi.IntInput) IterationSummaryOu
 	}).(IterationSummaryOutput)
 }
 
+// An experiment's share of the layer's traffic in one environment.
+type LayerReservation struct {
+	// The environment the reservation is in.
+	EnvironmentKey string `pulumi:"environmentKey"`
+	// The experiment it reserves traffic for.
+	ExperimentKey string `pulumi:"experimentKey"`
+	// Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+	ReservationPercent int `pulumi:"reservationPercent"`
+}
+
+// LayerReservationInput is an input type that accepts LayerReservationArgs and LayerReservationOutput values.
+// You can construct a concrete instance of `LayerReservationInput` via:
+//
+//	LayerReservationArgs{...}
+type LayerReservationInput interface {
+	pulumi.Input
+
+	ToLayerReservationOutput() LayerReservationOutput
+	ToLayerReservationOutputWithContext(context.Context) LayerReservationOutput
+}
+
+// An experiment's share of the layer's traffic in one environment.
+type LayerReservationArgs struct {
+	// The environment the reservation is in.
+	EnvironmentKey pulumi.StringInput `pulumi:"environmentKey"`
+	// The experiment it reserves traffic for.
+	ExperimentKey pulumi.StringInput `pulumi:"experimentKey"`
+	// Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+	ReservationPercent pulumi.IntInput `pulumi:"reservationPercent"`
+}
+
+func (LayerReservationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LayerReservation)(nil)).Elem()
+}
+
+func (i LayerReservationArgs) ToLayerReservationOutput() LayerReservationOutput {
+	return i.ToLayerReservationOutputWithContext(context.Background())
+}
+
+func (i LayerReservationArgs) ToLayerReservationOutputWithContext(ctx context.Context) LayerReservationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LayerReservationOutput)
+}
+
+// LayerReservationArrayInput is an input type that accepts LayerReservationArray and LayerReservationArrayOutput values.
+// You can construct a concrete instance of `LayerReservationArrayInput` via:
+//
+//	LayerReservationArray{ LayerReservationArgs{...} }
+type LayerReservationArrayInput interface {
+	pulumi.Input
+
+	ToLayerReservationArrayOutput() LayerReservationArrayOutput
+	ToLayerReservationArrayOutputWithContext(context.Context) LayerReservationArrayOutput
+}
+
+type LayerReservationArray []LayerReservationInput
+
+func (LayerReservationArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]LayerReservation)(nil)).Elem()
+}
+
+func (i LayerReservationArray) ToLayerReservationArrayOutput() LayerReservationArrayOutput {
+	return i.ToLayerReservationArrayOutputWithContext(context.Background())
+}
+
+func (i LayerReservationArray) ToLayerReservationArrayOutputWithContext(ctx context.Context) LayerReservationArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LayerReservationArrayOutput)
+}
+
+// An experiment's share of the layer's traffic in one environment.
+type LayerReservationOutput struct{ *pulumi.OutputState }
+
+func (LayerReservationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LayerReservation)(nil)).Elem()
+}
+
+func (o LayerReservationOutput) ToLayerReservationOutput() LayerReservationOutput {
+	return o
+}
+
+func (o LayerReservationOutput) ToLayerReservationOutputWithContext(ctx context.Context) LayerReservationOutput {
+	return o
+}
+
+// The environment the reservation is in.
+func (o LayerReservationOutput) EnvironmentKey() pulumi.StringOutput {
+	return o.ApplyT(func(v LayerReservation) string { return v.EnvironmentKey }).(pulumi.StringOutput)
+}
+
+// The experiment it reserves traffic for.
+func (o LayerReservationOutput) ExperimentKey() pulumi.StringOutput {
+	return o.ApplyT(func(v LayerReservation) string { return v.ExperimentKey }).(pulumi.StringOutput)
+}
+
+// Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+func (o LayerReservationOutput) ReservationPercent() pulumi.IntOutput {
+	return o.ApplyT(func(v LayerReservation) int { return v.ReservationPercent }).(pulumi.IntOutput)
+}
+
+type LayerReservationArrayOutput struct{ *pulumi.OutputState }
+
+func (LayerReservationArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]LayerReservation)(nil)).Elem()
+}
+
+func (o LayerReservationArrayOutput) ToLayerReservationArrayOutput() LayerReservationArrayOutput {
+	return o
+}
+
+func (o LayerReservationArrayOutput) ToLayerReservationArrayOutputWithContext(ctx context.Context) LayerReservationArrayOutput {
+	return o
+}
+
+func (o LayerReservationArrayOutput) Index(i pulumi.IntInput) LayerReservationOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) LayerReservation {
+		return vs[0].([]LayerReservation)[vs[1].(int)]
+	}).(LayerReservationOutput)
+}
+
 // Where the metric's events come from (“MetricDataSourceRefRep“).
 type MetricDataSource struct {
 	// The data source's environment, where it has one.
@@ -1625,6 +1743,124 @@ func (o MetricUrlArrayOutput) Index(i pulumi.IntInput) MetricUrlOutput {
 	}).(MetricUrlOutput)
 }
 
+// One randomization unit of the project: a context kind experiments can randomize by.
+type RandomizationUnit struct {
+	// Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+	Default *bool `pulumi:"default"`
+	// The unit: the key of a context kind.
+	RandomizationUnit string `pulumi:"randomizationUnit"`
+	// Deprecated by LaunchDarkly (sent as given, never read back).
+	StandardRandomizationUnit *string `pulumi:"standardRandomizationUnit"`
+}
+
+// RandomizationUnitInput is an input type that accepts RandomizationUnitArgs and RandomizationUnitOutput values.
+// You can construct a concrete instance of `RandomizationUnitInput` via:
+//
+//	RandomizationUnitArgs{...}
+type RandomizationUnitInput interface {
+	pulumi.Input
+
+	ToRandomizationUnitOutput() RandomizationUnitOutput
+	ToRandomizationUnitOutputWithContext(context.Context) RandomizationUnitOutput
+}
+
+// One randomization unit of the project: a context kind experiments can randomize by.
+type RandomizationUnitArgs struct {
+	// Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+	Default pulumi.BoolPtrInput `pulumi:"default"`
+	// The unit: the key of a context kind.
+	RandomizationUnit pulumi.StringInput `pulumi:"randomizationUnit"`
+	// Deprecated by LaunchDarkly (sent as given, never read back).
+	StandardRandomizationUnit pulumi.StringPtrInput `pulumi:"standardRandomizationUnit"`
+}
+
+func (RandomizationUnitArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RandomizationUnit)(nil)).Elem()
+}
+
+func (i RandomizationUnitArgs) ToRandomizationUnitOutput() RandomizationUnitOutput {
+	return i.ToRandomizationUnitOutputWithContext(context.Background())
+}
+
+func (i RandomizationUnitArgs) ToRandomizationUnitOutputWithContext(ctx context.Context) RandomizationUnitOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RandomizationUnitOutput)
+}
+
+// RandomizationUnitArrayInput is an input type that accepts RandomizationUnitArray and RandomizationUnitArrayOutput values.
+// You can construct a concrete instance of `RandomizationUnitArrayInput` via:
+//
+//	RandomizationUnitArray{ RandomizationUnitArgs{...} }
+type RandomizationUnitArrayInput interface {
+	pulumi.Input
+
+	ToRandomizationUnitArrayOutput() RandomizationUnitArrayOutput
+	ToRandomizationUnitArrayOutputWithContext(context.Context) RandomizationUnitArrayOutput
+}
+
+type RandomizationUnitArray []RandomizationUnitInput
+
+func (RandomizationUnitArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RandomizationUnit)(nil)).Elem()
+}
+
+func (i RandomizationUnitArray) ToRandomizationUnitArrayOutput() RandomizationUnitArrayOutput {
+	return i.ToRandomizationUnitArrayOutputWithContext(context.Background())
+}
+
+func (i RandomizationUnitArray) ToRandomizationUnitArrayOutputWithContext(ctx context.Context) RandomizationUnitArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RandomizationUnitArrayOutput)
+}
+
+// One randomization unit of the project: a context kind experiments can randomize by.
+type RandomizationUnitOutput struct{ *pulumi.OutputState }
+
+func (RandomizationUnitOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RandomizationUnit)(nil)).Elem()
+}
+
+func (o RandomizationUnitOutput) ToRandomizationUnitOutput() RandomizationUnitOutput {
+	return o
+}
+
+func (o RandomizationUnitOutput) ToRandomizationUnitOutputWithContext(ctx context.Context) RandomizationUnitOutput {
+	return o
+}
+
+// Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+func (o RandomizationUnitOutput) Default() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v RandomizationUnit) *bool { return v.Default }).(pulumi.BoolPtrOutput)
+}
+
+// The unit: the key of a context kind.
+func (o RandomizationUnitOutput) RandomizationUnit() pulumi.StringOutput {
+	return o.ApplyT(func(v RandomizationUnit) string { return v.RandomizationUnit }).(pulumi.StringOutput)
+}
+
+// Deprecated by LaunchDarkly (sent as given, never read back).
+func (o RandomizationUnitOutput) StandardRandomizationUnit() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RandomizationUnit) *string { return v.StandardRandomizationUnit }).(pulumi.StringPtrOutput)
+}
+
+type RandomizationUnitArrayOutput struct{ *pulumi.OutputState }
+
+func (RandomizationUnitArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RandomizationUnit)(nil)).Elem()
+}
+
+func (o RandomizationUnitArrayOutput) ToRandomizationUnitArrayOutput() RandomizationUnitArrayOutput {
+	return o
+}
+
+func (o RandomizationUnitArrayOutput) ToRandomizationUnitArrayOutputWithContext(ctx context.Context) RandomizationUnitArrayOutput {
+	return o
+}
+
+func (o RandomizationUnitArrayOutput) Index(i pulumi.IntInput) RandomizationUnitOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RandomizationUnit {
+		return vs[0].([]RandomizationUnit)[vs[1].(int)]
+	}).(RandomizationUnitOutput)
+}
+
 // What stopping an iteration with a winner made a flag serve.
 type ShippedVariation struct {
 	// The rule's description.
@@ -1950,6 +2186,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigInput)(nil)).Elem(), FlagConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlagConfigMapInput)(nil)).Elem(), FlagConfigMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IterationInput)(nil)).Elem(), IterationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationInput)(nil)).Elem(), LayerReservationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LayerReservationArrayInput)(nil)).Elem(), LayerReservationArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricDataSourceInput)(nil)).Elem(), MetricDataSourceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricDataSourcePtrInput)(nil)).Elem(), MetricDataSourceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricEventDefaultInput)(nil)).Elem(), MetricEventDefaultArgs{})
@@ -1962,6 +2200,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricReferenceArrayInput)(nil)).Elem(), MetricReferenceArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricUrlInput)(nil)).Elem(), MetricUrlArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MetricUrlArrayInput)(nil)).Elem(), MetricUrlArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RandomizationUnitInput)(nil)).Elem(), RandomizationUnitArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RandomizationUnitArrayInput)(nil)).Elem(), RandomizationUnitArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentInput)(nil)).Elem(), TreatmentArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentArrayInput)(nil)).Elem(), TreatmentArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TreatmentParameterInput)(nil)).Elem(), TreatmentParameterArgs{})
@@ -1974,6 +2214,8 @@ func init() {
 	pulumi.RegisterOutputType(IterationSummaryOutput{})
 	pulumi.RegisterOutputType(IterationSummaryPtrOutput{})
 	pulumi.RegisterOutputType(IterationSummaryArrayOutput{})
+	pulumi.RegisterOutputType(LayerReservationOutput{})
+	pulumi.RegisterOutputType(LayerReservationArrayOutput{})
 	pulumi.RegisterOutputType(MetricDataSourceOutput{})
 	pulumi.RegisterOutputType(MetricDataSourcePtrOutput{})
 	pulumi.RegisterOutputType(MetricEventDefaultOutput{})
@@ -1986,6 +2228,8 @@ func init() {
 	pulumi.RegisterOutputType(MetricReferenceArrayOutput{})
 	pulumi.RegisterOutputType(MetricUrlOutput{})
 	pulumi.RegisterOutputType(MetricUrlArrayOutput{})
+	pulumi.RegisterOutputType(RandomizationUnitOutput{})
+	pulumi.RegisterOutputType(RandomizationUnitArrayOutput{})
 	pulumi.RegisterOutputType(ShippedVariationOutput{})
 	pulumi.RegisterOutputType(ShippedVariationMapOutput{})
 	pulumi.RegisterOutputType(TreatmentOutput{})

@@ -104,6 +104,24 @@ export interface IterationArgs {
 }
 
 /**
+ * An experiment's share of the layer's traffic in one environment.
+ */
+export interface LayerReservationArgs {
+    /**
+     * The environment the reservation is in.
+     */
+    environmentKey: pulumi.Input<string>;
+    /**
+     * The experiment it reserves traffic for.
+     */
+    experimentKey: pulumi.Input<string>;
+    /**
+     * Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+     */
+    reservationPercent: pulumi.Input<number>;
+}
+
+/**
  * Where the metric's events come from (``MetricDataSourceRefRep``).
  */
 export interface MetricDataSourceArgs {
@@ -209,6 +227,24 @@ export interface MetricUrlArgs {
      * The URL (kinds exact, canonical).
      */
     url?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * One randomization unit of the project: a context kind experiments can randomize by.
+ */
+export interface RandomizationUnitArgs {
+    /**
+     * Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+     */
+    default?: pulumi.Input<boolean | undefined>;
+    /**
+     * The unit: the key of a context kind.
+     */
+    randomizationUnit: pulumi.Input<string>;
+    /**
+     * Deprecated by LaunchDarkly (sent as given, never read back).
+     */
+    standardRandomizationUnit?: pulumi.Input<string | undefined>;
 }
 
 /**

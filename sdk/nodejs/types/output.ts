@@ -146,6 +146,24 @@ export interface IterationSummary {
 }
 
 /**
+ * An experiment's share of the layer's traffic in one environment.
+ */
+export interface LayerReservation {
+    /**
+     * The environment the reservation is in.
+     */
+    environmentKey: string;
+    /**
+     * The experiment it reserves traffic for.
+     */
+    experimentKey: string;
+    /**
+     * Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+     */
+    reservationPercent: number;
+}
+
+/**
  * Where the metric's events come from (``MetricDataSourceRefRep``).
  */
 export interface MetricDataSource {
@@ -251,6 +269,24 @@ export interface MetricUrl {
      * The URL (kinds exact, canonical).
      */
     url?: string;
+}
+
+/**
+ * One randomization unit of the project: a context kind experiments can randomize by.
+ */
+export interface RandomizationUnit {
+    /**
+     * Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+     */
+    default?: boolean;
+    /**
+     * The unit: the key of a context kind.
+     */
+    randomizationUnit: string;
+    /**
+     * Deprecated by LaunchDarkly (sent as given, never read back).
+     */
+    standardRandomizationUnit?: string;
 }
 
 /**

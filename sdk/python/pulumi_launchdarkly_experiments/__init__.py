@@ -7,6 +7,9 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .experiment import *
+from .experimentation_settings import *
+from .holdout import *
+from .layer import *
 from .metric import *
 from .metric_group import *
 from .provider import *
@@ -29,6 +32,9 @@ _utilities.register(
   "fqn": "pulumi_launchdarkly_experiments",
   "classes": {
    "launchdarkly-experiments:index:Experiment": "Experiment",
+   "launchdarkly-experiments:index:ExperimentationSettings": "ExperimentationSettings",
+   "launchdarkly-experiments:index:Holdout": "Holdout",
+   "launchdarkly-experiments:index:Layer": "Layer",
    "launchdarkly-experiments:index:Metric": "Metric",
    "launchdarkly-experiments:index:MetricGroup": "MetricGroup"
   }

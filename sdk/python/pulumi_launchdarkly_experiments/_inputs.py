@@ -21,6 +21,8 @@ __all__ = [
     'FlagConfigArgsDict',
     'IterationArgs',
     'IterationArgsDict',
+    'LayerReservationArgs',
+    'LayerReservationArgsDict',
     'MetricDataSourceArgs',
     'MetricDataSourceArgsDict',
     'MetricEventDefaultArgs',
@@ -33,6 +35,8 @@ __all__ = [
     'MetricReferenceArgsDict',
     'MetricUrlArgs',
     'MetricUrlArgsDict',
+    'RandomizationUnitArgs',
+    'RandomizationUnitArgsDict',
     'TreatmentArgs',
     'TreatmentArgsDict',
     'TreatmentParameterArgs',
@@ -476,6 +480,77 @@ class IterationArgs:
         pulumi.set(self, "reallocation_frequency_millis", value)
 
 
+class LayerReservationArgsDict(TypedDict):
+    """
+    An experiment's share of the layer's traffic in one environment.
+    """
+    environment_key: pulumi.Input[_builtins.str]
+    """
+    The environment the reservation is in.
+    """
+    experiment_key: pulumi.Input[_builtins.str]
+    """
+    The experiment it reserves traffic for.
+    """
+    reservation_percent: pulumi.Input[_builtins.int]
+    """
+    Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+    """
+
+@pulumi.input_type
+class LayerReservationArgs:
+    def __init__(__self__, *,
+                 environment_key: pulumi.Input[_builtins.str],
+                 experiment_key: pulumi.Input[_builtins.str],
+                 reservation_percent: pulumi.Input[_builtins.int]):
+        """
+        An experiment's share of the layer's traffic in one environment.
+
+        :param pulumi.Input[_builtins.str] environment_key: The environment the reservation is in.
+        :param pulumi.Input[_builtins.str] experiment_key: The experiment it reserves traffic for.
+        :param pulumi.Input[_builtins.int] reservation_percent: Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        pulumi.set(__self__, "environment_key", environment_key)
+        pulumi.set(__self__, "experiment_key", experiment_key)
+        pulumi.set(__self__, "reservation_percent", reservation_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="environmentKey")
+    def environment_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The environment the reservation is in.
+        """
+        return pulumi.get(self, "environment_key")
+
+    @environment_key.setter
+    def environment_key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "environment_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="experimentKey")
+    def experiment_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The experiment it reserves traffic for.
+        """
+        return pulumi.get(self, "experiment_key")
+
+    @experiment_key.setter
+    def experiment_key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "experiment_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reservationPercent")
+    def reservation_percent(self) -> pulumi.Input[_builtins.int]:
+        """
+        Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        return pulumi.get(self, "reservation_percent")
+
+    @reservation_percent.setter
+    def reservation_percent(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "reservation_percent", value)
+
+
 class MetricDataSourceArgsDict(TypedDict):
     """
     Where the metric's events come from (``MetricDataSourceRefRep``).
@@ -910,6 +985,79 @@ class MetricUrlArgs:
     @url.setter
     def url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "url", value)
+
+
+class RandomizationUnitArgsDict(TypedDict):
+    """
+    One randomization unit of the project: a context kind experiments can randomize by.
+    """
+    randomization_unit: pulumi.Input[_builtins.str]
+    """
+    The unit: the key of a context kind.
+    """
+    default: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+    """
+    standard_randomization_unit: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Deprecated by LaunchDarkly (sent as given, never read back).
+    """
+
+@pulumi.input_type
+class RandomizationUnitArgs:
+    def __init__(__self__, *,
+                 randomization_unit: pulumi.Input[_builtins.str],
+                 default: pulumi.Input[Optional[_builtins.bool]] = None,
+                 standard_randomization_unit: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One randomization unit of the project: a context kind experiments can randomize by.
+
+        :param pulumi.Input[_builtins.str] randomization_unit: The unit: the key of a context kind.
+        :param pulumi.Input[_builtins.bool] default: Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        :param pulumi.Input[_builtins.str] standard_randomization_unit: Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        pulumi.set(__self__, "randomization_unit", randomization_unit)
+        if default is not None:
+            pulumi.set(__self__, "default", default)
+        if standard_randomization_unit is not None:
+            pulumi.set(__self__, "standard_randomization_unit", standard_randomization_unit)
+
+    @_builtins.property
+    @pulumi.getter(name="randomizationUnit")
+    def randomization_unit(self) -> pulumi.Input[_builtins.str]:
+        """
+        The unit: the key of a context kind.
+        """
+        return pulumi.get(self, "randomization_unit")
+
+    @randomization_unit.setter
+    def randomization_unit(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "randomization_unit", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def default(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        """
+        return pulumi.get(self, "default")
+
+    @default.setter
+    def default(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "default", value)
+
+    @_builtins.property
+    @pulumi.getter(name="standardRandomizationUnit")
+    def standard_randomization_unit(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        return pulumi.get(self, "standard_randomization_unit")
+
+    @standard_randomization_unit.setter
+    def standard_randomization_unit(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "standard_randomization_unit", value)
 
 
 class TreatmentArgsDict(TypedDict):

@@ -20,12 +20,14 @@ __all__ = [
     'FlagConfig',
     'Iteration',
     'IterationSummary',
+    'LayerReservation',
     'MetricDataSource',
     'MetricEventDefault',
     'MetricFilter',
     'MetricGroupMetric',
     'MetricReference',
     'MetricUrl',
+    'RandomizationUnit',
     'ShippedVariation',
     'Treatment',
     'TreatmentParameter',
@@ -523,6 +525,72 @@ class IterationSummary(dict):
 
 
 @pulumi.output_type
+class LayerReservation(dict):
+    """
+    An experiment's share of the layer's traffic in one environment.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "environmentKey":
+            suggest = "environment_key"
+        elif key == "experimentKey":
+            suggest = "experiment_key"
+        elif key == "reservationPercent":
+            suggest = "reservation_percent"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in LayerReservation. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        LayerReservation.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        LayerReservation.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 environment_key: _builtins.str,
+                 experiment_key: _builtins.str,
+                 reservation_percent: _builtins.int):
+        """
+        An experiment's share of the layer's traffic in one environment.
+
+        :param _builtins.str environment_key: The environment the reservation is in.
+        :param _builtins.str experiment_key: The experiment it reserves traffic for.
+        :param _builtins.int reservation_percent: Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        pulumi.set(__self__, "environment_key", environment_key)
+        pulumi.set(__self__, "experiment_key", experiment_key)
+        pulumi.set(__self__, "reservation_percent", reservation_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="environmentKey")
+    def environment_key(self) -> _builtins.str:
+        """
+        The environment the reservation is in.
+        """
+        return pulumi.get(self, "environment_key")
+
+    @_builtins.property
+    @pulumi.getter(name="experimentKey")
+    def experiment_key(self) -> _builtins.str:
+        """
+        The experiment it reserves traffic for.
+        """
+        return pulumi.get(self, "experiment_key")
+
+    @_builtins.property
+    @pulumi.getter(name="reservationPercent")
+    def reservation_percent(self) -> _builtins.int:
+        """
+        Percentage of traffic reserved, a whole number from 0 to 100 (0 only before the experiment starts); an environment's reservations total at most 100.
+        """
+        return pulumi.get(self, "reservation_percent")
+
+
+@pulumi.output_type
 class MetricDataSource(dict):
     """
     Where the metric's events come from (``MetricDataSourceRefRep``).
@@ -868,6 +936,72 @@ class MetricUrl(dict):
         The URL (kinds exact, canonical).
         """
         return pulumi.get(self, "url")
+
+
+@pulumi.output_type
+class RandomizationUnit(dict):
+    """
+    One randomization unit of the project: a context kind experiments can randomize by.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "randomizationUnit":
+            suggest = "randomization_unit"
+        elif key == "standardRandomizationUnit":
+            suggest = "standard_randomization_unit"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in RandomizationUnit. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        RandomizationUnit.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        RandomizationUnit.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 randomization_unit: _builtins.str,
+                 default: Optional[_builtins.bool] = None,
+                 standard_randomization_unit: Optional[_builtins.str] = None):
+        """
+        One randomization unit of the project: a context kind experiments can randomize by.
+
+        :param _builtins.str randomization_unit: The unit: the key of a context kind.
+        :param _builtins.bool default: Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        :param _builtins.str standard_randomization_unit: Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        pulumi.set(__self__, "randomization_unit", randomization_unit)
+        if default is not None:
+            pulumi.set(__self__, "default", default)
+        if standard_randomization_unit is not None:
+            pulumi.set(__self__, "standard_randomization_unit", standard_randomization_unit)
+
+    @_builtins.property
+    @pulumi.getter(name="randomizationUnit")
+    def randomization_unit(self) -> _builtins.str:
+        """
+        The unit: the key of a context kind.
+        """
+        return pulumi.get(self, "randomization_unit")
+
+    @_builtins.property
+    @pulumi.getter
+    def default(self) -> Optional[_builtins.bool]:
+        """
+        Whether new experiments use this unit when they name none; at most one unit is the default (none: the first listed).
+        """
+        return pulumi.get(self, "default")
+
+    @_builtins.property
+    @pulumi.getter(name="standardRandomizationUnit")
+    def standard_randomization_unit(self) -> Optional[_builtins.str]:
+        """
+        Deprecated by LaunchDarkly (sent as given, never read back).
+        """
+        return pulumi.get(self, "standard_randomization_unit")
 
 
 @pulumi.output_type

@@ -189,11 +189,14 @@ def dynamic_resources(kinds: typing.Sequence[type[ResourceKind[Any]]]) -> str:
     """The source of ``dynamic/resources.py``."""
     enums: set[type[Enum]] = set()
     body: list[str] = []
+    written: set[type[BaseModel]] = set()  # a nested model two kinds share is written once
     for kind in kinds:
         defaults = tuple(kind.settings_defaults)
         for model in [*nested_models(kind.inputs), kind.inputs]:
             assert issubclass(model, InputModel)
-            body += ["", "", *_args_class(model, enums, defaults)]
+            if model not in written:
+                written.add(model)
+                body += ["", "", *_args_class(model, enums, defaults)]
         body += ["", "", *_resource_class(kind, provider_class_name(kind))]
     imports: dict[str, set[str]] = {}
     for enum in enums:

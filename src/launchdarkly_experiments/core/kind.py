@@ -146,6 +146,13 @@ class ResourceKind(Generic[SpecT]):
     #: Input name -> what a change of it does, where that is more than replace / in place /
     #: never a change (the docs' "On change" column).
     change_notes: ClassVar[Mapping[str, str]] = {}
+    #: Inputs LaunchDarkly fills in when a declaration leaves them out (a holdout's
+    #: randomization unit: the project's default): the outputs hold the live value, and
+    #: leaving one out is never a change.
+    server_defaults: ClassVar[tuple[str, ...]] = ()
+    #: A replacement deletes the old object first (a layer's reservations must be freed before
+    #: a new layer can hold the same experiments).
+    delete_before_replace: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -203,16 +210,21 @@ class ResourceKind(Generic[SpecT]):
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Difference:
         """Stored outputs against checked inputs, in declared form."""
-        old, new = self.declared_part(olds), self.declared_part(news)
+        old, new = self.declared_part(olds), self.diff_view(news, olds)
         keys = sorted((set(old) | set(new)) - set(self.steering))
         changed = tuple(k for k in keys if old.get(k) != new.get(k))
         return Difference(changed, tuple(k for k in changed if k in self.replace_on))
 
-    def diff_view(self, news: Mapping[str, Any]) -> dict[str, Any]:
-        """The new inputs as a detailed diff shows them: the declared form and any computed
-        input naming a consequence."""
+    def diff_view(
+        self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The new inputs as a detailed diff shows them: the declared form, any computed input
+        naming a consequence, and the old (live) value of a server default left out."""
         view = self.declared_part(news)
         view.update({k: news[k] for k in self.computed_inputs if news.get(k)})
+        for name in self.server_defaults:
+            if name not in view and olds and olds.get(name) is not None:
+                view[name] = olds[name]
         return view
 
     # -- create, read, update, delete ----------------------------------------------------------

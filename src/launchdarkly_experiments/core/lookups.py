@@ -131,6 +131,15 @@ class CachedLookups:
         """The project's experimentation settings (randomization units); 404: no such project."""
         return self.get(paths.experimentation_settings(project_key))
 
+    def list_context_kinds(self, project_key: str) -> list[Any]:
+        """The project's context kinds (what a randomization unit must be one of)."""
+        page = self.get(paths.context_kinds(project_key))
+        return list(page.get("items") or []) if isinstance(page, dict) else []
+
+    def get_experiment(self, project_key: str, environment_key: str, key: str) -> Any:
+        """An experiment, without expansions (that it exists: a layer reserves it)."""
+        return self.get(paths.experiment(project_key, environment_key, key))
+
     def list_experiments(self, project_key: str, environment_key: str, *, limit: int = 1) -> Any:
         """One page of experiments: the spec's cheapest way to learn an environment exists."""
         return self.get(paths.experiments(project_key, environment_key), {"limit": str(limit)})

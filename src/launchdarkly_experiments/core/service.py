@@ -39,6 +39,10 @@ _DECLARED: set[tuple[str, str]] = set()
 class Service:
     """Settings, the one client and the lookups of one provider host; the kinds bound to them."""
 
+    #: What the host's services checked, shared: the dynamic host runs one provider, so one
+    #: service, per kind, and a declaration of one kind names objects of another.
+    _declared_in_process: set[tuple[str, str]] = set()
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._settings: Settings | None = None

@@ -112,11 +112,12 @@ class DynamicAdapter(ResourceProvider):
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         difference = self._kind.diff(_olds, _news)
         # A replacement creates the new resource first, then deletes the old one: the address
-        # differs, so both can exist, and nothing is lost if the create fails.
+        # differs, so both can exist, and nothing is lost if the create fails (unless the kind
+        # must free what the new one takes).
         return DiffResult(
             changes=difference.changes,
             replaces=list(difference.replaces),
-            delete_before_replace=False,
+            delete_before_replace=self.kind.delete_before_replace,
         )
 
     # -- create, read, update, delete: the kind's operations, typed -------------------------

@@ -29,7 +29,7 @@ from ..core.kinds.metric.models import (
 from ..core.kinds.metric_group.models import (
     MetricGroupKind,
 )
-from ..provider import ExperimentProvider, MetricProvider, MetricGroupProvider
+from ..provider import ExperimentProvider, MetricProvider, MetricGroupProvider, HoldoutProvider, LayerProvider, ExperimentationSettingsProvider
 from .resource import Args, DynamicResource
 
 
@@ -356,6 +356,161 @@ class MetricGroup(DynamicResource, module="launchdarkly", name="MetricGroup"):
         self,
         resource_name: str,
         args: MetricGroupArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class HoldoutArgs(Args):
+    """Everything a user declares for one ``Holdout`` resource."""
+
+    key: pulumi.Input[str]
+    name: pulumi.Input[str]
+    holdout_amount: pulumi.Input[float | int | str]
+    project_key: pulumi.Input[str] | None = None
+    environment_key: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    randomization_unit: pulumi.Input[str] | None = None
+    metrics: pulumi.Input[list[MetricArgs]] | None = None
+    primary_metric_key: pulumi.Input[str] | None = None
+    prerequisite_flag_key: pulumi.Input[str] | None = None
+    attributes: pulumi.Input[list[str]] | None = None
+    maintainer_id: pulumi.Input[str] | None = None
+    adopt: pulumi.Input[bool] | None = None
+
+
+class Holdout(DynamicResource, module="launchdarkly", name="Holdout"):
+    """A LaunchDarkly holdout in one project and environment: a share of traffic kept out of the
+    experiments in it. The id is `<projectKey>/<environmentKey>/<key>`, which `pulumi import`
+    takes. Only the name and description change in place; deleting the resource ends the holdout
+    (LaunchDarkly has no delete), and an ended holdout keeps its key.
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:Holdout``.
+    """
+
+    provider_class = HoldoutProvider
+    args_class = HoldoutArgs
+
+    project_key: pulumi.Output[str]
+    environment_key: pulumi.Output[str]
+    key: pulumi.Output[str]
+    name: pulumi.Output[str]
+    holdout_amount: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    randomization_unit: pulumi.Output[str | None]
+    metrics: pulumi.Output[list[dict[str, Any]] | None]
+    primary_metric_key: pulumi.Output[str | None]
+    prerequisite_flag_key: pulumi.Output[str | None]
+    attributes: pulumi.Output[list[str] | None]
+    maintainer_id: pulumi.Output[str | None]
+    adopt: pulumi.Output[bool | None]
+    # Computed by LaunchDarkly:
+    holdout_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    created_at: pulumi.Output[int | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: HoldoutArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class LayerReservationArgs(Args):
+    """An experiment's share of the layer's traffic in one environment."""
+
+    environment_key: pulumi.Input[str]
+    experiment_key: pulumi.Input[str]
+    reservation_percent: pulumi.Input[int]
+
+
+@dataclass
+class LayerArgs(Args):
+    """Everything a user declares for one ``Layer`` resource."""
+
+    key: pulumi.Input[str]
+    name: pulumi.Input[str]
+    project_key: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    reservations: pulumi.Input[list[LayerReservationArgs]] | None = None
+    adopt: pulumi.Input[bool] | None = None
+
+
+class Layer(DynamicResource, module="launchdarkly", name="Layer"):
+    """A LaunchDarkly layer of a project: experiments in it never share traffic, each getting the
+    share it reserves per environment. The id is `<projectKey>/<key>`, which `pulumi import`
+    takes. Deleting the resource removes its reservations and leaves the layer (LaunchDarkly has
+    no delete).
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:Layer``.
+    """
+
+    provider_class = LayerProvider
+    args_class = LayerArgs
+
+    project_key: pulumi.Output[str]
+    key: pulumi.Output[str]
+    name: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    reservations: pulumi.Output[list[dict[str, Any]] | None]
+    adopt: pulumi.Output[bool | None]
+    # Computed by LaunchDarkly:
+    created_at: pulumi.Output[int | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: LayerArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, kwargs)
+
+
+@dataclass
+class RandomizationUnitArgs(Args):
+    """One randomization unit of the project: a context kind experiments can randomize by."""
+
+    randomization_unit: pulumi.Input[str]
+    default: pulumi.Input[bool] | None = None
+    standard_randomization_unit: pulumi.Input[str] | None = None
+
+
+@dataclass
+class ExperimentationSettingsArgs(Args):
+    """Everything a user declares for one ``ExperimentationSettings`` resource."""
+
+    randomization_units: pulumi.Input[list[RandomizationUnitArgs]]
+    project_key: pulumi.Input[str] | None = None
+
+
+class ExperimentationSettings(DynamicResource, module="launchdarkly", name="ExperimentationSettings"):
+    """A LaunchDarkly project's experimentation settings: its randomization units (one resource per
+    project). The id is `<projectKey>`, which `pulumi import` takes. Creating the resource
+    records the units the project had; deleting it puts them back.
+
+    Type token: ``pulumi-python:dynamic/launchdarkly:ExperimentationSettings``.
+    """
+
+    provider_class = ExperimentationSettingsProvider
+    args_class = ExperimentationSettingsArgs
+
+    project_key: pulumi.Output[str]
+    randomization_units: pulumi.Output[list[dict[str, Any]]]
+    # Computed by LaunchDarkly:
+    previous_randomization_units: pulumi.Output[list[dict[str, Any]]]
+    default_randomization_unit: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ExperimentationSettingsArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:

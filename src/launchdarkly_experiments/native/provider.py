@@ -153,15 +153,16 @@ class NativeProvider(Provider):
         difference = kind.diff(old, new)
         details = detailed_diff(
             kind.declared_part(old),
-            kind.diff_view(new),
+            kind.diff_view(new, old),
             replace_keys=kind.replace_on,
             ignore_keys=kind.steering,
         )
         return DiffResponse(
             changes=difference.changes,
             replaces=list(difference.replaces),
-            # A replacement creates the new resource first: nothing is lost if that fails.
-            delete_before_replace=False,
+            # A replacement creates the new resource first (nothing is lost if that fails),
+            # unless the kind must free what the new one takes.
+            delete_before_replace=kind.delete_before_replace,
             diffs=sorted({path.split(".")[0].split("[")[0] for path in details}),
             detailed_diff=details,
         )

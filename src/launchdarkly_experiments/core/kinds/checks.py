@@ -1,0 +1,50 @@
+"""Reference checks any kind can use at preview: one ``Problem`` per object that is missing.
+
+Each looks its object up through ``CachedLookups`` (one GET per distinct read per provider
+host) and answers the problem to report, or None; an object this program declares
+(``Context.declared_here``) is not missing, though it does not exist yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ...errors import NotFoundError, Problem
+from ..lookups import CachedLookups
+
+
+def found(lookup: Callable[..., Any], *args: str) -> Any | None:
+    """``lookup(*args)``, or None for a 404."""
+    try:
+        return lookup(*args)
+    except NotFoundError:
+        return None
+
+
+def quoted(values: Iterable[Any]) -> str:
+    shown = [repr(v) for v in values]
+    return ", ".join(shown) if shown else "none"
+
+
+def project_problem(lookups: CachedLookups, project: str) -> Problem | None:
+    """The project must exist (its experimentation settings are the cheapest read of it)."""
+    if found(lookups.get_experimentation_settings, project) is None:
+        return Problem("projectKey", f"project {project!r} not found (or the token cannot see it)")
+    return None
+
+
+def environment_problem(lookups: CachedLookups, project: str, environment: str) -> Problem | None:
+    """The environment must exist (one page of its experiments is the spec's cheapest read)."""
+    if found(lookups.list_experiments, project, environment) is None:
+        return Problem(
+            "environmentKey", f"environment {environment!r} not found in project {project!r}"
+        )
+    return None
+
+
+def randomization_units(lookups: CachedLookups, project: str) -> list[str]:
+    """The project's randomization units (its experimentation settings)."""
+    settings = found(lookups.get_experimentation_settings, project)
+    units = settings.get("randomizationUnits") if isinstance(settings, dict) else None
+    return [str(u.get("randomizationUnit")) for u in units or [] if isinstance(u, dict)]
