@@ -1,6 +1,7 @@
 """The pieces every JSON Patch kind stands on, without HTTP: the patch computed from declared
 forms, a create that reads before posting again or adopts, a confirmed delete, an update planned
-again from what is live, errors naming the operation (``core.kinds.crud``, ``.json_patch``)."""
+again from what is live, errors naming the operation (``core.kinds.operations``,
+``.json_patch``)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
-from launchdarkly_experiments.core.kinds.crud import (
-    create_or_take_over,
-    delete_confirmed,
-    naming_the_operation,
-)
 from launchdarkly_experiments.core.kinds.json_patch import (
     Endpoint,
     patch_operations,
     patch_to_match,
     pointer,
+)
+from launchdarkly_experiments.core.kinds.operations import (
+    Origin,
+    create_once,
+    delete_confirmed,
+    operation_errors,
+    read_or_none,
 )
 from launchdarkly_experiments.errors import (
     ConfigurationError,
@@ -114,9 +117,16 @@ def test_a_create_with_an_unknown_outcome_reads_before_posting_again() -> None:
 def take(
     post: Callable[[], Any], get: Callable[[], Any], *, ours: bool, adopt: bool
 ) -> tuple[Any, bool]:
-    return create_or_take_over(
-        client(), post=post, get=get, is_ours=lambda _: ours, adopt=adopt, exists=exists
+    rep, origin = create_once(
+        client(),
+        "metric p/k",
+        post=post,
+        find=lambda: read_or_none(get),
+        is_ours=lambda _: ours,
+        take_over=lambda _: adopt,
+        exists=exists,
     )
+    return rep, origin is Origin.TAKEN_OVER
 
 
 def test_a_refused_create_stands_unless_the_key_exists() -> None:
@@ -201,10 +211,10 @@ def test_a_refusal_of_a_patch_planned_from_state_is_planned_again_once() -> None
 
 
 def test_errors_name_the_operation_and_the_resource() -> None:
-    with pytest.raises(InvalidRequestError) as raised, naming_the_operation("update", "metric p/k"):
+    with pytest.raises(InvalidRequestError) as raised, operation_errors("update", "metric p/k"):
         raise api_error(InvalidRequestError, 400)
     assert str(raised.value).startswith("update metric p/k: LaunchDarkly answered 400 code")
-    with pytest.raises(ConfigurationError) as configured, naming_the_operation("create", "x p/k"):
+    with pytest.raises(ConfigurationError) as configured, operation_errors("create", "x p/k"):
         raise ConfigurationError([Problem("maintainerId", "set one")])
     assert str(configured.value) == "create x p/k: set one"
     assert configured.value.problems == [Problem("maintainerId", "set one")]

@@ -7,10 +7,11 @@ host) and answers the problem to report, or None; an object this program declare
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ...errors import NotFoundError, Problem
+from ...config import Settings
+from ...errors import ForbiddenError, NotFoundError, Problem
 from ..lookups import CachedLookups
 
 
@@ -48,3 +49,41 @@ def randomization_units(lookups: CachedLookups, project: str) -> list[str]:
     settings = found(lookups.get_experimentation_settings, project)
     units = settings.get("randomizationUnits") if isinstance(settings, dict) else None
     return [str(u.get("randomizationUnit")) for u in units or [] if isinstance(u, dict)]
+
+
+def maintainer_problems(
+    props: Mapping[str, Any], lookups: CachedLookups, settings: Settings, *, noun: str = ""
+) -> list[Problem]:
+    """The maintainer (declared, else the provider's setting) is a member. With ``noun`` (a
+    kind LaunchDarkly cannot create without a maintainer), none given needs a token with a member
+    behind it: a service token has none (``/members/me`` is a 404)."""
+    maintainer = props.get("maintainerId", settings.maintainer_id)
+    if not isinstance(maintainer, str) and not noun:
+        return []
+    try:
+        lookups.get_member(maintainer if isinstance(maintainer, str) else "me")
+    except ForbiddenError:
+        return []  # a token without access to members: nothing to tell either way
+    except NotFoundError:
+        if not isinstance(maintainer, str):
+            return [Problem("maintainerId", service_token_message(settings, noun))]
+        given = (
+            "" if "maintainerId" in props else f" (from {settings.where_to_set('maintainer_id')})"
+        )
+        return [
+            Problem(
+                "maintainerId",
+                f"no member with id {maintainer!r}{given} in this LaunchDarkly account (or the "
+                "token cannot see it)",
+            )
+        ]
+    return []
+
+
+def service_token_message(settings: Settings, noun: str) -> str:
+    """Why a ``noun`` needs a maintainer here, and both places to set one."""
+    return (
+        "the access token is a service token (no member behind it), and LaunchDarkly needs a "
+        f"maintainer for each {noun} it creates with one: set maintainerId on the {noun} or the "
+        f"provider setting {settings.where_to_set('maintainer_id')} to a member id"
+    )

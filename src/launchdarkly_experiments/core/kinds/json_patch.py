@@ -2,7 +2,7 @@
 
 Such a kind is CRUD over one collection path (POST) and one object path (GET, PATCH, DELETE):
 ``Endpoint``. ``JsonPatchKind`` implements the operations of ``ResourceKind`` over it, with the
-reliability of ``kinds.crud``; a kind declares its models and fills in four hooks:
+reliability of ``kinds.operations``; a kind declares its models and fills in four hooks:
 
 * ``endpoint(address)``: where its objects live (and the headers they need: a beta route's);
 * ``create_body(spec, desired)``: the POST body (the declared form and what the API needs that a
@@ -28,14 +28,16 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from ...errors import ChangeRefused, ConflictError, InvalidRequestError, OutcomeUnknown
+from ...errors import ChangeRefused
 from ...http.client import LaunchDarklyClient
 from ..kind import Observed, ResourceKind, SpecT, Written
-from .crud import (
-    create_or_take_over,
+from .operations import (
+    Origin,
+    converge,
+    create_once,
     delete_confirmed,
-    exists_message,
-    naming_the_operation,
+    exists_error,
+    operation_errors,
     read_or_none,
 )
 
@@ -123,31 +125,24 @@ def patch_to_match(
     """PATCH until the object matches ``desired``; its last answer (or read).
 
     ``live`` is the declared form of what is live: read just now (``fresh``, its answer) or
-    recorded in state (perhaps stale). Nothing to change: the answer read, or one GET so that
-    state matches the server. An unknown outcome or a conflict: read, plan again (the PATCH
-    may have landed). A refusal of a patch planned from state: read, plan again, and let the
-    refusal stand if the same patch is planned from what is live.
+    recorded in state (perhaps stale). ``operations.converge`` holds the control flow: nothing
+    to change is the answer read (or one GET, so that state matches the server); an unknown
+    outcome or a conflict reads and plans again; a refusal of a patch planned from state is
+    planned again from what is live, and stands if the same patch is planned.
     """
-    window = endpoint.client.retry_window()
-    rep = fresh
-    while True:
-        operations = plan(live, desired)
-        if not operations:
-            return rep if rep is not None else endpoint.get()
-        try:
-            return endpoint.patch(operations)
-        except (OutcomeUnknown, ConflictError) as exc:
-            logger.warning("a patch had an unknown outcome or conflicted (%s); reading", exc)
-            window.wait(exc)
-            rep = endpoint.get()
-            live = live_form(rep)
-        except InvalidRequestError:
-            if rep is not None:
-                raise  # planned from what is live: LaunchDarkly's refusal stands
-            rep = endpoint.get()
-            live = live_form(rep)
-            if plan(live, desired) == operations:
-                raise
+
+    def observed(rep: JSON) -> tuple[JSON, Mapping[str, Any]]:
+        return rep, live_form(rep)
+
+    rep, _ = converge(
+        endpoint.client,
+        live=(fresh or {}, live),
+        fresh=fresh is not None,
+        plan=lambda current: plan(current[1], desired) or None,
+        send=lambda operations: observed(endpoint.patch(operations)),
+        read=lambda: observed(endpoint.get()),
+    )
+    return rep
 
 
 # -- the kind ----------------------------------------------------------------------------------
@@ -254,26 +249,24 @@ class JsonPatchKind(ResourceKind[SpecT]):
         an adopted one match it with one PATCH."""
         desired = self.declared(spec)
         address = self.address_of(desired)
-        with naming_the_operation("create", self.resource(address)):
+        with operation_errors("create", self.resource(address)):
             endpoint = self.endpoint(address)
             body = self.create_body(spec, desired)
             compared = self.without_steering(desired)
-            rep, adopted = create_or_take_over(
+            rep, origin = create_once(
                 endpoint.client,
+                self.resource(address),
                 post=lambda: endpoint.post(body),
-                get=endpoint.get,
+                find=lambda: read_or_none(endpoint.get),
                 is_ours=lambda existing: (
                     self.without_steering(self.live_form(existing, address, desired)) == compared
                 ),
-                adopt=bool(desired.get("adopt")),
-                exists=lambda: ConflictError(
-                    409,
-                    "conflict",
-                    exists_message(self.noun, address["key"], self.where(address)),
-                    method="POST",
-                    path=endpoint.collection,
+                take_over=lambda _existing: bool(desired.get("adopt")),
+                exists=lambda: exists_error(
+                    self.noun, address["key"], self.where(address), endpoint.collection
                 ),
             )
+            adopted = origin is Origin.TAKEN_OVER
             if adopted:
                 logger.warning("adopting the existing %s", self.resource(address))
                 self.refuse_unchangeable(self.live_form(rep, address, desired), desired)
@@ -308,7 +301,7 @@ class JsonPatchKind(ResourceKind[SpecT]):
         the declaration is rebuilt from it."""
         address = self.id_format.address(id_, stored)
         hint = self.declared_part(stored)
-        with naming_the_operation("read", self.resource(address)):
+        with operation_errors("read", self.resource(address)):
             rep = read_or_none(self.endpoint(address).get)
             if rep is None:
                 return None
@@ -321,7 +314,7 @@ class JsonPatchKind(ResourceKind[SpecT]):
         """One JSON Patch from what state says is live to the declaration."""
         desired = self.declared(spec)
         address = self.address_of(desired)
-        with naming_the_operation("update", self.resource(address)):
+        with operation_errors("update", self.resource(address)):
             endpoint = self.endpoint(address)
             rep = patch_to_match(
                 endpoint,
@@ -336,7 +329,7 @@ class JsonPatchKind(ResourceKind[SpecT]):
         """DELETE; done once the object is gone (a refusal, such as an object in use, is
         LaunchDarkly's message naming what uses it)."""
         address = self.id_format.address(id_, stored)
-        with naming_the_operation("delete", self.resource(address)):
+        with operation_errors("delete", self.resource(address)):
             endpoint = self.endpoint(address)
             delete_confirmed(endpoint.client, delete=endpoint.delete, get=endpoint.get)
 

@@ -8,6 +8,8 @@ The README's "Reliability" promises, for every kind, in small functions:
   read back first; a create that landed continues with what exists when it is what was sent. A
   key that exists is taken over only when the kind says so (``adopt``, or a kind's own reason),
   else ``exists_error`` names it and suggests ``adopt=True``;
+* ``read_or_none``: one GET, None when the object is gone;
+* ``delete_confirmed``: a delete succeeds once the object is seen gone, never twice;
 * ``converge``: writes planned one step at a time from the live object until nothing is left to
   do; after an unknown outcome or a conflict it reads back and plans again, so nothing is applied
   twice, and the state it returns is the last write's answer or one read.
@@ -31,6 +33,7 @@ from ...errors import (
     ConflictError,
     InvalidRequestError,
     LaunchDarklyError,
+    NotFoundError,
     OutcomeUnknown,
 )
 from ...http.client import LaunchDarklyClient
@@ -80,8 +83,9 @@ def named_error(exc: LaunchDarklyError, context: str) -> LaunchDarklyError:
     return error
 
 
-def exists_error(noun: str, key: str, where: str) -> ConflictError:
-    """A key that exists and is not this stack's: name it and say how to take it over."""
+def exists_error(noun: str, key: str, where: str, path: str = "") -> ConflictError:
+    """A key that exists and is not this stack's: name it and say how to take it over
+    (``path``: the collection the POST went to)."""
     return ConflictError(
         409,
         "conflict",
@@ -89,8 +93,16 @@ def exists_error(noun: str, key: str, where: str) -> ConflictError:
         "set adopt=True to take it over (it will be changed to match this declaration), or "
         "choose another key",
         method="POST",
-        path=f"{noun}s",
+        path=path or f"{noun}s",
     )
+
+
+def read_or_none(get: Callable[[], T]) -> T | None:
+    """``get()``'s answer, or None when LaunchDarkly answers 404."""
+    try:
+        return get()
+    except NotFoundError:
+        return None
 
 
 # -- create -----------------------------------------------------------------------------------
@@ -210,3 +222,21 @@ def converge(
                 "Run `pulumi refresh` to record it in the stack's state."
             )
         raise
+
+
+def delete_confirmed(
+    client: LaunchDarklyClient, *, delete: Callable[[], object], get: Callable[[], object]
+) -> None:
+    """DELETE; return once the object is gone. Already gone (404) is done; an unknown outcome
+    is read back: gone is done, still there is deleted again (within the retry deadline)."""
+    window = client.retry_window()
+    while True:
+        try:
+            delete()
+            return
+        except NotFoundError:
+            return
+        except OutcomeUnknown as exc:
+            if read_or_none(get) is None:
+                return
+            window.wait(exc)

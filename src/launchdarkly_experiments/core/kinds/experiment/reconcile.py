@@ -15,13 +15,10 @@ README's "Reliability" section are kept here:
 from __future__ import annotations
 
 import logging
-import traceback
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from ....errors import (
-    APIError,
     ChangeRefused,
     ConfigurationError,
     ConflictError,
@@ -34,6 +31,8 @@ from ....errors import (
 from ... import paths
 from ...kind import Checked, Difference, Observed, ResourceKind, Written
 from ...rules import IsUnknown, nothing_is_unknown
+from ..checks import service_token_message
+from ..operations import operation_errors
 from . import api, plan, state
 from .models import ExperimentRep, ExperimentSpec, IterationStatus
 from .names import (
@@ -49,7 +48,6 @@ from .references import (
     check_references,
     rule_conflict_message,
     running_on_rule,
-    service_token_message,
 )
 from .state import Address, LiveView
 
@@ -112,7 +110,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         """
         user = state.declared(spec)
         address = Address.of(spec)
-        with _operation("create", address):
+        with operation_errors("create", f"experiment {address}"):
             spec, desired, resolved = self._resolved(spec, user, {})
             rep, adopted = self._create_or_take_over(spec, address, desired)
             try:
@@ -196,7 +194,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         try:
             self.context.client().request("GET", paths.member("me"))
         except NotFoundError:
-            message = service_token_message(self.context.settings)
+            message = service_token_message(self.context.settings, "experiment")
             error = ConfigurationError([Problem("maintainerId", message)])
             error.add_note(f"LaunchDarkly's answer: {refusal.message}")
             raise error from None
@@ -210,7 +208,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         address = Address.from_state(id_, stored)
         hint = state.declared_part(stored)
         resolved = dict(stored.get(RESOLVED_OUTPUT) or {})
-        with _operation("read", address):
+        with operation_errors("read", f"experiment {address}"):
             try:
                 rep = api.get_experiment(self.context.client(), address)
             except NotFoundError:
@@ -230,7 +228,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         user = state.declared(spec)
         address = Address.of(spec)
         old_resolved = dict(stored_outputs.get(RESOLVED_OUTPUT) or {})
-        with _operation("update", address):
+        with operation_errors("update", f"experiment {address}"):
             # A name kept at its place keeps what it resolved to: a left-out flag version stays
             # the one the experiment was created with, so the flag's next version is no change.
             old_user = state.declared_part(stored_outputs)
@@ -391,7 +389,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
     def delete(self, id_: str, stored: Mapping[str, Any]) -> None:
         """Archive the experiment (LaunchDarkly has no delete); return once the archive is seen."""
         address = Address.from_state(id_, stored)
-        with _operation("delete", address):
+        with operation_errors("delete", f"experiment {address}"):
             client = self.context.client()
             window = client.retry_window()
             stopped_first = False
@@ -501,31 +499,3 @@ def _is_partial(rep: ExperimentRep, desired: Mapping[str, Any]) -> bool:
         or current.treatments is None
         or ("analysisConfig" in desired and rep.analysis_config is None)
     )
-
-
-@contextmanager
-def _operation(operation: str, address: Address) -> Iterator[None]:
-    """Name the operation and experiment in every error, and drop deep tracebacks."""
-    try:
-        yield
-    except LaunchDarklyError as exc:
-        error: LaunchDarklyError
-        if isinstance(exc, APIError):
-            error = exc.with_context(f"{operation} experiment {address}")
-        elif isinstance(exc, ChangeRefused):
-            error = LaunchDarklyError(f"{operation} experiment {address}: {exc}")
-        else:
-            # The same error with the operation in front; its attributes (a configuration
-            # error's settings, a list of problems) are kept.
-            error = type(exc).__new__(type(exc))
-            error.__dict__.update({k: v for k, v in vars(exc).items() if k != "__notes__"})
-            error.args = (f"{operation} experiment {address}: {exc}",)
-        for note in getattr(exc, "__notes__", ()):
-            error.add_note(note)
-        raise error from None
-    except Exception as exc:
-        # A bug, not a LaunchDarkly answer: keep its frames on stderr (the engine shows it)
-        # whatever sys.tracebacklimit the adapter set, then let the caller report it.
-        frames = "".join(traceback.format_exception(exc, limit=64))
-        logger.error("unexpected error in %s of experiment %s:\n%s", operation, address, frames)
-        raise

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ....config import Settings
-from ....errors import ForbiddenError, NotFoundError, Problem, ReferenceProblem
+from ....errors import NotFoundError, Problem, ReferenceProblem
 from ...lookups import CachedLookups
+from ..checks import found, maintainer_problems
 from .names import (
     FALLTHROUGH,
     ID_RE,
@@ -75,7 +76,7 @@ def check_references(
         problems += _check_flags(props, iteration, project, env, lookups)
         problems += _check_holdout(props, project, env, lookups)
         problems += _check_rule_conflicts(props, iteration, project, env, lookups)
-    problems += _check_maintainer(props, lookups, settings or Settings())
+    problems += maintainer_problems(props, lookups, settings or Settings(), noun="experiment")
     return unique(problems)
 
 
@@ -98,13 +99,6 @@ def _check_randomization_unit(iteration: Mapping[str, Any], settings: Any) -> li
     ]
 
 
-def _exists(lookup: Callable[..., Any], *args: str) -> Any | None:
-    try:
-        return lookup(*args)
-    except NotFoundError:
-        return None
-
-
 def _check_metrics(
     iteration: Mapping[str, Any],
     project: str,
@@ -122,21 +116,21 @@ def _check_metrics(
         if declared_here(kind, f"{project}/{key}"):
             continue  # created by this program before this experiment
         if metric.get("isGroup") is True:
-            group = _exists(lookups.get_metric_group, project, key)
+            group = found(lookups.get_metric_group, project, key)
             groups[key] = group
             if group is None:
                 hint = (
                     "; it is a metric: set isGroup false"
-                    if _exists(lookups.get_metric, project, key) is not None
+                    if found(lookups.get_metric, project, key) is not None
                     else ""
                 )
                 problems.append(
                     Problem(prop, f"metric group {key!r} not found in project {project!r}{hint}")
                 )
-        elif _exists(lookups.get_metric, project, key) is None:
+        elif found(lookups.get_metric, project, key) is None:
             hint = (
                 "; it is a metric group: set isGroup true"
-                if _exists(lookups.get_metric_group, project, key) is not None
+                if found(lookups.get_metric_group, project, key) is not None
                 else ""
             )
             problems.append(Problem(prop, f"metric {key!r} not found in project {project!r}{hint}"))
@@ -245,7 +239,7 @@ def _check_holdout(
     holdout_id = props.get("holdoutId")
     if not isinstance(holdout_id, str):
         return []
-    if _exists(lookups.get_holdout_by_id, project, env, holdout_id) is not None:
+    if found(lookups.get_holdout_by_id, project, env, holdout_id) is not None:
         return []
     try:
         holdouts = [
@@ -262,50 +256,6 @@ def _check_holdout(
             f"{', '.join(holdouts) or 'none'}",
         )
     ]
-
-
-def _check_maintainer(
-    props: Mapping[str, Any], lookups: CachedLookups, settings: Settings
-) -> list[Problem]:
-    """The maintainer is a member; without one, the token must have a member behind it.
-
-    A service token has none (``GET /members/me`` answers 404), and LaunchDarkly then refuses
-    an experiment without ``maintainerId``.
-    """
-    # The provider's setting stands in for a left-out maintainer at create.
-    maintainer = props.get("maintainerId", settings.maintainer_id)
-    try:
-        if maintainer is None:
-            token_member = _exists(lookups.get_member, "me")
-        elif isinstance(maintainer, str):
-            member = _exists(lookups.get_member, maintainer)
-    except ForbiddenError:
-        return []  # a token without access to members: nothing to tell either way
-    if isinstance(maintainer, str):
-        if member is not None:
-            return []
-        given = (
-            "" if "maintainerId" in props else f" (from {settings.where_to_set('maintainer_id')})"
-        )
-        return [
-            Problem(
-                "maintainerId",
-                f"no member with id {maintainer!r}{given} in this LaunchDarkly account (or the "
-                "token cannot see it)",
-            )
-        ]
-    if maintainer is not None or token_member is not None:
-        return []
-    return [Problem("maintainerId", service_token_message(settings))]
-
-
-def service_token_message(settings: Settings) -> str:
-    """Why an experiment needs a maintainer here, and both places to set one."""
-    return (
-        "the access token is a service token (no member behind it), and LaunchDarkly needs a "
-        "maintainer for each experiment it creates with one: set maintainerId on the experiment "
-        f"or the provider setting {settings.where_to_set('maintainer_id')} to a member id"
-    )
 
 
 def rule_of(config: Mapping[str, Any], flag: Mapping[str, Any] | None, env: str) -> str | None:
@@ -358,7 +308,7 @@ def _check_rule_conflicts(
     for flag_key, config in flags.items() if isinstance(flags, Mapping) else ():
         if not isinstance(config, Mapping):
             continue
-        flag = _exists(lookups.get_flag, project, flag_key, env)
+        flag = found(lookups.get_flag, project, flag_key, env)
         rule = rule_of(config, flag, env)
         if rule is None:
             continue

@@ -11,8 +11,8 @@ from typing import Any
 from ....errors import Problem
 from ... import paths
 from ...kind import IdFormat
+from ..checks import maintainer_problems, project_problem
 from ..json_patch import Endpoint, JsonPatchKind
-from ..references import maintainer_problems, project_problems
 from .models import (
     API_DEFAULTS,
     KEPT,
@@ -87,7 +87,8 @@ class Metric(JsonPatchKind[MetricSpec]):
         if not isinstance(project, str):
             return []
         lookups = self.context.lookups()
-        problems = project_problems(project, lookups)
+        missing = project_problem(lookups, project)
+        problems = [missing] if missing else []
         return problems or maintainer_problems(inputs, lookups, self.context.settings)
 
     def endpoint(self, address: Mapping[str, str]) -> Endpoint:

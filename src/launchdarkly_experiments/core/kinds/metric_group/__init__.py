@@ -14,8 +14,8 @@ from ....errors import ConfigurationError, NotFoundError, Problem
 from ... import paths
 from ...kind import IdFormat
 from ...lookups import BETA
+from ..checks import service_token_message
 from ..json_patch import Endpoint, JsonPatchKind
-from ..references import service_token_message
 from .models import (
     API_DEFAULTS,
     KEPT,

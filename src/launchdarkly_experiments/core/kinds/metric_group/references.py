@@ -8,7 +8,7 @@ from typing import Any
 
 from ....errors import NotFoundError, Problem
 from ...kind import Context
-from ..references import maintainer_problems, project_problems
+from ..checks import maintainer_problems, project_problem
 
 
 def check_references(props: Mapping[str, Any], context: Context) -> list[Problem]:
@@ -17,7 +17,8 @@ def check_references(props: Mapping[str, Any], context: Context) -> list[Problem
     if not isinstance(project, str):
         return []
     lookups = context.lookups()
-    problems = project_problems(project, lookups)
+    missing = project_problem(lookups, project)
+    problems = [missing] if missing else []
     if problems:
         return problems
     problems = _missing_metrics(props, project, context)
