@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from launchdarkly_experiments.config import Settings
+from launchdarkly_experiments.core import service as service_module
 from launchdarkly_experiments.core.service import Service
 from tests.support.toy_kind import Toy
 
@@ -19,3 +20,23 @@ def test_every_check_of_this_process_counts_as_declared_here() -> None:
     assert not second.declared_here("Toy", "box/never-declared")
     refused = first.check(first.kind(Toy), {}, {"key": "refused", "name": ""})
     assert refused.problems and not second.declared_here("Toy", "box/refused")
+
+
+def test_a_declaration_with_unknown_inputs_is_declared_once_its_id_is_known() -> None:
+    """At preview an input taken from another resource's output is unknown: the declaration is
+    still this program's (a layer reserving an experiment whose holdout id is unknown must not
+    report the experiment missing); one whose id itself is unknown is not yet."""
+    unknown = object()
+    service = Service()
+    service.use_settings(Settings(project_key="box", validate_references="never"))
+
+    def is_unknown(value: object) -> bool:
+        return value is unknown
+
+    toy = service.kind(Toy)
+    known_id = {"key": "id-known", "name": unknown}
+    assert service.check(toy, {}, known_id, is_unknown).problems == []
+    assert service.declared_here("Toy", "box/id-known")
+    unknown_id = {"key": unknown, "name": "T"}
+    assert service.check(toy, {}, unknown_id, is_unknown).problems == []
+    assert not any(str(unknown) in id_ for _, id_ in service_module._DECLARED)

@@ -39,10 +39,6 @@ _DECLARED: set[tuple[str, str]] = set()
 class Service:
     """Settings, the one client and the lookups of one provider host; the kinds bound to them."""
 
-    #: What the host's services checked, shared: the dynamic host runs one provider, so one
-    #: service, per kind, and a declaration of one kind names objects of another.
-    _declared_in_process: set[tuple[str, str]] = set()
-
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._settings: Settings | None = None
@@ -146,10 +142,13 @@ class Service:
                 props[name] = default
         checked = kind.check(olds, props, is_unknown)
         problems = list(checked.problems)
+        # Declared once its id is known, whatever else is still unknown (an experiment whose
+        # holdout is created in the same program is still one a layer may reserve).
+        id_parts = [checked.inputs.get(part) for part in kind.id_format.parts]
+        if not problems and all(isinstance(p, str) and not is_unknown(p) for p in id_parts):
+            with self._lock:
+                _DECLARED.add((kind.name, kind.id_format.format(checked.inputs)))
         if not holds_unknown(checked.inputs, is_unknown):
-            if not problems:
-                with self._lock:
-                    _DECLARED.add((kind.name, kind.id_format.format(checked.inputs)))
             problems += self._reference_problems(kind, settings, checked.inputs)
         return Checked(checked.inputs, problems)
 
