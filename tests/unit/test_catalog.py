@@ -388,6 +388,19 @@ def test_references_name_the_files_metrics_and_groups(tmp_path: Path) -> None:
     ]
 
 
+def test_the_readmes_example_of_metrics_and_groups_loads(tmp_path: Path) -> None:
+    blocks = [b.split("```")[0] for b in (ROOT / "README.md").read_text().split("```yaml\n")[1:]]
+    (example,) = [b for b in blocks if "metric_groups:" in b]
+    jsonschema.validate(yaml.safe_load(example), json.loads(SCHEMA_FILE.read_text()))
+    loaded = catalog.load(write(tmp_path, example))
+    (experiment,) = loaded.entries
+    assert [r.target.key for r in loaded.references(experiment)] == [
+        "checkout-funnel",
+        "order-placed",
+        "checkout-funnel",
+    ]
+
+
 def test_a_file_may_declare_only_metrics(tmp_path: Path) -> None:
     loaded = catalog.load(write(tmp_path, METRICS))
     assert len(loaded) == 0 and len(loaded.metrics) == 2
