@@ -14,18 +14,13 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.mocks import MockMonitor
 
 from launchdarkly_experiments.catalog_resources import Declared, declare, declare_experiments
+from tests.support.catalog_files import FUNNEL_ENTRY, METRICS
 
-FILE = """\
-metrics:
-  - key: visited
-    name: Visited
-    kind: pageview
-    urls: [{kind: exact, url: "https://shop.example/"}]
-  - key: bought
-    name: Bought
-    kind: custom
-    event_key: bought
-    is_numeric: false
+# The shared file, with a metric of another project that the experiment names by its key.
+FILE = (
+    METRICS.replace(
+        "metric_groups:\n",
+        """\
   - key: elsewhere
     name: In another project
     kind: custom
@@ -33,28 +28,11 @@ metrics:
     is_numeric: false
     project_key: other
 metric_groups:
-  - key: checkout-funnel
-    name: Checkout funnel
-    kind: funnel
-    metrics:
-      - {key: visited, name_in_group: Visited}
-      - {key: bought, name_in_group: Bought}
-      - {key: made-by-hand, name_in_group: Paid}
-experiments:
-  - key: checkout
-    name: Checkout
-    iteration:
-      hypothesis: h
-      metrics: [{key: checkout-funnel, is_group: true}, {key: bought}, {key: elsewhere}]
-      primary_funnel_key: checkout-funnel
-      treatments:
-        - name: A
-          baseline: true
-          allocation_percent: 50
-          parameters: [{flag_key: checkout-button, variation_id: v1}]
-      flags:
-        checkout-button: {rule_id: fallthrough, flag_config_version: 3}
-"""
+""",
+    )
+    + "experiments:\n"
+    + FUNNEL_ENTRY.replace("{key: bought}]", "{key: bought}, {key: elsewhere}]")
+)
 
 TYPE = "pulumi-python:dynamic/launchdarkly:"
 
@@ -122,8 +100,8 @@ def test_references_to_the_files_entries_are_taken_by_output(
     protect = pulumi.ResourceOptions(protect=True)
     declared: Declared = run(lambda: declare(path, opts=protect))
     assert sorted(declared.metrics) == ["bought", "elsewhere", "visited"]
-    assert list(declared.metric_groups) == ["checkout-funnel"]
-    assert list(declared.experiments) == ["checkout"]
+    assert list(declared.metric_groups) == ["checkout-funnel", "bought"]
+    assert list(declared.experiments) == ["exp"]
 
     group, group_deps = monitor.registered["MetricGroup/checkout-funnel"]
     # The file's metrics by output; a metric made outside the program stays a literal key.
@@ -134,7 +112,7 @@ def test_references_to_the_files_entries_are_taken_by_output(
     ]
     assert group_deps == {"Metric/visited", "Metric/bought"}
 
-    experiment, experiment_deps = monitor.registered["Experiment/checkout"]
+    experiment, experiment_deps = monitor.registered["Experiment/exp"]
     iteration = experiment["iteration"]
     assert iteration["metrics"] == [
         {"key": "output:checkout-funnel", "isGroup": True},
@@ -143,7 +121,9 @@ def test_references_to_the_files_entries_are_taken_by_output(
         {"key": "elsewhere"},
     ]
     assert iteration["primaryFunnelKey"] == "output:checkout-funnel"
+    # "bought" is a metric and a standard group of the file: is_group picks which.
     assert experiment_deps == {"MetricGroup/checkout-funnel", "Metric/bought"}
+    assert monitor.registered["MetricGroup/bought"][1] == {"Metric/bought"}
 
     # The options apply to every resource of the file.
     assert monitor.protected == set(monitor.registered)
@@ -158,8 +138,8 @@ def test_a_file_of_experiments_only_declares_them_as_before(
     path = tmp_path / "experiments.yaml"
     path.write_text(FILE[FILE.index("experiments:") :])
     experiments = run(lambda: declare_experiments(path))
-    assert list(experiments) == ["checkout"]
-    assert list(monitor.registered) == ["Experiment/checkout"]
+    assert list(experiments) == ["exp"]
+    assert list(monitor.registered) == ["Experiment/exp"]
     ((inputs, dependencies),) = monitor.registered.values()
     assert inputs["iteration"]["primaryFunnelKey"] == "checkout-funnel"
     assert dependencies == set()
