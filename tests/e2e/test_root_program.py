@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import yaml
 
-from tests.e2e.support import E2EProject, api_writes
+from tests.e2e.support import TOKEN, E2EProject, api_writes
 
 
 def _edit_yaml(path: Path, old: str, new: str) -> None:
@@ -75,6 +76,77 @@ def test_an_edit_previews_as_that_property_alone_and_applies_in_one_patch(
     held = root.emulator.experiment("shop", "dev", "checkout-button-placement")
     assert held is not None and held["name"] == "Checkout button placement (v2)"
     root.preview(expect_no_changes=True)
+
+
+# Two metrics and a funnel of them, made by the program, and an experiment measuring both.
+WITH_METRICS = """\
+metrics:
+  - key: file-cart-viewed
+    name: Cart viewed
+    kind: pageview
+    urls: [{kind: substring, substring: /cart}]
+  - key: file-order-placed
+    name: Order placed
+    kind: custom
+    event_key: order-placed
+    is_numeric: false
+metric_groups:
+  - key: file-checkout-funnel
+    name: Checkout funnel
+    kind: funnel
+    metrics:
+      - {key: file-cart-viewed, name_in_group: Viewed the cart}
+      - {key: file-order-placed, name_in_group: Placed the order}
+experiments:
+  - key: file-funnel-experiment
+    name: Checkout funnel experiment
+    iteration:
+      hypothesis: A button above the cart takes more visitors through the funnel.
+      metrics:
+        - {key: file-checkout-funnel, is_group: true}
+        - key: file-order-placed
+      primary_funnel_key: file-checkout-funnel
+      treatments:
+        - name: Bottom
+          baseline: true
+          allocation_percent: 50
+          parameters: [{flag_key: checkout-button, variation: Bottom}]
+        - name: Top
+          allocation_percent: 50
+          parameters: [{flag_key: checkout-button, variation: Top}]
+      flags:
+        checkout-button: {rule_id: Beta customers}
+"""
+
+
+def test_the_file_makes_its_metrics_and_funnel_and_destroy_takes_them_away(
+    root: E2EProject,
+) -> None:
+    """Created in order (a metric before the group listing it, the group before the experiment
+    measuring it) and deleted in reverse, which the strict profile insists on."""
+    (root.directory / "experiments.yaml").write_text(WITH_METRICS)
+    root.emulator.profile = "strict"
+    up = root.up()
+    assert up.result.summary.resource_changes == {"create": 5}  # with the stack
+    assert _status(root, "/api/v2/metrics/shop/file-order-placed") == 200
+    assert _status(root, "/api/v2/projects/shop/metric-groups/file-checkout-funnel") == 200
+    held = root.emulator.experiment("shop", "dev", "file-funnel-experiment")
+    assert held is not None
+    measured = {m["key"] for m in held["currentIteration"]["metrics"]}
+    assert measured == {"file-checkout-funnel", "file-order-placed"}
+
+    root.preview(expect_no_changes=True)
+
+    destroy = root.destroy()
+    assert destroy.result.summary.resource_changes == {"delete": 5}
+    assert _status(root, "/api/v2/metrics/shop/file-cart-viewed") == 404
+    assert _status(root, "/api/v2/metrics/shop/file-order-placed") == 404
+    assert _status(root, "/api/v2/projects/shop/metric-groups/file-checkout-funnel") == 404
+
+
+def _status(root: E2EProject, path: str) -> int:
+    headers = {"Authorization": TOKEN, "LD-API-Version": "beta"}
+    return httpx.get(f"{root.emulator.url}{path}", headers=headers).status_code
 
 
 def _methods(root: E2EProject) -> set[str]:

@@ -15,25 +15,10 @@ from launchdarkly_experiments import catalog
 from launchdarkly_experiments.catalog import CatalogError, Problem
 from launchdarkly_experiments.dynamic.resources import ExperimentArgs
 from launchdarkly_experiments.provider import ExperimentProvider
+from tests.support.catalog_files import FUNNEL_ENTRY, METRICS, VALID_ENTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "experiments.schema.json"
-
-VALID_ENTRY = """\
-  - key: exp
-    name: Exp
-    iteration:
-      hypothesis: h
-      metrics: [{key: checkout-completed}]
-      primary_single_metric_key: checkout-completed
-      treatments:
-        - name: A
-          baseline: true
-          allocation_percent: 50
-          parameters: [{flag_key: checkout-button, variation_id: v1}]
-      flags:
-        checkout-button: {rule_id: fallthrough, flag_config_version: 3}
-"""
 
 
 def write(tmp_path: Path, text: str, name: str = "experiments.yaml") -> Path:
@@ -292,6 +277,195 @@ def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
     assert "cannot read" in problem.message
 
 
+# -- metrics and metric groups --------------------------------------------------------------------
+
+
+def test_metrics_and_groups_load_beside_experiments(tmp_path: Path) -> None:
+    path = write(tmp_path, METRICS + "experiments:\n" + FUNNEL_ENTRY)
+    loaded = catalog.load(path, defaults={"environment_key": "staging"})
+    assert [m.key for m in loaded.metrics] == ["visited", "bought"]
+    assert [g.key for g in loaded.metric_groups] == ["checkout-funnel", "bought"]
+    assert loaded.keys() == ["exp"] and len(loaded) == 1
+    visited, bought = loaded.metrics
+    assert visited.line == 4 and loaded.metric_groups[0].line == 15
+    # The defaults a metric has a field for are inherited; the experiment's others are not.
+    assert visited.wire() == {
+        "tags": ["managed-by-pulumi"],
+        "key": "visited",
+        "name": "Visited",
+        "kind": "pageview",
+        "urls": [{"kind": "exact", "url": "https://shop.example/"}],
+    }
+    assert bought.wire()["tags"] == ["checkout"] and bought.wire()["isNumeric"] is False
+    assert loaded.metric_groups[0].wire()["metrics"][0] == {
+        "key": "visited",
+        "nameInGroup": "Visited",
+    }
+    assert loaded.entries[0].wire()["environmentKey"] == "staging"
+
+
+def test_references_name_the_files_metrics_and_groups(tmp_path: Path) -> None:
+    """Where an entry names an entry of the file (same project): what is wired by output."""
+    path = write(tmp_path, METRICS + "experiments:\n" + FUNNEL_ENTRY)
+    loaded = catalog.load(path)
+
+    def references(entry: catalog.Entry) -> list[tuple[Any, str, str]]:
+        return [(r.path, r.target.section.name, r.target.key) for r in loaded.references(entry)]
+
+    # A metric made outside the file (made-by-hand) is no reference: preview checks it.
+    assert references(loaded.metric_groups[0]) == [
+        (("metrics", 0, "key"), "metrics", "visited"),
+        (("metrics", 1, "key"), "metrics", "bought"),
+    ]
+    # is_group picks the section: "bought" is both a metric and a group of the file.
+    assert references(loaded.entries[0]) == [
+        (("iteration", "metrics", 0, "key"), "metric_groups", "checkout-funnel"),
+        (("iteration", "metrics", 1, "key"), "metrics", "bought"),
+        (("iteration", "primaryFunnelKey"), "metric_groups", "checkout-funnel"),
+    ]
+    assert references(loaded.metrics[0]) == []
+    # In another project, the file's metric of that key is not the experiment's.
+    elsewhere = catalog.load(
+        write(
+            tmp_path,
+            METRICS.replace("    kind: pageview\n", "    kind: pageview\n    project_key: other\n")
+            + "experiments:\n"
+            + FUNNEL_ENTRY.replace("{key: bought}", "{key: visited}"),
+        )
+    )
+    assert [r.target.key for r in elsewhere.references(elsewhere.entries[0])] == [
+        "checkout-funnel",
+        "checkout-funnel",
+    ]
+
+
+def test_the_readmes_example_of_metrics_and_groups_loads(tmp_path: Path) -> None:
+    blocks = [b.split("```")[0] for b in (ROOT / "README.md").read_text().split("```yaml\n")[1:]]
+    (example,) = [b for b in blocks if "metric_groups:" in b]
+    jsonschema.validate(yaml.safe_load(example), json.loads(SCHEMA_FILE.read_text()))
+    loaded = catalog.load(write(tmp_path, example))
+    (experiment,) = loaded.entries
+    assert [r.target.key for r in loaded.references(experiment)] == [
+        "checkout-funnel",
+        "order-placed",
+        "checkout-funnel",
+    ]
+
+
+def test_a_file_may_declare_only_metrics(tmp_path: Path) -> None:
+    loaded = catalog.load(write(tmp_path, METRICS))
+    assert len(loaded) == 0 and len(loaded.metrics) == 2
+
+
+BROKEN_METRICS = """\
+metrics:
+  - key: visited
+    name: Visited
+    kind: pageview
+  - key: bought
+    name: Bought
+    kind: custom
+    isNumeric: true
+  - key: visited
+    name: Again
+    kind: click
+    selector: "#buy"
+    urls: [{kind: exact, url: "https://shop.example/"}]
+metric_groups:
+  - key: funnel
+    name: Funnel
+    kind: funnel
+    metrics:
+      - {key: visited}
+  - key: standard
+    name: No
+    kind: standard
+    metrics: [{key: a}, {key: a}]
+  - key: funnel
+    name: Funnel again
+    kind: standard
+    metrics: [{key: a}]
+    colour: red
+experiments:
+""" + VALID_ENTRY.replace("hypothesis: h", "hypothesis: [h]")
+
+
+def test_every_problem_of_metrics_and_groups_is_reported_with_its_line(tmp_path: Path) -> None:
+    problems = problems_of(write(tmp_path, BROKEN_METRICS))
+    assert by_line(problems) == {
+        2: [
+            "metrics[0] (visited): urls: required for pageview metrics (the pages watched, one "
+            "or more); it is not set"
+        ],
+        5: [
+            "metrics[1] (bought): event_key: required for custom metrics (the event key your "
+            "code sends); it is not set",
+            "metrics[1] (bought): success_criteria: required for numeric custom metrics "
+            "(HigherThanBaseline or LowerThanBaseline); it is not set",
+        ],
+        8: [
+            "metrics[1] (bought): isNumeric: fields are written in snake_case: did you mean "
+            "'is_numeric'?"
+        ],
+        9: [
+            "metrics[2] (visited): key: 'visited' is already used by metrics[0]; each metric "
+            "in a file needs its own key"
+        ],
+        19: [
+            "metric_groups[0] (funnel): metrics: a funnel needs at least two metrics (its "
+            "steps, in order); it has 1",
+            "metric_groups[0] (funnel): metrics[0].name_in_group: required in a funnel (the "
+            "step's name); it is not set",
+        ],
+        21: [
+            "metric_groups[1] (standard): name: must be a string; got False (YAML reads No as "
+            "a boolean: did you mean the string 'No'? quote it: \"No\")"
+        ],
+        23: [
+            "metric_groups[1] (standard): metrics[1].key: metric 'a' is already metrics[0]; a "
+            "group lists each metric once"
+        ],
+        24: [
+            "metric_groups[2] (funnel): key: 'funnel' is already used by metric_groups[0]; "
+            "each metric group in a file needs its own key"
+        ],
+        28: [
+            "metric_groups[2] (funnel): colour: unknown property 'colour'; allowed here: key, "
+            "name, kind, metrics, description, maintainer_id, tags, project_key, adopt"
+        ],
+        33: ["experiments[0] (exp): iteration.hypothesis: must be a string; got a list"],
+    }, by_line(problems)
+    # Each points at its column too: the step without a name, not its group.
+    assert [(p.location.line, p.location.column) for p in problems if p.location.line == 19] == [
+        (19, 7),
+        (19, 9),
+    ]
+    assert str(problems[0]).startswith(f"{tmp_path / 'experiments.yaml'}:2:5: metrics[0]")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        pytest.param("metrics: []\n", 1, "non-empty list of metrics", id="empty-metrics"),
+        pytest.param(
+            "metric_groups: {key: g}\nexperiments:\n" + VALID_ENTRY,
+            1,
+            "non-empty list of metric groups, got a mapping",
+            id="groups-not-a-list",
+        ),
+        pytest.param("defaults: {tags: [a]}\n", 1, "non-empty list of experiments", id="nothing"),
+        pytest.param(
+            "metrics:\n  - [visited]\n", 2, "expected a mapping, got a list", id="metric-entry"
+        ),
+    ],
+)
+def test_malformed_sections_name_the_line(
+    tmp_path: Path, text: str, line: int, needle: str
+) -> None:
+    problems = problems_of(write(tmp_path, text))
+    assert any(p.location.line == line and needle in p.message for p in problems), problems
+
+
 # -- the same verdict as the provider ------------------------------------------------------------
 
 
@@ -394,9 +568,16 @@ def test_the_schema_accepts_the_repositorys_files_and_refuses_typos() -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     for name in ("experiments.yaml", "examples/data_file/experiments.yaml"):
         jsonschema.validate(yaml.safe_load((ROOT / name).read_text()), schema)
-    broken = yaml.safe_load("experiments:\n" + VALID_ENTRY.replace("name: Exp", "nam: Exp"))
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(broken, schema)
+    jsonschema.validate(yaml.safe_load(METRICS + "experiments:\n" + FUNNEL_ENTRY), schema)
+    jsonschema.validate(yaml.safe_load(METRICS), schema)
+    for broken_text in (
+        "experiments:\n" + VALID_ENTRY.replace("name: Exp", "nam: Exp"),
+        METRICS.replace("kind: pageview", "kind: pageviews"),
+        METRICS.replace("name_in_group: Visited", "name_in_groups: Visited"),
+        "defaults: {tags: [a]}\n",
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(yaml.safe_load(broken_text), schema)
 
 
 def test_the_files_point_editors_at_the_schema() -> None:
@@ -411,6 +592,10 @@ def test_the_command_line_checks_files_and_prints_the_schema(
 ) -> None:
     assert catalog.main(["check", str(ROOT / "experiments.yaml")]) == 0
     assert "2 experiment(s), no problems" in capsys.readouterr().out
+    assert catalog.main(["check", str(write(tmp_path, METRICS, name="metrics.yaml"))]) == 0
+    assert "0 experiment(s), 2 metric(s), 2 metric group(s), no problems" in (
+        capsys.readouterr().out
+    )
     broken = write(tmp_path, BROKEN)
     assert catalog.main(["check", str(broken)]) == 1
     assert f"{broken}:2:16" in capsys.readouterr().err

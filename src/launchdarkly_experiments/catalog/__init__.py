@@ -22,15 +22,19 @@ top-level fields every entry inherits (an entry's own value wins)::
           flags:
             checkout-button: {rule_id: fallthrough, flag_config_version: 3}
 
-``load(path)`` checks every entry with the provider's own validation
+It may also list ``metrics:`` and ``metric_groups:`` (``sections``), written with the names of
+``MetricResourceArgs`` and ``MetricGroupArgs``; they inherit the defaults they have a field for.
+``Catalog.references`` says where an entry names another entry of the file.
+
+``load(path)`` checks every entry with the provider's own validation of its kind
 (``core.rules.validation_problems``, the same function ``pulumi preview`` runs), so a file that
-loads is a file the provider accepts.
+loads is a file the provider accepts; a key used twice in one section is a problem too.
 Every problem in the file is reported at once, each with ``file:line:column``, in one
 ``CatalogError``. YAML duplicate keys are refused, and a value that YAML reads as a boolean,
 number or null where a string is expected (``name: No``) gets a hint to quote it.
 
-This module does not import pulumi: ``catalog_resources.declare_experiments`` turns a loaded
-catalog into ``Experiment`` resources.
+This module does not import pulumi: ``catalog_resources.declare`` turns a loaded catalog into
+``Metric``, ``MetricGroup`` and ``Experiment`` resources.
 
 Regenerate the editor schema with::
 
@@ -43,13 +47,14 @@ from ..errors import CatalogError, Problem
 from .cli import main
 from .json_schema import json_schema, schema_text
 from .loader import load
-from .results import Catalog, Entry
+from .results import Catalog, Entry, Reference
 
 __all__ = [
     "Catalog",
     "CatalogError",
     "Entry",
     "Problem",
+    "Reference",
     "json_schema",
     "load",
     "main",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ..errors import CatalogError
 from .json_schema import schema_text
 from .loader import load
+from .sections import METRIC_GROUPS, METRICS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,7 +26,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(exc, file=sys.stderr)
                 failed = True
             else:
-                print(f"{name}: {len(catalog)} experiment(s), no problems")
+                counts = [f"{len(catalog)} experiment(s)"] + [
+                    f"{len(catalog.section(section))} {section.noun}(s)"
+                    for section in (METRICS, METRIC_GROUPS)
+                    if catalog.section(section)
+                ]
+                print(f"{name}: {', '.join(counts)}, no problems")
         return 1 if failed else 0
     print(
         "usage: python -m launchdarkly_experiments.catalog schema | check FILE...",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.kinds.experiment.models import ExperimentSpec
-from .loader import ADDRESS_FIELDS, PER_EXPERIMENT
+from .loader import PER_EXPERIMENT
+from .sections import EXPERIMENTS, METRIC_GROUPS, METRICS, SECTIONS, Section
 
 # Fields the models accept as numbers or numeric strings (pydantic documents them as strings).
 _NUMBER_OR_STRING = ("allocation_percent", "bayesian_threshold", "significance_threshold")
@@ -14,36 +14,62 @@ _NUMBER_OR_STRING = ("allocation_percent", "bayesian_threshold", "significance_t
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of an experiments file, generated from the provider's models."""
-    entry = ExperimentSpec.model_json_schema(by_alias=False, mode="validation")
-    definitions = entry.pop("$defs", {})
-    entry["required"] = [r for r in entry.get("required", []) if r not in ADDRESS_FIELDS]
-    entry["title"] = "Experiment"
-    entry["description"] = (
-        "One experiment, with the snake_case names of ExperimentArgs. project_key and "
-        "environment_key default to the stack's launchdarkly:projectKey / environmentKey."
-    )
+    definitions: dict[str, Any] = {}
+    entries = {section.name: _entry(section, definitions) for section in SECTIONS}
+    experiment = entries[EXPERIMENTS.name]
     defaults = {
         "type": "object",
-        "description": "Top-level fields every experiment inherits; an entry's own value wins.",
+        "description": "Top-level fields every experiment inherits; an entry's own value wins. "
+        "Metrics and metric groups inherit those they have (project_key, tags, ...).",
         "additionalProperties": False,
-        "properties": {k: v for k, v in entry["properties"].items() if k not in PER_EXPERIMENT},
+        "properties": {
+            k: v for k, v in experiment["properties"].items() if k not in PER_EXPERIMENT
+        },
     }
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://github.com/pulumi-launchdarkly-experiments/schemas/experiments.schema.json",
         "title": "LaunchDarkly experiments file",
-        "description": "Experiments declared by launchdarkly_experiments.catalog.",
+        "description": "Experiments, and the metrics and metric groups they measure, declared "
+        "by launchdarkly_experiments.catalog.",
         "type": "object",
         "additionalProperties": False,
-        "required": ["experiments"],
+        "anyOf": [
+            {"required": [section.name]} for section in (EXPERIMENTS, METRICS, METRIC_GROUPS)
+        ],
         "properties": {
             "defaults": defaults,
-            "experiments": {"type": "array", "minItems": 1, "items": entry},
+            **{
+                section.name: {"type": "array", "minItems": 1, "items": entries[section.name]}
+                for section in (METRICS, METRIC_GROUPS, EXPERIMENTS)
+            },
         },
         "$defs": definitions,
     }
     _numbers_or_strings(schema)
     return schema
+
+
+def _entry(section: Section, definitions: dict[str, Any]) -> dict[str, Any]:
+    """One entry of a section; its definitions go to ``definitions`` (one name, one model)."""
+    entry = section.model.model_json_schema(by_alias=False, mode="validation")
+    for name, definition in entry.pop("$defs", {}).items():
+        assert definitions.setdefault(name, definition) == definition, f"two {name} definitions"
+    entry["required"] = [r for r in entry.get("required", []) if r not in section.address_fields]
+    entry["title"] = section.kind.name
+    entry["description"] = _DESCRIPTIONS[section.name]
+    return entry
+
+
+_DESCRIPTIONS = {
+    EXPERIMENTS.name: "One experiment, with the snake_case names of ExperimentArgs. "
+    "project_key and environment_key default to the stack's launchdarkly:projectKey / "
+    "environmentKey.",
+    METRICS.name: "One metric, with the snake_case names of MetricResourceArgs. project_key "
+    "defaults to the stack's launchdarkly:projectKey.",
+    METRIC_GROUPS.name: "One metric group, with the snake_case names of MetricGroupArgs. "
+    "project_key defaults to the stack's launchdarkly:projectKey.",
+}
 
 
 def _numbers_or_strings(node: Any) -> None:

@@ -1,4 +1,5 @@
-"""``load``: read an experiments file, check every entry, report every problem at once."""
+"""``load``: read an experiments file, check every entry of every section, report every problem
+at once."""
 
 from __future__ import annotations
 
@@ -9,22 +10,20 @@ from typing import Any
 import yaml
 from pydantic.alias_generators import to_snake
 
-from ..core.kinds.experiment.models import ExperimentSpec
-from ..core.kinds.experiment.rules import RULES
 from ..core.rules import validation_problems
 from ..errors import CatalogError, Problem
 from .locate import child, display, key_node, locate, path_parts, quote_hint
 from .names import camel_case_keys, model_fields, snake_text, to_wire
 from .reader import Reader
 from .results import Catalog, Entry
+from .sections import EXPERIMENTS, SECTIONS, Section
 
-TOP_LEVEL = ("defaults", "experiments")
+TOP_LEVEL = ("defaults", *(section.name for section in SECTIONS))
 # Different for every experiment: not allowed under ``defaults``.
 PER_EXPERIMENT = ("key", "name", "iteration")
 # Filled in from the stack (launchdarkly:projectKey / environmentKey) when an entry leaves them
 # out; validation uses this stand-in so that the rest of the entry is still checked.
 _ADDRESS_STAND_IN = "stack-default"
-ADDRESS_FIELDS = ("project_key", "environment_key")
 
 
 def _kind(value: Any) -> str:
@@ -59,7 +58,8 @@ def load(path: str | Path, *, defaults: Mapping[str, Any] | None = None) -> Cata
         reader.problem(
             root,
             "",
-            f"expected a mapping with an 'experiments' list at the top, got {_kind(document)}",
+            "expected a mapping with an 'experiments' list at the top (and 'metrics' and "
+            f"'metric_groups' lists if the file declares them), got {_kind(document)}",
         )
         raise CatalogError(str(path), reader.problems)
     for name in document:
@@ -67,41 +67,73 @@ def load(path: str | Path, *, defaults: Mapping[str, Any] | None = None) -> Cata
             reader.problem(
                 key_node(root, str(name)),
                 str(name),
-                f"unknown top-level field {name!r}; expected {' and '.join(TOP_LEVEL)}",
+                f"unknown top-level field {name!r}; expected {', '.join(TOP_LEVEL)}",
             )
 
     merged_defaults = _defaults(reader, defaults, document.get("defaults"), child(root, "defaults"))
-    experiments = document.get("experiments")
-    experiments_node = child(root, "experiments")
-    entries: list[Entry] = []
-    if not isinstance(experiments, list) or not experiments:
-        reader.problem(
-            experiments_node or root,
-            "experiments",
-            f"must be a non-empty list of experiments, got {_kind(experiments)}"
-            + (" (empty)" if experiments == [] else ""),
-        )
-    else:
-        seen_keys: dict[str, int] = {}
-        for index, item in enumerate(experiments):
-            entry = _check_entry(reader, index, item, merged_defaults, root, experiments_node)
-            if entry is None:
-                continue
-            if entry.key in seen_keys:
-                reader.problem(
-                    key_node(child(experiments_node, index), "key"),
-                    _label(index, item),
-                    f"key: {entry.key!r} is already used by experiments[{seen_keys[entry.key]}]; "
-                    "each experiment in a file needs its own key",
-                )
-            else:
-                seen_keys[entry.key] = index
-            entries.append(entry)
+    found = {
+        section.name: _check_section(reader, section, document, merged_defaults, root)
+        for section in SECTIONS
+        if section.name in document or (section is EXPERIMENTS and not _declares_any(document))
+    }
 
     problems = _unique(reader.problems)
     if problems:
         raise CatalogError(str(path), problems)
-    return Catalog(path, tuple(entries))
+    return Catalog(
+        path,
+        found.get("experiments", ()),
+        found.get("metrics", ()),
+        found.get("metric_groups", ()),
+    )
+
+
+def _declares_any(document: Mapping[str, Any]) -> bool:
+    return any(section.name in document for section in SECTIONS)
+
+
+def _check_section(
+    reader: Reader,
+    section: Section,
+    document: Mapping[str, Any],
+    defaults: dict[str, Any],
+    root: yaml.Node | None,
+) -> tuple[Entry, ...]:
+    """The entries of one section, each checked; a key used twice in it is a problem."""
+    items = document.get(section.name)
+    node = child(root, section.name)
+    if not isinstance(items, list) or not items:
+        reader.problem(
+            node or root,
+            section.name,
+            f"must be a non-empty list of {section.noun}s, got {_kind(items)}"
+            + (" (empty)" if items == [] else ""),
+        )
+        return ()
+    # A default applies where the section's model has the field (project_key, tags, ...).
+    inherited = {k: v for k, v in defaults.items() if _has_field(section, k)}
+    entries: list[Entry] = []
+    seen_keys: dict[str, int] = {}
+    for index, item in enumerate(items):
+        entry = _check_entry(reader, section, index, item, inherited, root, node)
+        if entry is None:
+            continue
+        if entry.key in seen_keys:
+            reader.problem(
+                key_node(child(node, index), "key"),
+                _label(section, index, item),
+                f"key: {entry.key!r} is already used by {section.name}[{seen_keys[entry.key]}]; "
+                f"each {section.noun} in a file needs its own key",
+            )
+        else:
+            seen_keys[entry.key] = index
+        entries.append(entry)
+    return tuple(entries)
+
+
+def _has_field(section: Section, name: str) -> bool:
+    known = model_fields(section.model)
+    return name in known or any(wire == name for wire, _ in known.values())
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -129,7 +161,7 @@ def _defaults(
     node: yaml.Node | None,
 ) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    known = model_fields(ExperimentSpec)
+    known = model_fields(EXPERIMENTS.model)
     by_wire = {wire: snake for snake, (wire, _) in known.items()}
     for label, source, source_node in (
         ("defaults argument", argument, None),
@@ -160,8 +192,8 @@ def _defaults(
     return merged
 
 
-def _label(index: int, item: Any) -> str:
-    label = f"experiments[{index}]"
+def _label(section: Section, index: int, item: Any) -> str:
+    label = f"{section.name}[{index}]"
     if isinstance(item, dict) and isinstance(item.get("key"), str):
         label += f" ({item['key']})"
     return label
@@ -169,21 +201,22 @@ def _label(index: int, item: Any) -> str:
 
 def _check_entry(
     reader: Reader,
+    section: Section,
     index: int,
     item: Any,
     defaults: dict[str, Any],
     root: yaml.Node | None,
-    experiments_node: yaml.Node | None,
+    section_node: yaml.Node | None,
 ) -> Entry | None:
-    label = _label(index, item)
-    node = child(experiments_node, index)
+    label = _label(section, index, item)
+    node = child(section_node, index)
     if not isinstance(item, dict):
         reader.problem(node, label, f"expected a mapping, got {_kind(item)}")
         return None
     fields = {**defaults, **item}
     defaults_node = child(root, "defaults")
 
-    for place, snake in camel_case_keys(fields, ExperimentSpec, ""):
+    for place, snake in camel_case_keys(fields, section.model, ""):
         parts = path_parts(place)
         found, _ = locate(node, parts[:-1])
         reader.problem(
@@ -192,12 +225,12 @@ def _check_entry(
             f"fields are written in snake_case: did you mean {snake!r}?",
         )
 
-    wire = to_wire(fields, ExperimentSpec)
+    wire = to_wire(fields, section.model)
     assert isinstance(wire, dict)
-    stand_ins = [n for n in ("projectKey", "environmentKey") if wire.get(n) is None]
-    for name in stand_ins:
-        wire[name] = _ADDRESS_STAND_IN
-    for found_problem in validation_problems(RULES, wire):
+    for name in section.address:
+        if wire.get(name) is None:
+            wire[name] = _ADDRESS_STAND_IN
+    for found_problem in validation_problems(section.rules, wire):
         path, message = found_problem.property, found_problem.message
         parts = path_parts(path)
         source_node, where = node, label
@@ -216,4 +249,4 @@ def _check_entry(
     key = fields.get("key")
     if not isinstance(key, str):
         return None
-    return Entry(key, node.start_mark.line + 1 if node is not None else None, fields)
+    return Entry(key, node.start_mark.line + 1 if node is not None else None, fields, section)

@@ -13,8 +13,8 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel, to_snake
 
-from ..core.kinds.experiment.models import ExperimentSpec
 from ..core.models import field_type
+from .sections import SECTIONS
 
 
 def model_fields(model: type[BaseModel]) -> dict[str, tuple[str, Any]]:
@@ -85,7 +85,15 @@ def _all_wire_names(model: type[BaseModel]) -> set[str]:
     return names
 
 
-_CAMEL_NAMES = sorted((n for n in _all_wire_names(ExperimentSpec) if n != to_snake(n)), key=len)
+_CAMEL_NAMES = sorted(
+    {
+        n
+        for model in (s.model for s in SECTIONS)
+        for n in _all_wire_names(model)
+        if n != to_snake(n)
+    },
+    key=len,
+)
 _CAMEL_RE = re.compile(r"\b(" + "|".join(reversed(_CAMEL_NAMES)) + r")\b")
 
 
