@@ -19,7 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -351,9 +354,75 @@ def differences(first: Runs, second: Runs) -> list[str]:
     return found
 
 
+# -- the whole YAML programme through the real CLI --------------------------------------------
+
+PROGRAMME = ROOT / "examples" / "programme_yaml" / "Pulumi.yaml"
+STEPS = (
+    ("preview (new stack)", ("preview",)),
+    ("up (its preview, then the update)", ("up", "--yes")),
+    ("preview (no changes)", ("preview", "--expect-no-changes")),
+    # Without --skip-preview the CLI reads every resource twice (its preview, then the refresh).
+    ("refresh", ("refresh", "--yes", "--skip-preview")),
+    ("destroy", ("destroy", "--yes", "--skip-preview")),
+)
+
+
+def programme(profile: str) -> list[list[Any]]:
+    """Each step's requests for ``examples/programme_yaml`` in project lab (flags only) with the
+    real CLI, the YAML language host and the native plugin: [step, requests, by method]."""
+    from tests.e2e.native import support
+
+    rows: list[list[Any]] = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Emulator(tokens=(support.TOKEN,), profile=profile) as emulator,
+    ):
+        work = Path(tmp) / "programme"
+        work.mkdir()
+        shutil.copy(PROGRAMME, work / "Pulumi.yaml")
+        env = support.sandbox_env(Path(tmp), emulator.url)
+        cli = str(support.pulumi_cli())
+
+        def run(*args: str) -> None:
+            done = subprocess.run(
+                [cli, *args, "--non-interactive", "--stack", "dev", "--color", "never"],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"pulumi {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+
+        subprocess.run(
+            [cli, "stack", "init", "dev", "--non-interactive"],
+            cwd=work,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        run("config", "set", "launchdarkly-experiments:projectKey", "lab")
+        run("config", "set", "launchdarkly-experiments:environmentKey", "dev")
+        for label, args in STEPS:
+            emulator.clear_requests()
+            run(*args)
+            seen = [r["method"] for r in emulator.requests()]
+            methods = sorted(set(seen), key=seen.index)
+            rows.append(
+                [profile, label, len(seen), ", ".join(f"{seen.count(m)} {m}" for m in methods)]
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--adapter", choices=("native", "dynamic", "both"), default="native")
+    parser.add_argument(
+        "--programme",
+        action="store_true",
+        help="also run examples/programme_yaml through the real CLI (about a minute per profile)",
+    )
     args = parser.parse_args()
     print("# HTTP requests per operation of each kind")
     print(
@@ -380,6 +449,12 @@ def main() -> None:
     )
     for (kind, label, profile), reason in JUSTIFIED.items():
         print(f"\n{kind} {label} under {profile}, above the minimum: {reason}.")
+    if args.programme:
+        table(
+            "examples/programme_yaml through the real CLI (native plugin), project lab",
+            ["profile", "step", "requests", "by method"],
+            [row for profile in PROFILES for row in programme(profile)],
+        )
     if len(adapters) == 2:
         apart = differences(runs["native"], runs["dynamic"])
         print("\nnative and dynamic adapters: " + ("; ".join(apart) or "the same requests"))
