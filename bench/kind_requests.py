@@ -46,6 +46,7 @@ from launchdarkly_experiments.core.kinds import (  # noqa: E402
 )
 from ld_emulator import Emulator  # noqa: E402
 from tests.protocol.conftest import provider_host  # noqa: E402
+from tests.protocol.test_holdout_protocol import declared as holdout_declaration  # noqa: E402
 from tests.support.declarations import declaration  # noqa: E402
 from tests.support.engine import ProviderHost  # noqa: E402
 from tests.support.ld_api import Api  # noqa: E402
@@ -220,14 +221,7 @@ def metric_group(api: Api) -> tuple[dict[str, Any], list[tuple[str, dict[str, An
 
 def holdout(api: Api) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     api.metric("signed-up")
-    props = {
-        "projectKey": "lab",
-        "environmentKey": "dev",
-        "key": "q1",
-        "name": "Q1 holdout",
-        "holdoutAmount": 5,
-        "primaryMetricKey": "signed-up",
-    }
+    props = holdout_declaration()  # the Holdout protocol tests' own
     return props, [("update (rename)", {**props, "name": "Q1 holdout (renamed)"})]
 
 
