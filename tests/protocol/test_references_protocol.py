@@ -223,3 +223,40 @@ def test_a_parameter_needs_a_variation_or_its_id(emulator: Emulator) -> None:
     assert [(f.property, "neither is set" in f.reason) for f in failures] == [
         ("iteration.treatments[0].parameters[0]", True)
     ]
+
+
+def test_a_start_forgets_the_lookups_of_its_own_flags_only(emulator: Emulator) -> None:
+    """A start changes what the started experiment's flags serve (and their version), not the
+    other flags: an experiment on another flag, checked before the start, is created after it
+    without reading its flag again (one GET fewer per such experiment in a programme)."""
+    emulator.reset()
+    host = host_for(emulator, **{"launchdarkly:accessToken": TOKEN})
+    pricing = declaration(key="pricing-order", name="Pricing order")
+    pricing["iteration"]["treatments"] = [
+        {
+            "name": name,
+            **({"baseline": True} if name == "Control" else {}),
+            "allocationPercent": "50",
+            "parameters": [{"flagKey": "pricing-page", "variation": name}],
+        }
+        for name in ("Control", "Annual first")
+    ]
+    pricing["iteration"]["flags"] = {"pricing-page": {"ruleId": "fallthrough"}}
+    try:
+        pricing_inputs, failures = host.check("pricing", {}, pricing)
+        assert failures == []
+        checkout_inputs, failures = host.check("checkout", {}, declaration(state="running"))
+        assert failures == []
+        host.create("checkout", checkout_inputs)  # POST, then startIteration
+
+        emulator.clear_requests()
+        host.create("pricing", pricing_inputs)
+        flag_reads = [r["path"] for r in emulator.requests() if "/flags/" in r["path"]]
+        assert flag_reads == []  # its names resolve from the read made at check
+        # The started experiment's own flag is read again: what it serves has changed.
+        emulator.clear_requests()
+        host.check("checkout", {}, declaration(state="running"))
+        flag_reads = [r["path"] for r in emulator.requests() if "/flags/" in r["path"]]
+        assert flag_reads == ["/api/v2/flags/shop/checkout-button"]
+    finally:
+        host.close()

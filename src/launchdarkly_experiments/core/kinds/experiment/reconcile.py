@@ -309,7 +309,7 @@ class Reconciler(ResourceKind[ExperimentSpec]):
                 if _starts(instructions) or _stops(instructions):
                     # Which experiments run on which flag rule just changed, and the flags'
                     # serving and version with it (a stop ships the winner).
-                    self._forget_flags_and_running(address)
+                    self._forget_flags_and_running(address, desired)
                 if _is_partial(rep, desired):
                     # Never plan from a partial answer: read it back once, expanded.
                     rep = api.get_experiment(client, address)
@@ -324,10 +324,18 @@ class Reconciler(ResourceKind[ExperimentSpec]):
         assert rep is not None  # the loop ends on a complete answer
         return rep
 
-    def _forget_flags_and_running(self, address: Address) -> None:
-        """A start or stop changed which experiments run on the flags and what they serve."""
+    def _forget_flags_and_running(self, address: Address, desired: Mapping[str, Any]) -> None:
+        """A start or stop changed which experiments run, and what this experiment's flags
+        serve (and their version); other flags are as they were."""
+        iteration = desired.get("iteration") or {}
+        flags = set(iteration.get("flags") or {}) | {
+            str(parameter.get("flagKey"))
+            for treatment in iteration.get("treatments") or []
+            for parameter in treatment.get("parameters") or []
+        }
         self.context.lookups().forget(
-            paths.experiments(address.project, address.environment), paths.flags(address.project)
+            paths.experiments(address.project, address.environment),
+            *(paths.flag(address.project, key) for key in sorted(flags)),
         )
 
     def _refuse_rule_conflict(self, address: Address, desired: dict[str, Any]) -> None:
