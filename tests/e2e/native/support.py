@@ -54,6 +54,17 @@ def pulumi_cli() -> Path:
     return require_tool("pulumi", "the real Pulumi CLI, built from Go modules")
 
 
+def yaml_program(tmp: Path, source: Path) -> Path:
+    """A copy of the YAML program ``source`` in ``tmp``/program, once the YAML language host and
+    the plugin are there."""
+    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
+    require_tool(PLUGIN, "this package's console script: pip install -e .")
+    work = tmp / "program"
+    work.mkdir()
+    shutil.copy(source, work / "Pulumi.yaml")
+    return work
+
+
 def sandbox_env(tmp: Path, emulator_url: str) -> dict[str, str]:
     """Environment for the CLI: private home and state, plugin and hosts on PATH, no network."""
     home, state = tmp / "pulumi-home", tmp / "state"

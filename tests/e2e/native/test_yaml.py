@@ -8,7 +8,6 @@ API and recorded by refresh, `pulumi import` of an experiment made outside Pulum
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,9 @@ from .support import (
     create_outside_pulumi,
     live,
     rename_outside_pulumi,
-    require_tool,
     sandbox_env,
     shows_change,
+    yaml_program,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -35,11 +34,7 @@ PROGRAM = Path(__file__).parent / "yaml" / "Pulumi.yaml"
 
 
 def test_yaml_program_lifecycle(tmp_path: Path) -> None:
-    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
-    require_tool(PLUGIN, "this package's console script: pip install -e .")
-    work = tmp_path / "program"
-    work.mkdir()
-    shutil.copy(PROGRAM, work / "Pulumi.yaml")
+    work = yaml_program(tmp_path, PROGRAM)
 
     with Emulator(tokens=(TOKEN,)) as emulator:
         cli = Cli(work, sandbox_env(tmp_path, emulator.url))

@@ -11,7 +11,6 @@ destroy that leaves nothing active. What exists is asserted through the emulator
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from tests.support import fixture_ids as ids
 from tests.support.declarations import fifty_fifty
 from tests.support.ld_api import LAB, SHOP, Api, holdouts
 
-from .support import PLUGIN, ROOT, TOKEN, Cli, changed_leaves, require_tool, sandbox_env
+from .support import ROOT, TOKEN, Cli, changed_leaves, sandbox_env, yaml_program
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 PROGRAM = ROOT / "examples" / "programme_yaml" / "Pulumi.yaml"
@@ -110,6 +109,31 @@ def make_outside_pulumi(api: Api) -> None:
     )
 
 
+def drift_every_kind(api: Api) -> None:
+    """One change per kind through the API, as the LaunchDarkly UI would make it: names by JSON
+    Patch (metric, group), semantic patch (holdout, experiment), a layer reservation, and the
+    settings' units by PUT (organization dropped)."""
+    api.json_patch(
+        f"{METRICS}/revenue", {"op": "replace", "path": "/name", "value": "Revenue (UI)"}
+    )
+    api.json_patch(
+        f"{GROUPS}/purchase-funnel", {"op": "replace", "path": "/name", "value": "Funnel (UI)"}
+    )
+    api.patch(f"{HOLDOUTS}/q1-holdout", {"kind": "updateName", "value": "Q1 (UI)"})
+    api.patch(
+        f"{LAYERS}/checkout-and-pricing",
+        {
+            "kind": "updateExperimentReservation",
+            "experimentKey": "pricing-order",
+            "reservationPercent": 30,
+        },
+        environmentKey="dev",
+    )
+    api.put(SETTINGS, {"randomizationUnits": [{"randomizationUnit": "user", "default": True}]})
+    rename = {"name": {"operation": "update", "value": "Pricing (UI)"}}
+    api.patch(f"{EXPERIMENTS}/pricing-order", {"kind": "updateExperimentFields", "value": rename})
+
+
 def refer(tree: Any, value: str, reference: str) -> Any:
     """``tree`` with every string equal to ``value`` replaced by ``reference``."""
     if isinstance(tree, dict):
@@ -120,11 +144,7 @@ def refer(tree: Any, value: str, reference: str) -> Any:
 
 
 def test_programme_from_an_empty_project(tmp_path: Path) -> None:
-    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
-    require_tool(PLUGIN, "this package's console script: pip install -e .")
-    work = tmp_path / "program"
-    work.mkdir()
-    shutil.copy(PROGRAM, work / "Pulumi.yaml")
+    work = yaml_program(tmp_path, PROGRAM)
 
     with Emulator(tokens=(TOKEN,), profile="strict") as emulator:
         api = Api(emulator, TOKEN)
@@ -188,27 +208,7 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         cli.run("preview", "--expect-no-changes")
 
         # 4. Drift of every kind through the API; refresh records each, up puts it back.
-        api.json_patch(
-            f"{METRICS}/revenue", {"op": "replace", "path": "/name", "value": "Revenue (UI)"}
-        )
-        api.json_patch(
-            f"{GROUPS}/purchase-funnel", {"op": "replace", "path": "/name", "value": "Funnel (UI)"}
-        )
-        api.patch(f"{HOLDOUTS}/q1-holdout", {"kind": "updateName", "value": "Q1 (UI)"})
-        api.patch(
-            f"{LAYERS}/checkout-and-pricing",
-            {
-                "kind": "updateExperimentReservation",
-                "experimentKey": "pricing-order",
-                "reservationPercent": 30,
-            },
-            environmentKey="dev",
-        )
-        api.put(SETTINGS, {"randomizationUnits": [{"randomizationUnit": "user", "default": True}]})
-        rename = {"name": {"operation": "update", "value": "Pricing (UI)"}}
-        api.patch(
-            f"{EXPERIMENTS}/pricing-order", {"kind": "updateExperimentFields", "value": rename}
-        )
+        drift_every_kind(api)
         refresh = cli.run("refresh", "--yes", "--diff").stdout
         assert changed_leaves(refresh) == {
             ("name", '"Revenue per user"', '"Revenue (UI)"'),
@@ -274,7 +274,9 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         assert "to update" not in tidied and "updated" not in tidied, tidied
 
         # 6. destroy leaves nothing active.
-        cli.run("destroy", "--yes")
+        destroyed = cli.run("destroy", "--yes").stdout
+        assert "LaunchDarkly has no delete for holdouts" in destroyed, destroyed
+        assert "LaunchDarkly has no delete for layers" in destroyed, destroyed
         for key in ("q1-holdout", "outside-holdout"):
             assert api.get(f"{HOLDOUTS}/{key}")["status"] == "ended", key
         for layer in ("checkout-and-pricing", "outside-layer"):
