@@ -24,7 +24,9 @@ class Api:
     fails the test on an error status."""
 
     def __init__(self, emulator: Emulator, token: str) -> None:
-        self.client = httpx.Client(base_url=emulator.url, headers={"Authorization": token})
+        # The beta version header: metric groups require it, the other resources take it.
+        headers = {"Authorization": token, "LD-API-Version": "beta"}
+        self.client = httpx.Client(base_url=emulator.url, headers=headers)
 
     def _ok(self, response: httpx.Response) -> Any:
         assert response.is_success, f"{response.status_code} {response.text}"
@@ -33,8 +35,19 @@ class Api:
     def get(self, path: str, **params: str) -> Any:
         return self._ok(self.client.get(path, params=params))
 
+    def status(self, path: str) -> int:
+        """The status code of a GET of ``path`` (404 once an object is deleted)."""
+        return self.client.get(path).status_code
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._ok(self.client.post(path, json=body))
+
     def put(self, path: str, body: dict[str, Any]) -> Any:
         return self._ok(self.client.put(path, json=body))
+
+    def json_patch(self, path: str, *operations: dict[str, Any]) -> Any:
+        """A JSON Patch (RFC 6902), as metrics and metric groups take."""
+        return self._ok(self.client.patch(path, json=list(operations)))
 
     def patch(self, path: str, *instructions: dict[str, Any], **body: Any) -> Any:
         payload = {**body, "instructions": list(instructions)}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from launchdarkly_experiments.core.kinds.experiment.models import ExperimentSpec
 from tests.support import fixture_ids
@@ -53,6 +54,17 @@ def pulumi_cli() -> Path:
     return require_tool("pulumi", "the real Pulumi CLI, built from Go modules")
 
 
+def yaml_program(tmp: Path, source: Path) -> Path:
+    """A copy of the YAML program ``source`` in ``tmp``/program, once the YAML language host and
+    the plugin are there."""
+    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
+    require_tool(PLUGIN, "this package's console script: pip install -e .")
+    work = tmp / "program"
+    work.mkdir()
+    shutil.copy(source, work / "Pulumi.yaml")
+    return work
+
+
 def sandbox_env(tmp: Path, emulator_url: str) -> dict[str, str]:
     """Environment for the CLI: private home and state, plugin and hosts on PATH, no network."""
     home, state = tmp / "pulumi-home", tmp / "state"
@@ -77,14 +89,52 @@ def sandbox_env(tmp: Path, emulator_url: str) -> dict[str, str]:
     return env
 
 
-def experiment_url(emulator_url: str, key: str) -> str:
-    return f"{emulator_url}/api/v2/projects/shop/environments/dev/experiments/{key}"
+class Cli:
+    """The real CLI on one stack (``dev``) of the program in ``cwd``."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.cwd, self.env = cwd, env
+        self.pulumi = str(pulumi_cli())
+
+    def init_stack(self) -> None:
+        subprocess.run(
+            [self.pulumi, "stack", "init", "dev", "--non-interactive"],
+            cwd=self.cwd,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def configure(self, **values: str) -> None:
+        """Set stack config in ``Pulumi.dev.yaml`` directly, as `pulumi config set` would
+        (without a CLI start per value)."""
+        stack_file = self.cwd / "Pulumi.dev.yaml"
+        stack = yaml.safe_load(stack_file.read_text()) or {}
+        stack.setdefault("config", {}).update(values)
+        stack_file.write_text(yaml.safe_dump(stack))
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [self.pulumi, *args, "--non-interactive", "--stack", "dev", "--color", "never"],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if ok:
+            assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        return done
 
 
-def rename_outside_pulumi(emulator_url: str, key: str, name: str) -> None:
+def experiment_url(emulator_url: str, key: str, project: str = "shop") -> str:
+    return f"{emulator_url}/api/v2/projects/{project}/environments/dev/experiments/{key}"
+
+
+def rename_outside_pulumi(emulator_url: str, key: str, name: str, project: str = "shop") -> None:
     """Drift: change the experiment's name through the API, as the LaunchDarkly UI would."""
     httpx.patch(
-        experiment_url(emulator_url, key),
+        experiment_url(emulator_url, key, project),
         headers={
             **API_HEADERS,
             "Content-Type": "application/json; domain-model=launchdarkly.semanticpatch",
@@ -112,8 +162,8 @@ def create_outside_pulumi(emulator_url: str, key: str) -> dict[str, Any]:
     return body
 
 
-def live(emulator_url: str, key: str) -> dict[str, Any]:
-    answer = httpx.get(experiment_url(emulator_url, key), headers=API_HEADERS)
+def live(emulator_url: str, key: str, project: str = "shop") -> dict[str, Any]:
+    answer = httpx.get(experiment_url(emulator_url, key, project), headers=API_HEADERS)
     answer.raise_for_status()
     result: dict[str, Any] = answer.json()
     return result
@@ -123,6 +173,11 @@ def shows_change(text: str, prop: str, before: str, after: str) -> bool:
     """Does the CLI's diff display ``~ prop: "before" => "after"`` (padding aside)?"""
     pattern = rf'~ {re.escape(prop)}\s*: "{re.escape(before)}" => "{re.escape(after)}"'
     return re.search(pattern, text) is not None
+
+
+def changed_leaves(text: str) -> set[tuple[str, str, str]]:
+    """Every ``~ prop: before => after`` line of the CLI's diff, as written (strings quoted)."""
+    return set(re.findall(r"~ (\w+)\s*: (.+?) => (.+?)\s*$", text, flags=re.MULTILINE))
 
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"

@@ -8,8 +8,6 @@ API and recorded by refresh, `pulumi import` of an experiment made outside Pulum
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,54 +20,25 @@ from .support import (
     PLUGIN,
     TOKEN,
     TYPE,
+    Cli,
     create_outside_pulumi,
     live,
-    pulumi_cli,
     rename_outside_pulumi,
-    require_tool,
     sandbox_env,
     shows_change,
+    yaml_program,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 PROGRAM = Path(__file__).parent / "yaml" / "Pulumi.yaml"
 
 
-class Cli:
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.cwd, self.env = cwd, env
-        self.pulumi = str(pulumi_cli())
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [self.pulumi, *args, "--non-interactive", "--stack", "dev", "--color", "never"],
-            cwd=self.cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if ok:
-            assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}{done.stderr}"
-        return done
-
-
 def test_yaml_program_lifecycle(tmp_path: Path) -> None:
-    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
-    require_tool(PLUGIN, "this package's console script: pip install -e .")
-    work = tmp_path / "program"
-    work.mkdir()
-    shutil.copy(PROGRAM, work / "Pulumi.yaml")
+    work = yaml_program(tmp_path, PROGRAM)
 
     with Emulator(tokens=(TOKEN,)) as emulator:
         cli = Cli(work, sandbox_env(tmp_path, emulator.url))
-        subprocess.run(
-            [cli.pulumi, "stack", "init", "dev", "--non-interactive"],
-            cwd=work,
-            env=cli.env,
-            check=True,
-            capture_output=True,
-        )
+        cli.init_stack()
         cli.run("config", "set", "experimentName", "Checkout button placement")
         cli.run("config", "set", "topVariation", ids.TOP)
         cli.run("config", "set", "bottomVariation", ids.BOTTOM)

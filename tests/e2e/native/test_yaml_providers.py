@@ -5,7 +5,6 @@ in staging, the token encrypted in state, then destroy."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,19 +14,15 @@ import pytest
 from ld_emulator import Emulator
 from tests.support import fixture_ids as ids
 
-from .support import API_HEADERS, PLUGIN, TOKEN, pulumi_cli, require_tool, sandbox_env
+from .support import API_HEADERS, TOKEN, pulumi_cli, sandbox_env, yaml_program
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 PROGRAM = Path(__file__).parent / "yaml-providers" / "Pulumi.yaml"
 
 
 def test_one_provider_per_environment(tmp_path: Path) -> None:
-    require_tool("pulumi-language-yaml", "the YAML language host, built from pulumi-yaml")
-    require_tool(PLUGIN, "this package's console script: pip install -e .")
+    work = yaml_program(tmp_path, PROGRAM)
     cli = str(pulumi_cli())
-    work = tmp_path / "program"
-    work.mkdir()
-    shutil.copy(PROGRAM, work / "Pulumi.yaml")
 
     with Emulator(tokens=(TOKEN,)) as emulator:
         env = sandbox_env(tmp_path, emulator.url)
