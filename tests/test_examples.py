@@ -354,6 +354,10 @@ def test_every_example_folder_is_a_pulumi_project_with_a_readme(example: str) ->
         assert (folder / "preview.yml").is_file()
         return
     project = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    if project["runtime"] == "yaml":
+        # A Pulumi YAML program of the native provider: its resources are in the file.
+        assert project["resources"] and not (folder / "__main__.py").exists()
+        return
     assert project["runtime"]["name"] == "python"
     assert project["runtime"]["options"]["virtualenv"] == "../../.venv"
     assert (folder / "__main__.py").is_file()
