@@ -181,6 +181,14 @@ def test_the_programme_from_an_empty_project_to_destroy(tmp_path: Path, strict: 
     assert api.counts() == dict.fromkeys(KINDS, 0)
     project = project_from("programme", tmp_path, strict)
 
+    # -- a preview without a token (as in CI): offline, references noted once for six kinds ---
+    strict.clear_requests()
+    offline = project.preview(env={"LAUNCHDARKLY_ACCESS_TOKEN": ""})
+    assert offline.result.change_summary == {"create": 11}
+    diagnostics = offline.stdout.split("Diagnostics:")[1]
+    assert diagnostics.count("references (flags, variations, rules") == 1, offline.stdout
+    assert strict.requests() == []
+
     # -- up from project lab's flags alone -------------------------------------------------------
     up = project.up()
     assert up.result.summary.resource_changes == {"create": 11}, up.stdout
