@@ -231,6 +231,32 @@ def test_lifecycle_example_follows_stack_config(
         assert winner in [t["name"] for t in inputs["iteration"]["treatments"]]
 
 
+@pytest.mark.parametrize(("config", "split"), [({}, (50, 50)), ({"checkoutShare": "60"}, (60, 40))])
+def test_programme_example_declares_the_whole_setup_in_project_lab(
+    config: dict[str, str], split: tuple[int, int]
+) -> None:
+    config = {f"ld-example-programme:{k}": v for k, v in config.items()}
+    run = run_program(
+        EXAMPLES / "programme" / "__main__.py",
+        project="ld-example-programme",
+        config={"launchdarkly:projectKey": "lab", **config},
+    )
+    kinds: dict[str, list[str]] = {}
+    for resource in run.resources:
+        kinds.setdefault(resource.typ.rsplit(":", 1)[1], []).append(resource.name)
+    assert {kind: sorted(names) for kind, names in kinds.items()} == {
+        "ExperimentationSettings": ["units"],
+        "Metric": ["buy-clicked", "pricing-viewed", "revenue", "signed-up"],
+        "MetricGroup": ["purchase-funnel"],
+        "Holdout": ["q1-holdout"],
+        "Experiment": ["checkout-placement", "pricing-order"],
+        "Layer": ["checkout-and-pricing"],
+    }
+    (layer,) = (r.inputs for r in run.resources if r.name == "checkout-and-pricing")
+    reserved = {r["experimentKey"]: r["reservationPercent"] for r in layer["reservations"]}
+    assert reserved == dict(zip(("checkout-placement", "pricing-order"), split, strict=True))
+
+
 # -- the declarations work against LaunchDarkly (the emulator) ------------------------------------
 
 PROGRAMS = [

@@ -198,12 +198,16 @@ class E2EProject:
 
 
 def api_writes(emulator: Emulator) -> list[tuple[str, str, list[str]]]:
-    """The emulator's logged writes as (method, path, instruction kinds)."""
+    """The emulator's logged writes as (method, path, instruction kinds); a JSON Patch's
+    operations read as ``"<op> <path>"``."""
     out = []
     for entry in emulator.requests():
         if entry["method"] in ("POST", "PATCH"):
             body = entry.get("body") or {}
-            kinds = [i.get("kind", "") for i in body.get("instructions") or []]
+            if isinstance(body, list):
+                kinds = [f"{op.get('op')} {op.get('path')}" for op in body]
+            else:
+                kinds = [i.get("kind", "") for i in body.get("instructions") or []]
             out.append((entry["method"], entry["path"], kinds))
     return out
 

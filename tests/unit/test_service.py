@@ -10,8 +10,10 @@ import pytest
 from launchdarkly_experiments.config import resolve_settings
 from launchdarkly_experiments.core.kind import Difference
 from launchdarkly_experiments.core.kinds import Experiment
-from launchdarkly_experiments.core.service import Service
+from launchdarkly_experiments.core.service import Notes, Service
+from launchdarkly_experiments.dynamic import adapter
 from launchdarkly_experiments.errors import ConfigurationError, Problem
+from launchdarkly_experiments.provider import ExperimentProvider, MetricProvider
 
 
 def service_with(config: dict[str, str]) -> Service:
@@ -49,6 +51,21 @@ def test_unchecked_references_are_noted_once(
     with caplog.at_level(logging.WARNING, logger="launchdarkly_experiments"):
         service.check(service.kind(Experiment), {}, valid)
         service.check(service.kind(Experiment), {}, valid)
+    assert len([r for r in caplog.records if "were not checked" in r.getMessage()]) == 1
+
+
+def test_unchecked_references_are_noted_once_for_every_kind_of_a_dynamic_host(
+    valid: dict[str, Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dynamic host serves each kind with its own provider and service, in one process:
+    a program of six kinds previewed without a token hears the note once, not six times."""
+    monkeypatch.delenv("LAUNCHDARKLY_ACCESS_TOKEN", raising=False)
+    monkeypatch.setattr(adapter, "HOST_NOTES", Notes())
+    metric = {"projectKey": "shop", "key": "m", "name": "M", "kind": "custom"}
+    metric.update(eventKey="e", isNumeric=False)
+    with caplog.at_level(logging.WARNING, logger="launchdarkly_experiments"):
+        for provider, news in ((ExperimentProvider(), valid), (MetricProvider(), metric)):
+            assert provider.check({}, news).failures == []
     assert len([r for r in caplog.records if "were not checked" in r.getMessage()]) == 1
 
 

@@ -36,14 +36,34 @@ KindT = TypeVar("KindT", bound=ResourceKind[Any])
 _DECLARED: set[tuple[str, str]] = set()
 
 
-class Service:
-    """Settings, the one client and the lookups of one provider host; the kinds bound to them."""
+class Notes:
+    """What a provider host has said once, shared by its services (the dynamic host runs one
+    service per kind in one process, and says each note once for all of them)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._said: set[str] = set()
+
+    def first(self, note: str) -> bool:
+        """True the first time ``note`` is asked about, False after."""
+        with self._lock:
+            if note in self._said:
+                return False
+            self._said.add(note)
+            return True
+
+
+class Service:
+    """Settings, the one client and the lookups of one provider host; the kinds bound to them.
+
+    ``notes`` are shared with the host's other services, if it has any.
+    """
+
+    def __init__(self, notes: Notes | None = None) -> None:
+        self._lock = threading.Lock()
         self._settings: Settings | None = None
         self._settings_error: ConfigurationError | None = None
-        self._unchecked_noted = False
+        self._notes = Notes() if notes is None else notes
         self._client: LaunchDarklyClient | None = None
         self._lookups: CachedLookups | None = None
         self._kinds: dict[type[ResourceKind[Any]], ResourceKind[Any]] = {}
@@ -157,9 +177,8 @@ class Service:
     ) -> list[Problem]:
         """The kind's reference lookups, as ``launchdarkly:validateReferences`` says."""
         if not settings.references_checked():
-            with self._lock:
-                noted, self._unchecked_noted = self._unchecked_noted, True
-            if not noted and settings.validate_references == "auto":
+            first = self._notes.first("references unchecked")
+            if first and settings.validate_references == "auto":
                 logger.warning(
                     "references (flags, variations, rules, metrics, holdouts) were not checked: "
                     "no access token; `pulumi up` will check them"
