@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from launchdarkly_experiments.config import Settings
-from launchdarkly_experiments.core import service as service_module
-from launchdarkly_experiments.core.service import Service
+from launchdarkly_experiments.core.service import HostMemory, Service
+from launchdarkly_experiments.provider import ExperimentProvider, MetricProvider
 from tests.support.toy_kind import Toy
 
 
-def test_every_check_of_this_process_counts_as_declared_here() -> None:
+def test_every_check_of_a_host_counts_as_declared_here() -> None:
     """The dynamic provider host serves each kind's provider, with its own service, in one
     process: what one of them checked, the others know (a metric group then does not report a
-    metric the program declares as missing)."""
-    first, second = Service(), Service()
+    metric the program declares as missing). Another host's services do not."""
+    memory = HostMemory()
+    first, second, elsewhere = Service(memory), Service(memory), Service()
     first.use_settings(Settings(project_key="box", validate_references="never"))
     assert first.check(first.kind(Toy), {}, {"key": "declared-once", "name": "T"}).problems == []
     assert first.declared_here("Toy", "box/declared-once")
     assert second.declared_here("Toy", "box/declared-once")
     assert not second.declared_here("Toy", "box/never-declared")
+    assert not elsewhere.declared_here("Toy", "box/declared-once")
     refused = first.check(first.kind(Toy), {}, {"key": "refused", "name": ""})
     assert refused.problems and not second.declared_here("Toy", "box/refused")
 
@@ -39,4 +41,9 @@ def test_a_declaration_with_unknown_inputs_is_declared_once_its_id_is_known() ->
     assert service.declared_here("Toy", "box/id-known")
     unknown_id = {"key": unknown, "name": "T"}
     assert service.check(toy, {}, unknown_id, is_unknown).problems == []
-    assert not any(str(unknown) in id_ for _, id_ in service_module._DECLARED)
+    assert not service.declared_here("Toy", f"box/{unknown}")
+
+
+def test_the_dynamic_providers_of_every_kind_share_one_host_memory() -> None:
+    experiments, metrics = ExperimentProvider(), MetricProvider()
+    assert experiments._service._memory is metrics._service._memory

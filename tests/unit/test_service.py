@@ -10,7 +10,7 @@ import pytest
 from launchdarkly_experiments.config import resolve_settings
 from launchdarkly_experiments.core.kind import Difference
 from launchdarkly_experiments.core.kinds import Experiment
-from launchdarkly_experiments.core.service import Notes, Service
+from launchdarkly_experiments.core.service import HostMemory, Service
 from launchdarkly_experiments.dynamic import adapter
 from launchdarkly_experiments.errors import ConfigurationError, Problem
 from launchdarkly_experiments.provider import ExperimentProvider, MetricProvider
@@ -60,7 +60,7 @@ def test_unchecked_references_are_noted_once_for_every_kind_of_a_dynamic_host(
     """The dynamic host serves each kind with its own provider and service, in one process:
     a program of six kinds previewed without a token hears the note once, not six times."""
     monkeypatch.delenv("LAUNCHDARKLY_ACCESS_TOKEN", raising=False)
-    monkeypatch.setattr(adapter, "HOST_NOTES", Notes())
+    monkeypatch.setattr(adapter, "HOST_MEMORY", HostMemory())
     metric = {"projectKey": "shop", "key": "m", "name": "M", "kind": "custom"}
     metric.update(eventKey="e", isNumeric=False)
     with caplog.at_level(logging.WARNING, logger="launchdarkly_experiments"):

@@ -31,18 +31,17 @@ logger = logging.getLogger(__name__)
 
 KindT = TypeVar("KindT", bound=ResourceKind[Any])
 
-#: (kind, id) of every declaration checked in this process: one set for every ``Service``, as
-#: the dynamic provider host serves each kind's provider, with its own service, in one process.
-_DECLARED: set[tuple[str, str]] = set()
 
-
-class Notes:
-    """What a provider host has said once, shared by its services (the dynamic host runs one
-    service per kind in one process, and says each note once for all of them)."""
+class HostMemory:
+    """What one provider host remembers across its services: the notes it said and the
+    declarations it checked. The native plugin has one service; the dynamic host runs one
+    service per kind in one process, and they share one memory, so a note is said once and a
+    declaration of one kind (a metric) is known to another (the group naming it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._said: set[str] = set()
+        self._declared: set[tuple[str, str]] = set()
 
     def first(self, note: str) -> bool:
         """True the first time ``note`` is asked about, False after."""
@@ -52,18 +51,26 @@ class Notes:
             self._said.add(note)
             return True
 
+    def declare(self, kind: str, id_: str) -> None:
+        with self._lock:
+            self._declared.add((kind, id_))
+
+    def declared(self, kind: str, id_: str) -> bool:
+        with self._lock:
+            return (kind, id_) in self._declared
+
 
 class Service:
     """Settings, the one client and the lookups of one provider host; the kinds bound to them.
 
-    ``notes`` are shared with the host's other services, if it has any.
+    ``memory`` is shared with the host's other services, if it has any.
     """
 
-    def __init__(self, notes: Notes | None = None) -> None:
+    def __init__(self, memory: HostMemory | None = None) -> None:
         self._lock = threading.Lock()
         self._settings: Settings | None = None
         self._settings_error: ConfigurationError | None = None
-        self._notes = Notes() if notes is None else notes
+        self._memory = HostMemory() if memory is None else memory
         self._client: LaunchDarklyClient | None = None
         self._lookups: CachedLookups | None = None
         self._kinds: dict[type[ResourceKind[Any]], ResourceKind[Any]] = {}
@@ -136,8 +143,7 @@ class Service:
         """Whether this provider host checked a declaration of that kind and id: an object the
         program creates, which a preview must not report missing (the engine checks a resource
         after those whose outputs it takes)."""
-        with self._lock:
-            return (kind, id_) in _DECLARED
+        return self._memory.declared(kind, id_)
 
     # -- check: the kind's own, with settings defaults and reference lookups --------------------
 
@@ -166,8 +172,7 @@ class Service:
         # holdout is created in the same program is still one a layer may reserve).
         id_parts = [checked.inputs.get(part) for part in kind.id_format.parts]
         if not problems and all(isinstance(p, str) and not is_unknown(p) for p in id_parts):
-            with self._lock:
-                _DECLARED.add((kind.name, kind.id_format.format(checked.inputs)))
+            self._memory.declare(kind.name, kind.id_format.format(checked.inputs))
         if not holds_unknown(checked.inputs, is_unknown):
             problems += self._reference_problems(kind, settings, checked.inputs)
         return Checked(checked.inputs, problems)
@@ -177,7 +182,7 @@ class Service:
     ) -> list[Problem]:
         """The kind's reference lookups, as ``launchdarkly:validateReferences`` says."""
         if not settings.references_checked():
-            first = self._notes.first("references unchecked")
+            first = self._memory.first("references unchecked")
             if first and settings.validate_references == "auto":
                 logger.warning(
                     "references (flags, variations, rules, metrics, holdouts) were not checked: "

@@ -35,13 +35,14 @@ from pulumi.dynamic import (
 
 from ..config import SETTINGS, Settings, resolve_settings
 from ..core.kind import ResourceKind
-from ..core.service import Notes, Service, explaining_the_token, log_to_stderr
+from ..core.service import HostMemory, Service, explaining_the_token, log_to_stderr
 from ..errors import ConfigurationError
 from ..http.client import LaunchDarklyClient
 from .unknowns import is_unknown
 
-#: The dynamic host runs every kind's provider in one process: each note is said once for all.
-HOST_NOTES = Notes()
+#: The dynamic host runs every kind's provider in one process: one memory for all of them (each
+#: note said once; a declaration of one kind known to the others).
+HOST_MEMORY = HostMemory()
 
 
 class DynamicAdapter(ResourceProvider):
@@ -54,7 +55,7 @@ class DynamicAdapter(ResourceProvider):
         self._setup()
 
     def _setup(self) -> None:
-        self._service = Service(HOST_NOTES)
+        self._service = Service(HOST_MEMORY)
         self._kind = self._service.kind(self.kind)
 
     # The instance is pickled into state: keep nothing (no token, client or lock).
