@@ -123,5 +123,36 @@ def test_an_unknown_marker_that_passes_validation_is_still_unknown() -> None:
     props = declaration(name=marker, tags=["web", "checkout"])
     checked = rules.Declaration(RULES, props, is_marker)
     assert checked.field_problems == [] and checked.spec is None
-    # Inputs stay as given (not canonical) until every value is known.
-    assert plan.check({}, props, is_marker).inputs == props
+    # The unknown value stays in its place; what is known is in declared form.
+    inputs = plan.check({}, props, is_marker).inputs
+    assert inputs["name"] == marker
+    assert inputs["tags"] == ["checkout", "web"]
+
+
+def test_a_partly_unknown_declaration_is_in_declared_form_around_its_unknowns() -> None:
+    """A preview where an experiment's holdout is being replaced: only holdoutId is unknown,
+    and the stored inputs must equal the known declaration's but for it, so the diff shows no
+    "50" => 50 or new default beside the one real change."""
+    props = declaration(holdoutId=UNKNOWN)
+    # As a Python program writes them: a number, and a default spelt out.
+    props["iteration"]["treatments"][0]["allocationPercent"] = 50
+    props["iteration"]["treatments"][1]["baseline"] = False
+    known = plan.check({}, {**props, "holdoutId": "h-1"}).inputs
+    partly = plan.check({}, props, is_unknown).inputs
+    assert partly["holdoutId"] is UNKNOWN
+    assert {**partly, "holdoutId": "h-1"} == known
+
+
+def test_a_declared_form_deriving_values_from_an_unknown_one_keeps_the_inputs_as_given() -> None:
+    """An unknown key a form would rewrite (a name turned into something else) must not leak
+    its stand-in: the inputs are then kept as given."""
+    props = declaration(tags=[UNKNOWN, "web"])
+    checked = rules.Declaration(RULES, props, is_unknown)
+
+    def derived(spec: Any) -> dict[str, Any]:
+        return {"tags": [f"tag:{t}" for t in spec.tags]}
+
+    assert checked.form(derived) == props
+    # An unknown value where a list is expected cannot stand in: also as given.
+    whole = declaration(tags=UNKNOWN)
+    assert plan.check({}, whole, is_unknown).inputs == whole

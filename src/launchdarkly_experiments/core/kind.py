@@ -195,13 +195,14 @@ class ResourceKind(Generic[SpecT]):
         is_unknown: IsUnknown = nothing_is_unknown,
     ) -> Checked:
         """Every problem of a declaration (field and cross-field); the declared form when it
-        is whole and valid, else the inputs as given. ``olds`` are the stored inputs (empty on
+        is valid (unknown values in their places: ``Declaration.form``), else the inputs as
+        given. ``olds`` are the stored inputs (empty on
         create); a kind with rules about changes overrides this."""
         declaration = Declaration(self.rules, news, is_unknown)
         problems = declaration.problems()
-        if problems or declaration.spec is None:
+        if problems:
             return Checked(dict(news), problems)
-        return Checked(self.declared(declaration.spec), [])
+        return Checked(declaration.form(self.declared), [])
 
     def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
         """Every reference of a checked declaration to an object that does not exist (looked up

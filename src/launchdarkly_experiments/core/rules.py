@@ -14,7 +14,9 @@ says which values those are with ``is_unknown`` (the core knows nothing of Pulum
 * a rule is skipped when one of the inputs it reads holds an unknown value, or a field problem.
 
 So a preview reports every problem that stays a problem whatever the unknown values turn out to
-be, and none that might vanish.
+be, and none that might vanish. The inputs a preview stores are still the declared form
+(``Declaration.form``): each unknown value stands in its place, so the preview's diff shows only
+what changes, not a "50" that will be 50.
 
 Every problem at once: a rule runs whenever none of the inputs it reads has a field problem, so a
 bad methodology does not hide two baselines or allocations totalling 140. Field messages are
@@ -45,6 +47,9 @@ def nothing_is_unknown(value: Any) -> bool:
 # -- reading a declaration --------------------------------------------------------------------
 
 _ABSENT: Any = object()
+#: What an unknown value stands as while a partly unknown declaration is put in declared form:
+#: valid as a key, a name or an id, and never a value a user writes.
+_STAND_IN = "unknown-at-preview-7c1e-"
 
 
 class Declaration:
@@ -74,6 +79,48 @@ class Declaration:
         else:
             # An unknown value can pass validation (the SDK's marker is a string): not a spec.
             self.spec = None if self.has_unknown else spec
+
+    def form(self, declared: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        """``declared(spec)``: the declared form. With unknown values, the declared form of the
+        known ones with each unknown value in its place, when the declaration is valid with a
+        stand-in for each (a key, a name, an id); else the inputs as given."""
+        if self.spec is not None:
+            return declared(self.spec)
+        if not self.has_unknown:
+            return dict(self.props)
+        stand_ins: dict[str, Any] = {}
+
+        def substitute(value: Any) -> Any:
+            if self.is_unknown(value):
+                stand_in = f"{_STAND_IN}{len(stand_ins)}"
+                stand_ins[stand_in] = value
+                return stand_in
+            if isinstance(value, dict):
+                return {k: substitute(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [substitute(v) for v in value]
+            return value
+
+        leaked: list[str] = []
+
+        def restore(value: Any) -> Any:
+            if isinstance(value, str):
+                if value in stand_ins:
+                    return stand_ins[value]
+                if _STAND_IN in value:
+                    leaked.append(value)  # the form derived a value from an unknown one
+                return value
+            if isinstance(value, dict):
+                return {k: restore(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [restore(v) for v in value]
+            return value
+
+        try:
+            form = restore(declared(self.model.model_validate(substitute(self.props))))
+        except ValidationError:
+            return dict(self.props)
+        return form if isinstance(form, dict) and not leaked else dict(self.props)
 
     def unknown(self, path: str) -> bool:
         """True when the value at ``path`` is, holds or lies under an unknown value."""

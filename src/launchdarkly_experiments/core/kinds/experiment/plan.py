@@ -259,15 +259,15 @@ def check(
     """Validate a declaration, then the change from ``old_inputs`` (empty on create) to it.
 
     ``props`` are the raw inputs; values for which ``is_unknown`` holds are not known yet (a
-    preview): rules that read them are skipped, and the inputs stay as given. Otherwise the
-    inputs are the declared form, plus ``iterationChange`` when the change starts a new
-    iteration.
+    preview): rules that read them are skipped, and each stays in its place in the declared
+    form (``Declaration.form``). The inputs are the declared form, plus ``iterationChange``
+    when the change starts a new iteration.
     """
     declaration = Declaration(RULES, props, is_unknown)
     problems = declaration.problems()
     if problems:
         return Checked(dict(props), problems)
-    inputs = dict(props) if declaration.spec is None else declared(declaration.spec)
+    inputs = declaration.form(declared)
     old = {k: v for k, v in old_inputs.items() if v is not None}
     if not old or holds_unknown(old, is_unknown):
         return Checked(inputs, [])
