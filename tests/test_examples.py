@@ -27,38 +27,57 @@ from pulumi.runtime import settings as pulumi_settings
 
 from launchdarkly_experiments.provider import ExperimentProvider
 from ld_emulator import PROFILES, Emulator
-from tests.support import fixture_ids as ids
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-EXPERIMENT_TYPE = "pulumi-python:dynamic/launchdarkly:Experiment"
+TYPE_PREFIX = "pulumi-python:dynamic/launchdarkly:"
+EXPERIMENT_TYPE = f"{TYPE_PREFIX}Experiment"
 PROVIDER_KEY = "__provider"
 
 FLAG_CONFIG = {"launchdarkly:projectKey": "shop", "launchdarkly:environmentKey": "dev"}
+#: What the mocks append to the ``key`` output of a metric or metric group (``by_output=True``):
+#: a key carrying it reached its reader by output, not as a string written twice.
+OUTPUT_MARK = "+output"
 
 # -- the mock runtime ---------------------------------------------------------------------------
 
 
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Records every resource registration; answers like a freshly created draft experiment."""
+def mock_holdout_id(key: str) -> str:
+    """The ``_id`` the mocks give a holdout (LaunchDarkly makes it up: no program knows it)."""
+    return f"holdout-id-{key}"
 
-    def __init__(self) -> None:
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every resource registration; answers like LaunchDarkly after a create: an
+    experiment as a fresh draft, a holdout with an ``_id`` of its own, a metric or group with
+    its key (marked with ``OUTPUT_MARK`` when ``by_output``)."""
+
+    def __init__(self, project: str, environment: str, *, by_output: bool = False) -> None:
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
+        self.project, self.environment, self.by_output = project, environment, by_output
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.registered.append(args)
         outputs = {k: v for k, v in args.inputs.items() if k != PROVIDER_KEY}
         key = outputs.get("key") or args.name
-        outputs.update(
-            experimentId=f"id-{key}",
-            currentIteration={
-                "id": f"iteration-{key}",
-                "status": "not_started",
-                "treatmentIds": {},
-            },
-            previousIterations=[],
-        )
-        return f"shop/dev/{key}", outputs
+        kind = args.typ.removeprefix(TYPE_PREFIX)
+        if kind in ("Metric", "MetricGroup"):
+            if self.by_output:
+                outputs["key"] = f"{key}{OUTPUT_MARK}"
+            return f"{self.project}/{key}", outputs
+        if kind == "Holdout":
+            outputs.update(holdoutId=mock_holdout_id(key), status="running")
+        else:
+            outputs.update(
+                experimentId=f"id-{key}",
+                currentIteration={
+                    "id": f"iteration-{key}",
+                    "status": "not_started",
+                    "treatmentIds": {},
+                },
+                previousIterations=[],
+            )
+        return f"{self.project}/{self.environment}/{key}", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         return {}, None
@@ -71,27 +90,45 @@ class Run:
     resources: list[pulumi.runtime.MockResourceArgs]
     exports: dict[str, Any] = field(default_factory=dict)
 
+    def of_kind(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Inputs of each registered resource of one kind (``Metric``...), by resource name."""
+        return {r.name: r.inputs for r in self.resources if r.typ == f"{TYPE_PREFIX}{kind}"}
+
+    def kinds(self) -> dict[str, list[str]]:
+        """The names registered, by kind, in registration order."""
+        kinds: dict[str, list[str]] = {}
+        for resource in self.resources:
+            kinds.setdefault(resource.typ.removeprefix(TYPE_PREFIX), []).append(resource.name)
+        return kinds
+
     def experiments(self) -> dict[str, dict[str, Any]]:
-        """Inputs of each registered experiment, by resource name."""
-        assert all(r.typ == EXPERIMENT_TYPE for r in self.resources), [
-            r.typ for r in self.resources
-        ]
-        return {r.name: r.inputs for r in self.resources}
+        return self.of_kind("Experiment")
 
     def only(self) -> dict[str, Any]:
+        """The inputs of the program's one experiment."""
         (inputs,) = self.experiments().values()
         return inputs
 
 
 def run_program(
-    program: Path, *, project: str, config: dict[str, str] | None = None, preview: bool = False
+    program: Path,
+    *,
+    project: str,
+    config: dict[str, str] | None = None,
+    preview: bool = False,
+    by_output: bool = False,
 ) -> Run:
     """Run a Pulumi program file under mocks; wait for every registration and export."""
-    mocks = RecordingMocks()
+    config = {**FLAG_CONFIG, **(config or {})}
+    mocks = RecordingMocks(
+        config["launchdarkly:projectKey"],
+        config["launchdarkly:environmentKey"],
+        by_output=by_output,
+    )
     # A fresh root Stack resource for each run: set_mocks only creates one when none is set.
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack="dev", preview=preview)
-    pulumi.runtime.set_all_config({**FLAG_CONFIG, **(config or {})})
+    pulumi.runtime.set_all_config(config)
     exports: dict[str, Any] = {}
 
     def program_body() -> pulumi.Output[Any]:
@@ -105,6 +142,38 @@ def run_program(
     # outstanding RPCs (the resource registrations) and then awaits the returned Output.
     pulumi.runtime.test(program_body)()
     return Run(list(mocks.registered), exports)
+
+
+def example_stack(example: str) -> tuple[str, dict[str, str]]:
+    """An example's Pulumi project name and the provider settings its Pulumi.yaml gives stacks
+    (project and environment keys; not the emulator's address)."""
+    project = yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())
+    settings = {
+        name: value
+        for name, value in project.get("config", {}).items()
+        if name.startswith("launchdarkly:") and name != "launchdarkly:apiHost"
+    }
+    return project["name"], settings
+
+
+def run_example(
+    example: str, config: dict[str, str] | None = None, *, by_output: bool = False
+) -> Run:
+    """``examples/<example>`` under mocks, with its Pulumi.yaml's settings and ``config``
+    (keys without a namespace are the example's own)."""
+    name, settings = example_stack(example)
+    own = {k if ":" in k else f"{name}:{k}": v for k, v in (config or {}).items()}
+    return run_program(
+        EXAMPLES / example / "__main__.py",
+        project=name,
+        config={**settings, **own},
+        by_output=by_output,
+    )
+
+
+def out(key: str) -> str:
+    """A metric or group key as a reader gets it by output (see ``OUTPUT_MARK``)."""
+    return f"{key}{OUTPUT_MARK}"
 
 
 @pytest.fixture(autouse=True)
@@ -127,22 +196,37 @@ def treatment(name: str, variation: str, flag: str, percent: Any, baseline: bool
 
 
 # -- example programs ---------------------------------------------------------------------------
+# Each example declares what its experiments measure (and its holdout) in project lab, which has
+# only flags, and hands the keys and ids over by output: under ``by_output`` the mocks mark each
+# metric and group key they answer, so a key written out as a string again would show unmarked.
+
+#: The examples that build on project lab's flags alone (the programmes, YAML aside, too).
+LAB_EXAMPLES = (
+    "ab_test",
+    "multi_armed_bandit",
+    "holdout",
+    "funnel",
+    "data_file",
+    "lifecycle",
+    "programme",
+)
 
 
-def test_ab_test_registers_the_checkout_experiment_with_primary_and_secondary_metrics() -> None:
-    run = run_program(EXAMPLES / "ab_test" / "__main__.py", project="ld-example-ab-test")
-    assert [r.name for r in run.resources] == ["checkout-button-ab"]
+def test_ab_test_declares_its_three_metrics_and_measures_them_by_output() -> None:
+    run = run_example("ab_test", by_output=True)
+    metrics = ["ab-checkout-completed", "ab-revenue-per-user", "ab-add-to-cart"]
+    assert run.kinds() == {"Metric": metrics, "Experiment": ["checkout-button-ab"]}
+    declared = run.of_kind("Metric")
+    assert declared["ab-checkout-completed"]["isNumeric"] is False
+    assert declared["ab-revenue-per-user"]["successCriteria"] == "HigherThanBaseline"
+    assert declared["ab-add-to-cart"]["kind"] == "click"
     inputs = run.only()
     assert inputs["key"] == "checkout-button-ab"
     # Left to the stack's launchdarkly:projectKey / environmentKey (filled in by check).
     assert inputs.get("projectKey") is None and inputs.get("environmentKey") is None
     iteration = inputs["iteration"]
-    assert iteration["metrics"] == [
-        {"key": "checkout-completed"},
-        {"key": "revenue-per-user"},
-        {"key": "add-to-cart"},
-    ]
-    assert iteration["primarySingleMetricKey"] == "checkout-completed"
+    assert iteration["metrics"] == [{"key": out(key)} for key in metrics]
+    assert iteration["primarySingleMetricKey"] == out("ab-checkout-completed")
     assert "primaryFunnelKey" not in iteration
     assert iteration["treatments"] == [
         treatment("Bottom", "Bottom", "checkout-button", 50, baseline=True),
@@ -153,13 +237,17 @@ def test_ab_test_registers_the_checkout_experiment_with_primary_and_secondary_me
     assert run.exports["experiment_id"] == "id-checkout-button-ab"
 
 
-def test_multi_armed_bandit_has_three_arms_and_a_reallocation_frequency() -> None:
-    run = run_program(
-        EXAMPLES / "multi_armed_bandit" / "__main__.py", project="ld-example-multi-armed-bandit"
-    )
+def test_multi_armed_bandit_has_three_arms_a_reallocation_frequency_and_its_metric() -> None:
+    run = run_example("multi_armed_bandit", by_output=True)
+    assert run.kinds() == {
+        "Metric": ["bandit-revenue-per-user"],
+        "Experiment": ["pricing-page-bandit"],
+    }
     inputs = run.only()
     assert inputs["type"] == "mab"
     iteration = inputs["iteration"]
+    assert iteration["metrics"] == [{"key": out("bandit-revenue-per-user")}]
+    assert iteration["primarySingleMetricKey"] == out("bandit-revenue-per-user")
     assert iteration["reallocationFrequencyMillis"] == 86_400_000
     assert iteration["treatments"] == [
         treatment("Control", "Control", "pricing-page", 34, True),
@@ -169,34 +257,67 @@ def test_multi_armed_bandit_has_three_arms_and_a_reallocation_frequency() -> Non
     assert iteration["flags"] == {"pricing-page": {"ruleId": "fallthrough"}}
 
 
-def test_holdout_example_uses_the_q4_holdout_id() -> None:
-    run = run_program(EXAMPLES / "holdout" / "__main__.py", project="ld-example-holdout")
+def test_holdout_example_declares_its_holdout_and_takes_its_id_by_output() -> None:
+    run = run_example("holdout", by_output=True)
+    assert run.kinds() == {
+        "Metric": ["q4-checkout-completed"],
+        "Holdout": ["q4-holdout"],
+        "Experiment": ["checkout-button-q4"],
+    }
+    holdout = run.of_kind("Holdout")["q4-holdout"]
+    assert holdout["holdoutAmount"] == 5
+    assert holdout["primaryMetricKey"] == out("q4-checkout-completed")
     inputs = run.only()
-    assert inputs["holdoutId"] == ids.Q4_HOLDOUT
-    assert run.exports["holdout_id"] == ids.Q4_HOLDOUT
+    # The id the (mocked) LaunchDarkly gave the holdout: nothing in the program writes it.
+    assert inputs["holdoutId"] == mock_holdout_id("q4-holdout")
+    assert run.exports["holdout_id"] == mock_holdout_id("q4-holdout")
+    assert inputs["iteration"]["primarySingleMetricKey"] == out("q4-checkout-completed")
 
 
-def test_funnel_example_uses_the_funnel_group_as_primary_metric() -> None:
-    run = run_program(EXAMPLES / "funnel" / "__main__.py", project="ld-example-funnel")
+def test_funnel_example_declares_its_funnel_and_makes_it_the_primary_metric() -> None:
+    run = run_example("funnel", by_output=True)
+    steps = ["funnel-cart-viewed", "funnel-checkout-started", "funnel-order-placed"]
+    assert run.kinds() == {
+        "Metric": steps,
+        "MetricGroup": ["funnel-checkout"],
+        "Experiment": ["checkout-funnel-test"],
+    }
+    group = run.of_kind("MetricGroup")["funnel-checkout"]
+    assert group["kind"] == "funnel"
+    assert [m["key"] for m in group["metrics"]] == [out(key) for key in steps]
+    assert all(m["nameInGroup"] for m in group["metrics"])
     iteration = run.only()["iteration"]
-    assert iteration["primaryFunnelKey"] == "checkout-funnel"
+    assert iteration["primaryFunnelKey"] == out("funnel-checkout")
     assert "primarySingleMetricKey" not in iteration
-    assert {"key": "checkout-funnel", "isGroup": True} in iteration["metrics"]
+    assert iteration["metrics"] == [
+        {"key": out("funnel-checkout"), "isGroup": True},
+        {"key": out("funnel-order-placed")},
+    ]
 
 
 def test_data_file_example_declares_each_entry_of_its_file() -> None:
-    run = run_program(EXAMPLES / "data_file" / "__main__.py", project="ld-example-data-file")
+    run = run_example("data_file", by_output=True)
+    assert run.kinds() == {
+        "Metric": ["file-checkout-completed", "file-revenue-per-user", "file-pricing-viewed"],
+        "Experiment": ["file-checkout-button", "file-pricing-page"],
+    }
     experiments = run.experiments()
-    assert sorted(experiments) == ["file-checkout-button", "file-pricing-page"]
-    pricing = experiments["file-pricing-page"]
-    # The file's defaults apply unless an entry sets the field itself.
-    assert experiments["file-checkout-button"]["tags"] == ["examples", "data-file"]
+    checkout, pricing = experiments["file-checkout-button"], experiments["file-pricing-page"]
+    # The file's defaults apply unless an entry sets the field itself (metrics included).
+    assert checkout["tags"] == ["examples", "data-file"]
+    assert run.of_kind("Metric")["file-pricing-viewed"]["tags"] == ["examples", "data-file"]
     assert pricing["tags"] == ["examples", "data-file", "pricing"]
     assert pricing["analysisConfig"] == {"bayesianThreshold": "95"}
     assert [t["name"] for t in pricing["iteration"]["treatments"]] == [
         "Control",
         "Annual first",
         "Monthly first",
+    ]
+    # Keys of metrics the file declares go by output.
+    assert checkout["iteration"]["primarySingleMetricKey"] == out("file-checkout-completed")
+    assert pricing["iteration"]["metrics"] == [
+        {"key": out("file-revenue-per-user")},
+        {"key": out("file-pricing-viewed")},
     ]
     assert run.exports == {
         "file-checkout-button": "id-file-checkout-button",
@@ -208,43 +329,36 @@ def test_data_file_example_declares_each_entry_of_its_file() -> None:
     ("config", "state", "winner"),
     [
         ({}, "draft", None),
-        ({"ld-example-lifecycle:state": "running"}, "running", None),
-        (
-            {"ld-example-lifecycle:state": "stopped", "ld-example-lifecycle:winner": "Top"},
-            "stopped",
-            "Top",
-        ),
+        ({"state": "running"}, "running", None),
+        ({"state": "stopped", "winner": "Top"}, "stopped", "Top"),
     ],
 )
 def test_lifecycle_example_follows_stack_config(
     config: dict[str, str], state: str, winner: str | None
 ) -> None:
-    run = run_program(
-        EXAMPLES / "lifecycle" / "__main__.py", project="ld-example-lifecycle", config=config
-    )
+    run = run_example("lifecycle", config, by_output=True)
+    assert run.kinds() == {
+        "Metric": ["lifecycle-checkout-completed"],
+        "Experiment": ["checkout-button-lifecycle"],
+    }
     inputs = run.only()
     assert inputs["state"] == state
     assert inputs.get("winningTreatment") == winner
     assert run.exports["state"] == state
+    iteration = inputs["iteration"]
+    assert iteration["primarySingleMetricKey"] == out("lifecycle-checkout-completed")
+    assert iteration["flags"] == {"checkout-button": {"ruleId": "Beta customers"}}
     if winner:
         assert inputs["winningReason"] == "Top won on checkout-completed"
-        assert winner in [t["name"] for t in inputs["iteration"]["treatments"]]
+        assert winner in [t["name"] for t in iteration["treatments"]]
 
 
 @pytest.mark.parametrize(("config", "split"), [({}, (50, 50)), ({"checkoutShare": "60"}, (60, 40))])
 def test_programme_example_declares_the_whole_setup_in_project_lab(
     config: dict[str, str], split: tuple[int, int]
 ) -> None:
-    config = {f"ld-example-programme:{k}": v for k, v in config.items()}
-    run = run_program(
-        EXAMPLES / "programme" / "__main__.py",
-        project="ld-example-programme",
-        config={"launchdarkly:projectKey": "lab", **config},
-    )
-    kinds: dict[str, list[str]] = {}
-    for resource in run.resources:
-        kinds.setdefault(resource.typ.rsplit(":", 1)[1], []).append(resource.name)
-    assert {kind: sorted(names) for kind, names in kinds.items()} == {
+    run = run_example("programme", config)
+    assert {kind: sorted(names) for kind, names in run.kinds().items()} == {
         "ExperimentationSettings": ["units"],
         "Metric": ["buy-clicked", "pricing-viewed", "revenue", "signed-up"],
         "MetricGroup": ["purchase-funnel"],
@@ -252,73 +366,106 @@ def test_programme_example_declares_the_whole_setup_in_project_lab(
         "Experiment": ["checkout-placement", "pricing-order"],
         "Layer": ["checkout-and-pricing"],
     }
-    (layer,) = (r.inputs for r in run.resources if r.name == "checkout-and-pricing")
+    (layer,) = run.of_kind("Layer").values()
     reserved = {r["experimentKey"]: r["reservationPercent"] for r in layer["reservations"]}
     assert reserved == dict(zip(("checkout-placement", "pricing-order"), split, strict=True))
+
+
+def test_the_examples_can_be_up_at_once_in_project_lab() -> None:
+    """Each example is its own stack: in one project their keys must not meet (a second create
+    of a key fails; a destroy would delete what another stack measures), and experiments that
+    run must not share a flag rule (LaunchDarkly starts one experiment per rule)."""
+    owners: dict[tuple[str, str], str] = {}
+    rules: dict[tuple[str, str], str] = {}
+    for example in LAB_EXAMPLES:
+        assert example_stack(example)[1]["launchdarkly:projectKey"] == "lab", example
+        # The lifecycle example at its running step.
+        run = run_example(example, {"state": "running"} if example == "lifecycle" else None)
+        for resource in run.resources:
+            kind = resource.typ.removeprefix(TYPE_PREFIX)
+            key = resource.inputs.get("key") or kind
+            owner = owners.setdefault((kind, key), example)
+            assert owner == example, f"{kind} {key!r} of {example} is {owner}'s too"
+            if kind == "Experiment" and resource.inputs.get("state") == "running":
+                for flag, where in resource.inputs["iteration"]["flags"].items():
+                    holder = rules.setdefault((flag, where["ruleId"]), key)
+                    assert holder == key, f"{flag} {where['ruleId']}: {key} and {holder} run"
+    assert len(rules) == 3  # the lifecycle's and the programme's two running experiments
 
 
 # -- the declarations work against LaunchDarkly (the emulator) ------------------------------------
 
 PROGRAMS = [
-    pytest.param(EXAMPLES / "ab_test" / "__main__.py", "ld-example-ab-test", {}, id="ab_test"),
-    pytest.param(
-        EXAMPLES / "multi_armed_bandit" / "__main__.py",
-        "ld-example-multi-armed-bandit",
-        {},
-        id="multi_armed_bandit",
-    ),
-    pytest.param(EXAMPLES / "holdout" / "__main__.py", "ld-example-holdout", {}, id="holdout"),
-    pytest.param(EXAMPLES / "funnel" / "__main__.py", "ld-example-funnel", {}, id="funnel"),
-    pytest.param(
-        EXAMPLES / "data_file" / "__main__.py", "ld-example-data-file", {}, id="data_file"
-    ),
-    pytest.param(
-        EXAMPLES / "lifecycle" / "__main__.py",
-        "ld-example-lifecycle",
-        {"ld-example-lifecycle:state": "stopped", "ld-example-lifecycle:winner": "Top"},
-        id="lifecycle-stopped",
-    ),
-    pytest.param(ROOT / "__main__.py", "launchdarkly-experiments", {}, id="root"),
-]
+    pytest.param(example, config, id=example)
+    for example, config in [
+        ("ab_test", {}),
+        ("multi_armed_bandit", {}),
+        ("holdout", {}),
+        ("funnel", {}),
+        ("data_file", {}),
+        ("lifecycle", {"state": "stopped", "winner": "Top"}),
+    ]
+] + [pytest.param(None, {}, id="root")]
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
-@pytest.mark.parametrize(("program", "project", "config"), PROGRAMS)
+@pytest.mark.parametrize(("example", "config"), PROGRAMS)
 def test_program_declarations_pass_check_and_create_on_the_emulator(
-    program: Path, project: str, config: dict[str, str], profile: str
+    example: str | None, config: dict[str, str], profile: str
 ) -> None:
-    """What each program registers is accepted by the provider and by the (emulated) API.
+    """What each program registers is accepted by the provider and by the (emulated) API, on
+    the project its stack names, in registration order (what a resource reads by output comes
+    first). Project lab has only flags: an example measuring a metric it does not declare fails
+    the check ("metric ... not found in project 'lab'").
 
     The inputs are the ones the mock monitor received (numbers arrive as floats, as from the
-    engine); the provider is the one unpickled from ``__provider``, configured with stack
-    config only, as the dynamic provider host does.
+    engine), with each holdout id the mocks made up replaced by the emulator's; the provider
+    is the one unpickled from ``__provider``, configured with stack config only, as the
+    dynamic provider host does.
     """
-    run = run_program(program, project=project, config=config)
+    if example is None:
+        run = run_program(ROOT / "__main__.py", project="launchdarkly-experiments")
+        settings = FLAG_CONFIG
+    else:
+        run = run_example(example, config)
+        settings = {**FLAG_CONFIG, **example_stack(example)[1]}
+    project = settings["launchdarkly:projectKey"]
+    environment = settings["launchdarkly:environmentKey"]
+    holdout_ids: dict[str, str] = {}  # the mocks' id -> the emulator's
     with Emulator(port=0, tokens=("dev-token",), profile=profile) as emulator:
         for resource in run.resources:
+            kind = resource.typ.removeprefix(TYPE_PREFIX)
             inputs = dict(resource.inputs)
             provider = dill.loads(base64.b64decode(inputs.pop(PROVIDER_KEY)["value"]))
             provider.configure(
                 ConfigureRequest(
                     {
-                        **FLAG_CONFIG,
+                        **settings,
                         "launchdarkly:apiHost": emulator.url,
                         "launchdarkly:accessToken": "dev-token",
                     }
                 )
             )
+            if inputs.get("holdoutId"):
+                inputs["holdoutId"] = holdout_ids[inputs["holdoutId"]]
             checked = provider.check({}, inputs)
             assert checked.failures == [], [(f.property, f.reason) for f in checked.failures]
-            assert checked.inputs["projectKey"] == "shop"
-            assert checked.inputs["environmentKey"] == "dev"
+            assert checked.inputs["projectKey"] == project
             created = provider.create(checked.inputs)
-            assert created.id == f"shop/dev/{inputs['key']}"
+            assert created.outs["key"] == inputs["key"]
+            if kind in ("Metric", "MetricGroup"):
+                assert created.id == f"{project}/{inputs['key']}"
+                continue
+            assert checked.inputs["environmentKey"] == environment
+            assert created.id == f"{project}/{environment}/{inputs['key']}"
+            if kind == "Holdout":
+                holdout_ids[mock_holdout_id(inputs["key"])] = created.outs["holdoutId"]
+                continue
             # Names were resolved: LaunchDarkly holds variation ids and the flag's version.
-            stored = emulator.experiment("shop", "dev", inputs["key"])
+            stored = emulator.experiment(project, environment, inputs["key"])
             assert stored is not None
             for flag in stored["currentIteration"]["flags"].values():
                 assert flag["flagConfigVersion"] >= 1
-            assert created.outs["key"] == inputs["key"]
             assert created.outs.get("state", "draft") == inputs.get("state", "draft")
 
 

@@ -1,4 +1,7 @@
-"""Experiments declared from a data file (experiments.yaml next to this program).
+"""Metrics and experiments declared from a data file (experiments.yaml next to this program).
+
+``declare_experiments`` declares the file's metrics too (one ``Metric`` each) and hands their
+keys to the experiments by output, so the engine creates the metrics first.
 
 ``declare_experiments`` checks the whole file first: every problem (syntax, duplicate keys, a
 missing, unknown or mistyped field, a broken rule between fields) is reported at once with

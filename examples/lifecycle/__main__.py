@@ -5,7 +5,8 @@
     pulumi config set state stopped && pulumi config set winner Top && pulumi up
 
 ``state`` is this project's config key (default "draft"); ``winner`` names the winning
-treatment and is required once ``state`` is "stopped".
+treatment and is required once ``state`` is "stopped". The metric it measures is declared here
+and taken by output.
 """
 
 import pulumi
@@ -14,6 +15,7 @@ from launchdarkly_experiments import (
     Experiment,
     FlagArgs,
     IterationArgs,
+    Metric,
     MetricArgs,
     TreatmentArgs,
     TreatmentParameterArgs,
@@ -24,6 +26,19 @@ state = config.get("state") or "draft"
 winner = config.get("winner")
 
 FLAG = "checkout-button"
+# Not the fallthrough: examples/programme runs an experiment there, and a flag rule takes one
+# running experiment at a time.
+RULE = "Beta customers"
+
+# The metric key is this example's own ("lifecycle-"), so other examples can be up in the project.
+completed = Metric(
+    "lifecycle-checkout-completed",
+    key="lifecycle-checkout-completed",
+    name="Checkout completed",
+    kind="custom",
+    event_key="checkout-completed",
+    is_numeric=False,
+)
 
 experiment = Experiment(
     "checkout-button-lifecycle",
@@ -35,8 +50,8 @@ experiment = Experiment(
     winning_reason=f"{winner} won on checkout-completed" if winner else None,
     iteration=IterationArgs(
         hypothesis="Showing the checkout button above the cart raises completed checkouts.",
-        metrics=[MetricArgs(key="checkout-completed")],
-        primary_single_metric_key="checkout-completed",
+        metrics=[MetricArgs(key=completed.key)],
+        primary_single_metric_key=completed.key,
         treatments=[
             TreatmentArgs(
                 name="Bottom",
@@ -50,7 +65,7 @@ experiment = Experiment(
                 parameters=[TreatmentParameterArgs(flag_key=FLAG, variation="Top")],
             ),
         ],
-        flags={FLAG: FlagArgs(rule_id="fallthrough")},
+        flags={FLAG: FlagArgs(rule_id=RULE)},
     ),
 )
 

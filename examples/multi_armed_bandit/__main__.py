@@ -2,7 +2,8 @@
 
 ``type="mab"`` on the ``pricing-page`` flag with its three variations. Every
 ``reallocation_frequency_millis`` (here daily) LaunchDarkly shifts allocation towards the arm
-that does best on ``revenue-per-user``; the declared percentages are the starting split.
+that does best on the revenue metric declared here; the declared percentages are the
+starting split.
 """
 
 import pulumi
@@ -11,6 +12,7 @@ from launchdarkly_experiments import (
     Experiment,
     FlagArgs,
     IterationArgs,
+    Metric,
     MetricArgs,
     TreatmentArgs,
     TreatmentParameterArgs,
@@ -18,6 +20,18 @@ from launchdarkly_experiments import (
 
 FLAG = "pricing-page"
 ONE_DAY_MS = 24 * 60 * 60 * 1000
+
+# The metric key is this example's own ("bandit-"), so other examples can be up in the project.
+revenue = Metric(
+    "bandit-revenue-per-user",
+    key="bandit-revenue-per-user",
+    name="Revenue per user",
+    kind="custom",
+    event_key="purchase",
+    is_numeric=True,
+    unit="USD",
+    success_criteria="HigherThanBaseline",
+)
 
 experiment = Experiment(
     "pricing-page-bandit",
@@ -27,8 +41,8 @@ experiment = Experiment(
     tags=["examples", "pricing"],
     iteration=IterationArgs(
         hypothesis="One pricing-page layout earns more per user; send it most of the traffic.",
-        metrics=[MetricArgs(key="revenue-per-user")],
-        primary_single_metric_key="revenue-per-user",
+        metrics=[MetricArgs(key=revenue.key)],
+        primary_single_metric_key=revenue.key,
         treatments=[
             TreatmentArgs(
                 name="Control",

@@ -8,6 +8,7 @@ import httpx
 
 from ld_emulator import Emulator
 from tests.e2e.conftest import project_from
+from tests.e2e.lab_api import METRICS_PATH, LabApi, experiments
 from tests.e2e.support import TOKEN, E2EProject, api_writes, declare_experiment
 
 EXPERIMENTS = "/api/v2/projects/shop/environments/dev/experiments"
@@ -30,26 +31,38 @@ def _patch(emulator: Emulator, key: str, *instructions: dict[str, object]) -> No
 def test_the_lifecycle_example_walks_draft_running_stopped(
     tmp_path: Path, emulator: Emulator
 ) -> None:
+    """In project lab, which has no metric: the example declares the one it measures."""
     project = project_from("lifecycle", tmp_path, emulator)
-    key = "checkout-button-lifecycle"
+    key, metric = "checkout-button-lifecycle", "lifecycle-checkout-completed"
+    lab = LabApi(emulator, TOKEN)
+    assert lab.counts()["metrics"] == 0
 
+    emulator.clear_requests()
     project.up()
-    held = emulator.experiment("shop", "dev", key)
+    # The metric first: the experiment takes its key by output.
+    assert [(method, path) for method, path, _ in api_writes(emulator)] == [
+        ("POST", METRICS_PATH),
+        ("POST", experiments()),
+    ]
+    held = emulator.experiment("lab", "dev", key)
     assert held is not None and held["currentIteration"]["status"] == "not_started"
+    declared = lab.metric_rep(metric)
+    assert declared["eventKey"] == "checkout-completed"
+    assert held["currentIteration"]["primarySingleMetric"]["_versionId"] == declared["_versionId"]
     assert project.outputs()["state"] == "draft"
 
     project.cli("config", "set", "state", "running")
     emulator.clear_requests()
     project.up()
-    assert api_writes(emulator) == [("PATCH", f"{EXPERIMENTS}/{key}", ["startIteration"])]
-    assert emulator.experiment("shop", "dev", key)["currentIteration"]["status"] == "running"
+    assert api_writes(emulator) == [("PATCH", f"{experiments()}/{key}", ["startIteration"])]
+    assert emulator.experiment("lab", "dev", key)["currentIteration"]["status"] == "running"
 
     project.cli("config", "set", "state", "stopped")
     project.cli("config", "set", "winner", "Top")
     emulator.clear_requests()
     project.up()
-    assert api_writes(emulator) == [("PATCH", f"{EXPERIMENTS}/{key}", ["stopIteration"])]
-    current = emulator.experiment("shop", "dev", key)["currentIteration"]
+    assert api_writes(emulator) == [("PATCH", f"{experiments()}/{key}", ["stopIteration"])]
+    current = emulator.experiment("lab", "dev", key)["currentIteration"]
     top = next(t["_id"] for t in current["treatments"] if t["name"] == "Top")
     assert current["status"] == "stopped"
     assert current["winningTreatmentId"] == top
@@ -57,6 +70,11 @@ def test_the_lifecycle_example_walks_draft_running_stopped(
     assert outputs["state"] == "stopped"
     assert outputs["current_iteration"]["winning_treatment"] == "Top"
     project.preview(expect_no_changes=True)
+
+    # Nothing left behind: the experiment archived, then the metric deleted.
+    project.destroy()
+    assert emulator.experiment("lab", "dev", key)["archivedDate"] is not None
+    assert lab.status(f"{METRICS_PATH}/{metric}") == 404
 
 
 def test_a_key_change_creates_the_new_experiment_then_archives_the_old(
