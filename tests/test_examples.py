@@ -95,11 +95,12 @@ class Run:
         return {r.name: r.inputs for r in self.resources if r.typ == f"{TYPE_PREFIX}{kind}"}
 
     def kinds(self) -> dict[str, list[str]]:
-        """The names registered, by kind, in registration order."""
+        """The names registered, by kind, sorted: the SDK registers a resource once its inputs
+        resolve, so the order of registrations varies from run to run."""
         kinds: dict[str, list[str]] = {}
         for resource in self.resources:
             kinds.setdefault(resource.typ.removeprefix(TYPE_PREFIX), []).append(resource.name)
-        return kinds
+        return {kind: sorted(names) for kind, names in kinds.items()}
 
     def experiments(self) -> dict[str, dict[str, Any]]:
         return self.of_kind("Experiment")
@@ -215,7 +216,7 @@ LAB_EXAMPLES = (
 def test_ab_test_declares_its_three_metrics_and_measures_them_by_output() -> None:
     run = run_example("ab_test", by_output=True)
     metrics = ["ab-checkout-completed", "ab-revenue-per-user", "ab-add-to-cart"]
-    assert run.kinds() == {"Metric": metrics, "Experiment": ["checkout-button-ab"]}
+    assert run.kinds() == {"Metric": sorted(metrics), "Experiment": ["checkout-button-ab"]}
     declared = run.of_kind("Metric")
     assert declared["ab-checkout-completed"]["isNumeric"] is False
     assert declared["ab-revenue-per-user"]["successCriteria"] == "HigherThanBaseline"
@@ -278,7 +279,7 @@ def test_funnel_example_declares_its_funnel_and_makes_it_the_primary_metric() ->
     run = run_example("funnel", by_output=True)
     steps = ["funnel-cart-viewed", "funnel-checkout-started", "funnel-order-placed"]
     assert run.kinds() == {
-        "Metric": steps,
+        "Metric": sorted(steps),
         "MetricGroup": ["funnel-checkout"],
         "Experiment": ["checkout-funnel-test"],
     }
@@ -298,7 +299,7 @@ def test_funnel_example_declares_its_funnel_and_makes_it_the_primary_metric() ->
 def test_data_file_example_declares_each_entry_of_its_file() -> None:
     run = run_example("data_file", by_output=True)
     assert run.kinds() == {
-        "Metric": ["file-checkout-completed", "file-revenue-per-user", "file-pricing-viewed"],
+        "Metric": ["file-checkout-completed", "file-pricing-viewed", "file-revenue-per-user"],
         "Experiment": ["file-checkout-button", "file-pricing-page"],
     }
     experiments = run.experiments()
