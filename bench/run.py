@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from bench.trivial_provider import TrivialProvider  # noqa: E402
-from launchdarkly_experiments.http.client import FULL_EXPAND, SEMANTIC_PATCH  # noqa: E402
+from launchdarkly_experiments.core.kinds.experiment.api import FULL_EXPAND  # noqa: E402
+from launchdarkly_experiments.http.client import SEMANTIC_PATCH  # noqa: E402
 from launchdarkly_experiments.provider import ExperimentProvider  # noqa: E402
 from tests.support.declarations import declaration  # noqa: E402
 from tests.support.engine import ProviderHost  # noqa: E402
