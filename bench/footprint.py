@@ -65,7 +65,10 @@ def main() -> None:
     emulator = EmulatorProcess()
     try:
         with provider_host(emulator) as dyn, native_host(emulator) as nat:
-            sizes = {"dynamic": state_bytes(dyn, "size-dyn"), "native": state_bytes(nat, "size-nat")}
+            sizes = {
+                "dynamic": state_bytes(dyn, "size-dyn"),
+                "native": state_bytes(nat, "size-nat"),
+            }
         table(
             "State of one experiment (JSON bytes; draft, 2 treatments)",
             ["adapter", "inputs", "outputs", "inputs + outputs"],

@@ -11,8 +11,7 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import Experiment, Metric, MetricGroup
-from .dynamic.adapter import DynamicAdapter
+from .dynamic.adapter import DynamicAdapter, KindAt
 
 __all__ = ["ExperimentProvider", "MetricGroupProvider", "MetricProvider"]
 
@@ -20,16 +19,16 @@ __all__ = ["ExperimentProvider", "MetricGroupProvider", "MetricProvider"]
 class ExperimentProvider(DynamicAdapter):
     """The dynamic provider of ``Experiment`` resources, at its stable pickled address."""
 
-    kind = Experiment
+    kind = KindAt("experiment:Experiment")
 
 
 class MetricProvider(DynamicAdapter):
     """The dynamic provider of ``Metric`` resources, at its stable pickled address."""
 
-    kind = Metric
+    kind = KindAt("metric:Metric")
 
 
 class MetricGroupProvider(DynamicAdapter):
     """The dynamic provider of ``MetricGroup`` resources, at its stable pickled address."""
 
-    kind = MetricGroup
+    kind = KindAt("metric_group:MetricGroup")
