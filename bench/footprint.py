@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
+from bench.compiled import compile_sources  # noqa: E402
 from bench.native import native_host  # noqa: E402
 from bench.run import EmulatorProcess, provider_host, table  # noqa: E402
 from bench.trivial_provider import TrivialProvider  # noqa: E402
@@ -58,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--startups", type=int, default=7, help="process starts per provider")
     args = parser.parse_args()
+    compile_sources()
     print(
         f"# footprint, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}"

@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 import httpx  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 
+from bench.compiled import compile_sources  # noqa: E402
 from scripts.pulumi_inline import workspace  # noqa: E402
 from tests.e2e.support import declare_experiment  # noqa: E402
 
@@ -122,6 +123,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per size (1000: at most 2)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    compile_sources()
 
     print(
         f"# real Pulumi CLI, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
