@@ -36,6 +36,9 @@ def declare_experiments(
     ``catalog.load``).
     """
     catalog = source if isinstance(source, Catalog) else load(source, defaults=defaults)
-    return {
-        entry.key: Experiment(entry.key, opts=opts, **entry.resource_args()) for entry in catalog
-    }
+    # A loop, not a comprehension (a frame of its own): every frame on the stack at registration
+    # is kept in the engine's state of each experiment.
+    declared: dict[str, Experiment] = {}
+    for entry in catalog:
+        declared[entry.key] = Experiment(entry.key, opts=opts, **entry.resource_args())
+    return declared

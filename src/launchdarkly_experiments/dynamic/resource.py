@@ -64,13 +64,17 @@ class DynamicResource(Resource):
     provider_class: ClassVar[type[DynamicAdapter]]
     args_class: ClassVar[type[Args]]
 
-    def __init__(
+    # Not an ``__init__``: the SDK records the stack above the third ``__init__`` it finds (the
+    # SDK's two, then the resource's), so the generated resource's ``__init__`` is the one it
+    # skips, and the registration's source position is the program's line, not ours.
+    def _register(
         self,
         resource_name: str,
         args: Args | None,
         opts: pulumi.ResourceOptions | None,
         kwargs: dict[str, Any],
     ) -> None:
+        """Register the resource (what ``__init__`` of each generated resource calls)."""
         kind_name = type(self).__name__
         if args is None:
             try:
