@@ -1,6 +1,6 @@
 """The real Pulumi CLI: N experiments against N no-op dynamic resources, side by side.
 
-    python bench/real_cli.py [--sizes 1,100,1000] [--runs 3]
+    python bench/real_cli.py [--sizes 1,100,1000] [--runs 3] [--rate-limit 500/10s]
 
 For each N, each run alternates the two kinds (experiments first, then no-op, then the other way
 round in the next run) on a fresh file backend and stack:
@@ -10,7 +10,13 @@ round in the next run) on a fresh file backend and stack:
 * ``preview`` again (N unchanged: what CI runs on every pull request).
 
 It prints the median wall seconds of each step per kind and the ratio experiments / no-op of
-each pair, so machine drift between runs cancels out. The emulator runs in its own process.
+each pair, so machine drift between runs cancels out. The emulator runs in its own process; from
+N = 1,000 on it answers 429 past a rate limit (``--rate-limit``, 500 requests per 10 s window:
+50/s, LaunchDarkly's order of magnitude), and the experiments' lines say how many requests the
+``up`` made, how many were refused with 429 (the provider waits and retries), how many
+experiments the emulator holds after it (N: no failure), and the bytes per resource in the
+stack's checkpoint after ``up`` (the whole entry: inputs, outputs, the registration's stack
+trace).
 Programs run as Automation API inline programs against the CLI that scripts/install-pulumi.sh
 builds (no Python language host here). Also printed: one preview of 10 experiments.
 """
@@ -18,6 +24,7 @@ builds (no Python language host here). Also printed: one preview of 10 experimen
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -36,6 +43,7 @@ import httpx  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 
 from bench.compiled import compile_sources  # noqa: E402
+from ld_emulator.cli import parse_rate_limit  # noqa: E402
 from scripts.pulumi_inline import workspace  # noqa: E402
 from tests.e2e.support import declare_experiment  # noqa: E402
 
@@ -48,7 +56,10 @@ class Emulator:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ld_emulator", "--port", "0", "--in-memory", "--token", TOKEN],
+            [
+                *(sys.executable, "-m", "ld_emulator", "--port", "0", "--in-memory"),
+                *("--token", TOKEN, "--request-log-size", "100000"),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -58,7 +69,25 @@ class Emulator:
         self.url = self.process.stdout.readline().strip().rsplit(" ", 1)[-1]
 
     def reset(self) -> None:
+        """Nothing written, no request logged, no fault (the rate limit included)."""
         httpx.post(f"{self.url}/_emulator/reset", timeout=30).raise_for_status()
+
+    def rate_limit(self, limit: int, window: float) -> None:
+        httpx.post(
+            f"{self.url}/_emulator/faults",
+            json={"kind": "rate_limit", "limit": limit, "window_seconds": window},
+            timeout=30,
+        ).raise_for_status()
+
+    def tally(self) -> dict[str, int]:
+        """Requests logged since the reset, those refused with 429, and experiments created."""
+        answer = httpx.get(f"{self.url}/_emulator/requests", timeout=60).json()
+        items = answer["items"] if isinstance(answer, dict) else answer
+        return {
+            "requests": len(items),
+            "429": sum(1 for r in items if r.get("status") == 429),
+            "created": sum(1 for r in items if r["method"] == "POST" and r.get("status") == 201),
+        }
 
     def close(self) -> None:
         self.process.terminate()
@@ -84,7 +113,8 @@ def noop_program(n: int) -> Callable[[], None]:
 
 
 def one_cycle(program: Callable[[], None], scratch: Path, emulator: Emulator) -> dict[str, float]:
-    """A fresh backend and stack: preview, up, preview; wall seconds per step."""
+    """A fresh backend and stack: preview, up, preview; wall seconds per step, and the bytes
+    per resource of the checkpoint after ``up`` (``bytes``)."""
     project = scratch / "project"
     project.mkdir(parents=True)
     (project / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
@@ -114,13 +144,30 @@ def one_cycle(program: Callable[[], None], scratch: Path, emulator: Emulator) ->
         started = time.perf_counter()
         action()
         times[step] = time.perf_counter() - started
+        if step == "up":
+            times["bytes"] = checkpoint_bytes_per_resource(scratch / "backend")
     return times
+
+
+def checkpoint_bytes_per_resource(backend: Path) -> float:
+    """Mean JSON bytes of a custom resource's entry in the file backend's checkpoint (providers
+    and the stack left out)."""
+    (checkpoint,) = backend.glob(".pulumi/stacks/*/*.json")
+    resources = json.loads(checkpoint.read_text())["checkpoint"]["latest"]["resources"]
+    ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic")]
+    return sum(len(json.dumps(r, separators=(",", ":"))) for r in ours) / len(ours)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,100,1000")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (1000: at most 2)")
+    parser.add_argument(
+        "--rate-limit",
+        type=parse_rate_limit,
+        default=parse_rate_limit("500/10s"),
+        help="the emulator's rate limit from N = 1,000 on (REQUESTS/SECONDS)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     compile_sources()
@@ -139,12 +186,21 @@ def main() -> None:
                 kinds = ["experiments", "no-op"] if run % 2 == 0 else ["no-op", "experiments"]
                 for kind in kinds:
                     emulator.reset()
+                    if n >= 1000:
+                        emulator.rate_limit(*args.rate_limit)
                     program = experiments_program(n) if kind == "experiments" else noop_program(n)
                     scratch = Path(tempfile.mkdtemp(prefix="ld-bench-"))
                     try:
                         results[kind].append(one_cycle(program, scratch, emulator))
                     finally:
                         shutil.rmtree(scratch, ignore_errors=True)
+                    if kind == "experiments":
+                        tally = emulator.tally()
+                        print(
+                            f"{n} experiments, run {run + 1}: {tally['requests']} requests, "
+                            f"{tally['429']} answered 429, {tally['created']} created",
+                            flush=True,
+                        )
             for step in STEPS:
                 ours = [r[step] for r in results["experiments"]]
                 base = [r[step] for r in results["no-op"]]
@@ -160,6 +216,19 @@ def main() -> None:
                     ]
                 )
                 print(" | ".join(rows[-1]), flush=True)
+            ours_b = statistics.median(r["bytes"] for r in results["experiments"])
+            base_b = statistics.median(r["bytes"] for r in results["no-op"])
+            rows.append(
+                [
+                    str(n),
+                    "checkpoint bytes per resource",
+                    f"{ours_b:.0f}",
+                    f"{base_b:.0f}",
+                    f"{ours_b / base_b:.2f}x",
+                    str(runs),
+                ]
+            )
+            print(" | ".join(rows[-1]), flush=True)
         emulator.reset()
         scratch = Path(tempfile.mkdtemp(prefix="ld-bench-"))
         try:
