@@ -95,9 +95,12 @@ class DynamicResource(Resource):
             to_snake(name): wire.get(name)
             for name in (*field_names(kind.inputs), *kind.output_names())
         }
-        # What dynamic.Resource.__init__ does, with the provider serialized once per class; the
-        # blob stays a secret as the SDK makes it.
-        props[PROVIDER_KEY] = pulumi.Output.secret(_serialized_provider(self.provider_class))
+        # What dynamic.Resource.__init__ does, with the provider serialized once per class, and
+        # in the clear: the SDK makes the blob a secret in case a provider pickles credentials,
+        # ours pickles its module and class name only (``__getstate__`` is empty), the same
+        # string for every user. A secret costs every experiment's inputs and outputs an
+        # encrypted envelope twice the blob's size, and the engine a decryption per use.
+        props[PROVIDER_KEY] = _serialized_provider(self.provider_class)
         CustomResource.__init__(
             self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
         )
