@@ -41,11 +41,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 import httpx  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
+from pydantic.alias_generators import to_snake  # noqa: E402
 
 from bench.compiled import compile_sources  # noqa: E402
 from ld_emulator.cli import parse_rate_limit  # noqa: E402
 from scripts.pulumi_inline import workspace  # noqa: E402
 from tests.e2e.support import declare_experiment  # noqa: E402
+from tests.support.declarations import declaration  # noqa: E402
 
 TOKEN = "bench-token"
 STEPS = ("preview (new)", "up", "preview (no changes)")
@@ -112,6 +114,29 @@ def noop_program(n: int) -> Callable[[], None]:
     return program
 
 
+def mirror_program(n: int) -> Callable[[], None]:
+    """N no-op resources registering exactly an experiment's properties (its declaration, every
+    unset input and computed output as None): what the SDK and the engine cost per property,
+    none of our code running."""
+
+    def program() -> None:
+        from bench.trivial_provider import NoOp
+        from launchdarkly_experiments.core.kind import field_names
+        from launchdarkly_experiments.core.kinds.experiment import Experiment
+
+        names = [*field_names(Experiment.inputs), *Experiment.output_names()]
+        for i in range(n):
+            wire = declaration(key=f"exp-{i}", name=f"Experiment {i}")
+            for taken_from_config in ("projectKey", "environmentKey", "tags"):
+                wire.pop(taken_from_config)
+            NoOp(f"mirror-{i}", {to_snake(name): wire.get(name) for name in names})
+
+    return program
+
+
+PROGRAMS = {"experiments": experiments_program, "no-op": noop_program, "mirror": mirror_program}
+
+
 def one_cycle(program: Callable[[], None], scratch: Path, emulator: Emulator) -> dict[str, float]:
     """A fresh backend and stack: preview, up, preview; wall seconds per step, and the bytes
     per resource of the checkpoint after ``up`` (``bytes``)."""
@@ -150,12 +175,28 @@ def one_cycle(program: Callable[[], None], scratch: Path, emulator: Emulator) ->
 
 
 def checkpoint_bytes_per_resource(backend: Path) -> float:
-    """Mean JSON bytes of a custom resource's entry in the file backend's checkpoint (providers
-    and the stack left out)."""
+    """The checkpoint file's bytes per resource of the program (what a file backend rewrites
+    after each step, over N)."""
     (checkpoint,) = backend.glob(".pulumi/stacks/*/*.json")
     resources = json.loads(checkpoint.read_text())["checkpoint"]["latest"]["resources"]
     ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic")]
-    return sum(len(json.dumps(r, separators=(",", ":"))) for r in ours) / len(ours)
+    return checkpoint.stat().st_size / len(ours)
+
+
+STEP_NAMES = {"bytes": "checkpoint bytes per resource"}
+
+
+def figures(results: dict[str, list[dict[str, float]]], step: str) -> list[str]:
+    """Medians of a step per kind, and the medians of the experiments' ratios to each other
+    kind, run by run."""
+    shown = "{:.0f}" if step == "bytes" else "{:.2f}"
+    ours = [r[step] for r in results["experiments"]]
+    cells = [shown.format(statistics.median(ours))]
+    for other in [name for name in results if name != "experiments"]:
+        base = [r[step] for r in results[other]]
+        ratios = [a / b for a, b in zip(ours, base, strict=True)]
+        cells += [shown.format(statistics.median(base)), f"{statistics.median(ratios):.2f}x"]
+    return cells
 
 
 def main() -> None:
@@ -167,6 +208,12 @@ def main() -> None:
         type=parse_rate_limit,
         default=parse_rate_limit("500/10s"),
         help="the emulator's rate limit from N = 1,000 on (REQUESTS/SECONDS)",
+    )
+    parser.add_argument(
+        "--mirror",
+        action="store_true",
+        help="also run no-op resources with an experiment's properties (the engine's and the "
+        "SDK's cost per property, apart from ours)",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -181,17 +228,17 @@ def main() -> None:
     try:
         for n in sizes:
             runs = min(args.runs, 2) if n >= 1000 else args.runs
-            results: dict[str, list[dict[str, float]]] = {"experiments": [], "no-op": []}
+            names = ["experiments", "no-op", *(["mirror"] if args.mirror else [])]
+            results: dict[str, list[dict[str, float]]] = {name: [] for name in names}
             for run in range(runs):
-                kinds = ["experiments", "no-op"] if run % 2 == 0 else ["no-op", "experiments"]
-                for kind in kinds:
+                # Each run in another order: the kinds take turns going first.
+                for kind in names[run % len(names) :] + names[: run % len(names)]:
                     emulator.reset()
                     if n >= 1000:
                         emulator.rate_limit(*args.rate_limit)
-                    program = experiments_program(n) if kind == "experiments" else noop_program(n)
                     scratch = Path(tempfile.mkdtemp(prefix="ld-bench-"))
                     try:
-                        results[kind].append(one_cycle(program, scratch, emulator))
+                        results[kind].append(one_cycle(PROGRAMS[kind](n), scratch, emulator))
                     finally:
                         shutil.rmtree(scratch, ignore_errors=True)
                     if kind == "experiments":
@@ -201,34 +248,11 @@ def main() -> None:
                             f"{tally['429']} answered 429, {tally['created']} created",
                             flush=True,
                         )
-            for step in STEPS:
-                ours = [r[step] for r in results["experiments"]]
-                base = [r[step] for r in results["no-op"]]
-                ratios = [a / b for a, b in zip(ours, base, strict=True)]
+            for step in (*STEPS, "bytes"):
                 rows.append(
-                    [
-                        str(n),
-                        step,
-                        f"{statistics.median(ours):.2f}",
-                        f"{statistics.median(base):.2f}",
-                        f"{statistics.median(ratios):.2f}x",
-                        str(runs),
-                    ]
+                    [str(n), STEP_NAMES.get(step, step), *figures(results, step), str(runs)]
                 )
                 print(" | ".join(rows[-1]), flush=True)
-            ours_b = statistics.median(r["bytes"] for r in results["experiments"])
-            base_b = statistics.median(r["bytes"] for r in results["no-op"])
-            rows.append(
-                [
-                    str(n),
-                    "checkpoint bytes per resource",
-                    f"{ours_b:.0f}",
-                    f"{base_b:.0f}",
-                    f"{ours_b / base_b:.2f}x",
-                    str(runs),
-                ]
-            )
-            print(" | ".join(rows[-1]), flush=True)
         emulator.reset()
         scratch = Path(tempfile.mkdtemp(prefix="ld-bench-"))
         try:
@@ -239,8 +263,12 @@ def main() -> None:
         emulator.close()
 
     print()
-    print("| N | step | experiments (s, median) | no-op dynamic (s, median) | ratio | runs |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    header = ["N", "step", "experiments (s, median)", "no-op dynamic (s, median)", "ratio"]
+    if args.mirror:
+        header += ["no-op with an experiment's properties (s)", "experiments / that"]
+    header.append("runs")
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()
