@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
+from bench.compiled import compile_sources  # noqa: E402
 from bench.trivial_provider import TrivialProvider  # noqa: E402
 from launchdarkly_experiments.core.kinds.experiment.api import FULL_EXPAND  # noqa: E402
 from launchdarkly_experiments.http.client import SEMANTIC_PATCH  # noqa: E402
@@ -362,6 +363,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="samples per overhead figure")
     parser.add_argument("--limit", type=int, default=50, help="rate limit (requests/s)")
     args = parser.parse_args()
+    compile_sources()
     print("# pulumi-launchdarkly-experiments benchmarks")
     print(
         f"\n{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import dill
@@ -10,6 +11,8 @@ import pulumi
 import pytest
 
 import launchdarkly_experiments as ld
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "api-program-test-token"
 
@@ -120,8 +123,8 @@ def test_registered_provider_unpickles_and_holds_no_token(mocks: RecordingMocks)
 
     def check(_: Any) -> None:
         blob = mocks.registered[0].inputs["__provider"]
-        if isinstance(blob, dict):  # secret-wrapped under mocks
-            blob = blob["value"]
+        # In the clear (no secret envelope in every experiment's state): it names a class.
+        assert isinstance(blob, str)
         raw = base64.b64decode(blob)
         assert TOKEN.encode() not in raw
         provider = dill.loads(raw)
@@ -158,3 +161,48 @@ def test_a_program_declares_more_experiments_than_the_sdks_serializer_survives(
         assert len(blobs) == 1
 
     return pulumi.Output.all(*(e.key for e in experiments[-3:])).apply(check)
+
+
+def recorded_stacks(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, int]]]:
+    """Every stack trace the SDK records at a registration, as (file, line) from the top."""
+    from pulumi.runtime import resource as sdk_resource
+
+    stacks: list[list[tuple[str, int]]] = []
+    original = sdk_resource._get_stack_trace
+
+    def recording() -> Any:
+        trace = original()
+        stacks.append([(frame.pc.uri.rsplit("/", 1)[-1], frame.pc.line) for frame in trace.frames])
+        return trace
+
+    monkeypatch.setattr(sdk_resource, "_get_stack_trace", recording)
+    return stacks
+
+
+def test_a_registration_is_placed_at_the_programs_line(
+    mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK records the stack above the resource's own __init__: the first frame (the source
+    # position the engine shows and keeps) is the program's, none is ours.
+    stacks = recorded_stacks(monkeypatch)
+    line = make_experiment.__code__.co_firstlineno
+    make_experiment()
+    (stack,) = stacks
+    top_file, top_line = stack[0]
+    assert top_file == "test_program.py" and top_line > line
+    assert not any(name in ("resource.py", "resources.py") for name, _ in stack[:2])
+
+
+def test_declare_experiments_adds_one_frame_to_the_stack(
+    mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from launchdarkly_experiments.catalog_resources import declare_experiments
+
+    stacks = recorded_stacks(monkeypatch)
+    declared = declare_experiments(
+        ROOT / "experiments.yaml", defaults={"project_key": "shop", "environment_key": "dev"}
+    )
+    assert declared and len(stacks) == len(declared)
+    for stack in stacks:
+        assert stack[0][0] == "catalog_resources.py"
+        assert stack[1][0] == "test_program.py"

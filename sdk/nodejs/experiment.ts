@@ -103,10 +103,6 @@ export class Experiment extends pulumi.CustomResource {
      */
     declare public readonly key: pulumi.Output<string>;
     /**
-     * API links (self, parent).
-     */
-    declare public /*out*/ readonly links: pulumi.Output<{[key: string]: string} | undefined>;
-    /**
      * Member id of the maintainer (default: the token's member).
      */
     declare public readonly maintainerId: pulumi.Output<string | undefined>;
@@ -127,7 +123,7 @@ export class Experiment extends pulumi.CustomResource {
      */
     declare public readonly onStopped: pulumi.Output<string | undefined>;
     /**
-     * Earlier iterations, oldest first.
+     * Earlier iterations, oldest first (none before a restart).
      */
     declare public /*out*/ readonly previousIterations: pulumi.Output<outputs.IterationSummary[] | undefined>;
     /**
@@ -208,7 +204,6 @@ export class Experiment extends pulumi.CustomResource {
             resourceInputs["currentIteration"] = undefined /*out*/;
             resourceInputs["effectiveMaintainerId"] = undefined /*out*/;
             resourceInputs["experimentId"] = undefined /*out*/;
-            resourceInputs["links"] = undefined /*out*/;
             resourceInputs["previousIterations"] = undefined /*out*/;
             resourceInputs["resolvedReferences"] = undefined /*out*/;
             resourceInputs["shipped"] = undefined /*out*/;
@@ -227,7 +222,6 @@ export class Experiment extends pulumi.CustomResource {
             resourceInputs["holdoutId"] = undefined /*out*/;
             resourceInputs["iteration"] = undefined /*out*/;
             resourceInputs["key"] = undefined /*out*/;
-            resourceInputs["links"] = undefined /*out*/;
             resourceInputs["maintainerId"] = undefined /*out*/;
             resourceInputs["methodology"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;

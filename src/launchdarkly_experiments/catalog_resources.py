@@ -20,7 +20,7 @@ experiment's ``iteration.metrics[].key``, ``primary_single_metric_key`` or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,8 @@ def declare(
     catalog = source if isinstance(source, Catalog) else load(source, defaults=defaults)
     made: dict[str, dict[str, Any]] = {}
     for section in SECTIONS:  # what a section names comes before it
-        resource_class: type[DynamicResource] = getattr(resources, section.kind.name)
+        # Each generated resource takes (name, opts=..., **inputs); the base class does not.
+        resource_class: Callable[..., DynamicResource] = getattr(resources, section.kind.name)
         made[section.name] = {}
         for entry in catalog.section(section):
             outputs = {

@@ -11,15 +11,7 @@ state written by release 0.1.0.
 
 from __future__ import annotations
 
-from .core.kinds import (
-    Experiment,
-    ExperimentationSettings,
-    Holdout,
-    Layer,
-    Metric,
-    MetricGroup,
-)
-from .dynamic.adapter import DynamicAdapter
+from .dynamic.adapter import DynamicAdapter, KindAt
 
 __all__ = [
     "ExperimentProvider",
@@ -34,35 +26,35 @@ __all__ = [
 class ExperimentProvider(DynamicAdapter):
     """The dynamic provider of ``Experiment`` resources, at its stable pickled address."""
 
-    kind = Experiment
+    kind = KindAt("experiment:Experiment")
 
 
 class MetricProvider(DynamicAdapter):
     """The dynamic provider of ``Metric`` resources, at its stable pickled address."""
 
-    kind = Metric
+    kind = KindAt("metric:Metric")
 
 
 class MetricGroupProvider(DynamicAdapter):
     """The dynamic provider of ``MetricGroup`` resources, at its stable pickled address."""
 
-    kind = MetricGroup
+    kind = KindAt("metric_group:MetricGroup")
 
 
 class HoldoutProvider(DynamicAdapter):
     """The dynamic provider of ``Holdout`` resources, at its stable pickled address."""
 
-    kind = Holdout
+    kind = KindAt("holdout:Holdout")
 
 
 class LayerProvider(DynamicAdapter):
     """The dynamic provider of ``Layer`` resources, at its stable pickled address."""
 
-    kind = Layer
+    kind = KindAt("layer:Layer")
 
 
 class ExperimentationSettingsProvider(DynamicAdapter):
     """The dynamic provider of ``ExperimentationSettings`` resources, at its stable pickled
     address."""
 
-    kind = ExperimentationSettings
+    kind = KindAt("experimentation_settings:ExperimentationSettings")

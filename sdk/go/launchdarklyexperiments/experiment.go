@@ -44,8 +44,6 @@ type Experiment struct {
 	Iteration IterationOutput `pulumi:"iteration"`
 	// Experiment key: letters, digits, '.', '_', '-', starting with a letter or digit. Changing it replaces the experiment.
 	Key pulumi.StringOutput `pulumi:"key"`
-	// API links (self, parent).
-	Links pulumi.StringMapOutput `pulumi:"links"`
 	// Member id of the maintainer (default: the token's member).
 	MaintainerId pulumi.StringPtrOutput `pulumi:"maintainerId"`
 	// Analysis methodology (default "bayesian"). One of: bayesian, frequentist, export_only.
@@ -56,7 +54,7 @@ type Experiment struct {
 	OnRunningChange pulumi.StringPtrOutput `pulumi:"onRunningChange"`
 	// "restart" allows starting a new iteration after a stopped one. One of: refuse, restart.
 	OnStopped pulumi.StringPtrOutput `pulumi:"onStopped"`
-	// Earlier iterations, oldest first.
+	// Earlier iterations, oldest first (none before a restart).
 	PreviousIterations IterationSummaryArrayOutput `pulumi:"previousIterations"`
 	// LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the experiment.
 	ProjectKey pulumi.StringOutput `pulumi:"projectKey"`
@@ -324,11 +322,6 @@ func (o ExperimentOutput) Key() pulumi.StringOutput {
 	return o.ApplyT(func(v *Experiment) pulumi.StringOutput { return v.Key }).(pulumi.StringOutput)
 }
 
-// API links (self, parent).
-func (o ExperimentOutput) Links() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *Experiment) pulumi.StringMapOutput { return v.Links }).(pulumi.StringMapOutput)
-}
-
 // Member id of the maintainer (default: the token's member).
 func (o ExperimentOutput) MaintainerId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Experiment) pulumi.StringPtrOutput { return v.MaintainerId }).(pulumi.StringPtrOutput)
@@ -354,7 +347,7 @@ func (o ExperimentOutput) OnStopped() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Experiment) pulumi.StringPtrOutput { return v.OnStopped }).(pulumi.StringPtrOutput)
 }
 
-// Earlier iterations, oldest first.
+// Earlier iterations, oldest first (none before a restart).
 func (o ExperimentOutput) PreviousIterations() IterationSummaryArrayOutput {
 	return o.ApplyT(func(v *Experiment) IterationSummaryArrayOutput { return v.PreviousIterations }).(IterationSummaryArrayOutput)
 }

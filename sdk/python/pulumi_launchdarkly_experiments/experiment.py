@@ -481,7 +481,6 @@ class Experiment(pulumi.CustomResource):
             __props__.__dict__["current_iteration"] = None
             __props__.__dict__["effective_maintainer_id"] = None
             __props__.__dict__["experiment_id"] = None
-            __props__.__dict__["links"] = None
             __props__.__dict__["previous_iterations"] = None
             __props__.__dict__["resolved_references"] = None
             __props__.__dict__["shipped"] = None
@@ -521,7 +520,6 @@ class Experiment(pulumi.CustomResource):
         __props__.__dict__["holdout_id"] = None
         __props__.__dict__["iteration"] = None
         __props__.__dict__["key"] = None
-        __props__.__dict__["links"] = None
         __props__.__dict__["maintainer_id"] = None
         __props__.__dict__["methodology"] = None
         __props__.__dict__["name"] = None
@@ -657,14 +655,6 @@ class Experiment(pulumi.CustomResource):
         return pulumi.get(self, "key")
 
     @_builtins.property
-    @pulumi.getter
-    def links(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
-        """
-        API links (self, parent).
-        """
-        return pulumi.get(self, "links")
-
-    @_builtins.property
     @pulumi.getter(name="maintainerId")
     def maintainer_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
@@ -708,7 +698,7 @@ class Experiment(pulumi.CustomResource):
     @pulumi.getter(name="previousIterations")
     def previous_iterations(self) -> pulumi.Output[Optional[Sequence['outputs.IterationSummary']]]:
         """
-        Earlier iterations, oldest first.
+        Earlier iterations, oldest first (none before a restart).
         """
         return pulumi.get(self, "previous_iterations")
 

@@ -175,7 +175,7 @@ def _resource_class(kind: type[ResourceKind[Any]], provider: str) -> list[str]:
         "        opts: pulumi.ResourceOptions | None = None,",
         "        **kwargs: Any,",
         "    ) -> None:",
-        "        super().__init__(resource_name, args, opts, kwargs)",
+        "        self._register(resource_name, args, opts, kwargs)",
     ]
     return lines
 

@@ -84,6 +84,9 @@ def field_type(annotation: Any) -> Any:
 class InputModel(BaseModel):
     """Base of every user-input and request model.
 
+    Every base here defers building its validators to a model's first use (``defer_build``):
+    a provider host builds those its calls need, not every model of its kind at import.
+
     ``schema_name`` names a nested model's type in the package schema (and so in the SDKs),
     ``args_name`` its argument class in the Python dynamic resources.
     """
@@ -97,6 +100,7 @@ class InputModel(BaseModel):
         extra="forbid",
         frozen=True,
         use_enum_values=True,
+        defer_build=True,
     )
 
     def wire(self) -> dict[str, Any]:
@@ -110,11 +114,15 @@ class OutputModel(BaseModel):
 
     schema_name: ClassVar[str] = ""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, defer_build=True
+    )
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
 
 
 class Link(ResponseModel):

@@ -18,6 +18,7 @@ on first use.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any, ClassVar
@@ -45,11 +46,26 @@ from .unknowns import is_unknown
 HOST_MEMORY = HostMemory()
 
 
+class KindAt:
+    """A provider class's ``kind`` named by where it lives (``"experiment:Experiment"``, under
+    ``core.kinds``), imported on first use: a provider host serving one kind imports the models
+    of that kind only."""
+
+    def __init__(self, where: str) -> None:
+        self._module, self._name = where.split(":")
+
+    def __get__(self, instance: object, owner: type | None = None) -> type[ResourceKind[Any]]:
+        module = importlib.import_module(f"..core.kinds.{self._module}", __package__)
+        kind: type[ResourceKind[Any]] = getattr(module, self._name)
+        return kind
+
+
 class DynamicAdapter(ResourceProvider):
     """CRUD for one resource kind (``kind``) over LaunchDarkly's API, as a dynamic provider."""
 
-    #: The resource kind this provider serves; each pickled provider class sets its own.
-    kind: ClassVar[type[ResourceKind[Any]]]
+    #: The resource kind this provider serves; each pickled provider class sets its own (a
+    #: kind, or a ``KindAt`` naming one).
+    kind: ClassVar[type[ResourceKind[Any]] | KindAt]
 
     def __init__(self) -> None:
         self._setup()

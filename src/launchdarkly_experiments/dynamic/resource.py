@@ -64,13 +64,17 @@ class DynamicResource(Resource):
     provider_class: ClassVar[type[DynamicAdapter]]
     args_class: ClassVar[type[Args]]
 
-    def __init__(
+    # Not an ``__init__``: the SDK records the stack above the third ``__init__`` it finds (the
+    # SDK's two, then the resource's), so the generated resource's ``__init__`` is the one it
+    # skips, and the registration's source position is the program's line, not ours.
+    def _register(
         self,
         resource_name: str,
         args: Args | None,
         opts: pulumi.ResourceOptions | None,
         kwargs: dict[str, Any],
     ) -> None:
+        """Register the resource (what ``__init__`` of each generated resource calls)."""
         kind_name = type(self).__name__
         if args is None:
             try:
@@ -82,37 +86,51 @@ class DynamicResource(Resource):
                 f"{kind_name} {resource_name!r}: pass either args={self.args_class.__name__}(...) "
                 f"or keyword arguments, not both (got {sorted(kwargs)})"
             )
-        kind = self.provider_class.kind
         # Top-level keys are the Python attribute names (the SDK binds outputs to them);
         # translate_input_property renames them to the camelCase wire names. Computed outputs
         # are seeded with None so that they exist as attributes.
         wire = args.to_wire()
         props: dict[str, Any] = {
-            to_snake(name): wire.get(name)
-            for name in (*field_names(kind.inputs), *kind.output_names())
+            snake: wire.get(camel) for camel, snake in _attributes(self.provider_class)
         }
-        # What dynamic.Resource.__init__ does, with the provider serialized once per class; the
-        # blob stays a secret as the SDK makes it.
-        props[PROVIDER_KEY] = pulumi.Output.secret(_serialized_provider(self.provider_class))
+        # What dynamic.Resource.__init__ does, with the provider serialized once per class, and
+        # in the clear: the SDK makes the blob a secret in case a provider pickles credentials,
+        # ours pickles its module and class name only (``__getstate__`` is empty), the same
+        # string for every user. A secret costs every experiment's inputs and outputs an
+        # encrypted envelope twice the blob's size, and the engine a decryption per use.
+        props[PROVIDER_KEY] = _serialized_provider(self.provider_class)
         CustomResource.__init__(
             self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
         )
 
     # Only our own property names are translated; user data such as flag keys or treatment
-    # names inside maps is left alone.
+    # names inside maps is left alone. The SDK asks for every property of every registration
+    # and every answer: the names are looked up, not converted each time.
     def translate_output_property(self, prop: str) -> str:
-        return to_snake(prop) if prop in _names(self.provider_class)[0] else prop
+        return _names(self.provider_class)[0].get(prop, prop)
 
     def translate_input_property(self, prop: str) -> str:
-        return to_camel(prop) if prop in _names(self.provider_class)[1] else prop
+        return _names(self.provider_class)[1].get(prop, prop)
 
 
-_NAMES: dict[type[DynamicAdapter], tuple[frozenset[str], frozenset[str]]] = {}
+_NAMES: dict[type[DynamicAdapter], tuple[dict[str, str], dict[str, str]]] = {}
+_ATTRIBUTES: dict[type[DynamicAdapter], tuple[tuple[str, str], ...]] = {}
 
 
-def _names(provider_class: type[DynamicAdapter]) -> tuple[frozenset[str], frozenset[str]]:
-    """The kind's property names, camelCase and snake_case (built once per class)."""
+def _names(provider_class: type[DynamicAdapter]) -> tuple[dict[str, str], dict[str, str]]:
+    """The kind's property names, camelCase -> snake_case and back (built once per class)."""
     if provider_class not in _NAMES:
-        camel = provider_class.kind.property_names()
-        _NAMES[provider_class] = camel, frozenset(to_snake(name) for name in camel)
+        to_python = {name: to_snake(name) for name in provider_class.kind.property_names()}
+        _NAMES[provider_class] = to_python, {snake: camel for camel, snake in to_python.items()}
     return _NAMES[provider_class]
+
+
+def _attributes(provider_class: type[DynamicAdapter]) -> tuple[tuple[str, str], ...]:
+    """(wire name, attribute name) of every top-level input and computed output, once per
+    class."""
+    if provider_class not in _ATTRIBUTES:
+        kind = provider_class.kind
+        _ATTRIBUTES[provider_class] = tuple(
+            (name, to_snake(name)) for name in (*field_names(kind.inputs), *kind.output_names())
+        )
+    return _ATTRIBUTES[provider_class]

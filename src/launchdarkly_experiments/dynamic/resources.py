@@ -164,9 +164,8 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
     creation_date: pulumi.Output[int]
     archived_date: pulumi.Output[int | None]
     effective_maintainer_id: pulumi.Output[str]
-    links: pulumi.Output[dict[str, str]]
     current_iteration: pulumi.Output[dict[str, Any] | None]
-    previous_iterations: pulumi.Output[list[dict[str, Any]]]
+    previous_iterations: pulumi.Output[list[dict[str, Any]] | None]
     resolved_references: pulumi.Output[dict[str, Any] | None]
     shipped: pulumi.Output[dict[str, dict[str, Any]] | None]
 
@@ -177,7 +176,7 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(resource_name, args, opts, kwargs)
+        self._register(resource_name, args, opts, kwargs)
 
 
 @dataclass
@@ -298,7 +297,7 @@ class Metric(DynamicResource, module="launchdarkly", name="Metric"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(resource_name, args, opts, kwargs)
+        self._register(resource_name, args, opts, kwargs)
 
 
 @dataclass
@@ -359,7 +358,7 @@ class MetricGroup(DynamicResource, module="launchdarkly", name="MetricGroup"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(resource_name, args, opts, kwargs)
+        self._register(resource_name, args, opts, kwargs)
 
 
 @dataclass
@@ -418,7 +417,7 @@ class Holdout(DynamicResource, module="launchdarkly", name="Holdout"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(resource_name, args, opts, kwargs)
+        self._register(resource_name, args, opts, kwargs)
 
 
 @dataclass
@@ -470,7 +469,7 @@ class Layer(DynamicResource, module="launchdarkly", name="Layer"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(resource_name, args, opts, kwargs)
+        self._register(resource_name, args, opts, kwargs)
 
 
 @dataclass
@@ -514,4 +513,4 @@ class ExperimentationSettings(DynamicResource, module="launchdarkly", name="Expe
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(resource_name, args, opts, kwargs)
+        self._register(resource_name, args, opts, kwargs)

@@ -18,17 +18,21 @@ Retry policy (also stated in the README):
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from ..errors import (
     APIError,
@@ -48,6 +52,27 @@ _MIN_BACKOFF = 0.2
 _MAX_BACKOFF = 10.0
 
 logger = logging.getLogger("launchdarkly_experiments.http")
+
+
+def _httpx() -> ModuleType:
+    """httpx, imported on first use: a program declaring resources never sends a request.
+
+    httpx's package imports its command-line module, which imports click, rich and pygments
+    when they are installed (about 60 ms); it falls back to a stub ``httpx.main`` when that
+    import fails, so a ``None`` entry in ``sys.modules`` (an import that fails, by the import
+    system's rules) keeps them out for the import of httpx only.
+    """
+    module = sys.modules.get("httpx")
+    if module is None:
+        blocked = "httpx._main" not in sys.modules
+        if blocked:
+            sys.modules["httpx._main"] = None  # type: ignore[assignment]
+        try:
+            module = importlib.import_module("httpx")
+        finally:
+            if blocked:
+                del sys.modules["httpx._main"]
+    return module
 
 
 @dataclass(frozen=True)
@@ -116,6 +141,7 @@ class LaunchDarklyClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self._slots = threading.BoundedSemaphore(max(1, int(max_concurrent_requests)))
+        httpx = _httpx()
         self._http = httpx.Client(
             base_url=api_host,
             timeout=httpx.Timeout(timeout),
@@ -153,6 +179,7 @@ class LaunchDarklyClient:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request with retries; return the decoded JSON body (or None)."""
+        httpx = _httpx()
         idempotent = method in ("GET", "HEAD", "OPTIONS")
         window = self.retry_window()
         extra = dict(headers or {})

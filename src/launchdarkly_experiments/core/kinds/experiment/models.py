@@ -482,12 +482,11 @@ class ExperimentOutputs(OutputModel):
     creation_date: int = Field(description="Unix milliseconds.")
     archived_date: int | None = Field(default=None, description="Unix milliseconds, when archived.")
     effective_maintainer_id: str = Field(description="The maintainer LaunchDarkly recorded.")
-    links: dict[str, str | None] = Field(description="API links (self, parent).")
     current_iteration: IterationSummary | None = Field(
         default=None, description="The current iteration as LaunchDarkly reports it."
     )
-    previous_iterations: list[IterationSummary] = Field(
-        description="Earlier iterations, oldest first."
+    previous_iterations: list[IterationSummary] | None = Field(
+        default=None, description="Earlier iterations, oldest first (none before a restart)."
     )
     resolved_references: dict[str, Any] | None = Field(
         default=None,

@@ -61,6 +61,11 @@ class Reconciler(ResourceKind[ExperimentSpec]):
 
     # -- check and diff: no I/O beyond the cached reference lookups --------------------------
 
+    @classmethod
+    def declared_part(cls, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared form in inputs or outputs, outputs earlier releases wrote dropped too."""
+        return state.declared_part(props)
+
     def check(
         self,
         olds: Mapping[str, Any],

@@ -44,9 +44,14 @@ RESTART_NOTICE = (
 )
 
 
+#: Outputs that earlier releases wrote and this one no longer does (``links``: API paths spelled
+#: by the id); still computed outputs, never declared fields, when old state holds them.
+RETIRED_OUTPUTS = ("links",)
+
 #: The computed outputs' names (``ExperimentOutputs``), beside the declared form.
-OUTPUT_ONLY_FIELDS = tuple(
-    info.alias or name for name, info in ExperimentOutputs.model_fields.items()
+OUTPUT_ONLY_FIELDS = (
+    *(info.alias or name for name, info in ExperimentOutputs.model_fields.items()),
+    *RETIRED_OUTPUTS,
 )
 
 
@@ -261,15 +266,15 @@ def outputs(
         creation_date=rep.creation_date,
         archived_date=rep.archived_date,
         effective_maintainer_id=rep.maintainer_id,
-        links={name: link.href for name, link in rep.links.items()},
         current_iteration=_iteration_summary(current) if current else None,
-        previous_iterations=[_iteration_summary(i) for i in rep.previous_iterations or []],
-        # Nothing named, nothing shipped: state stays as release 0.1.0 wrote it.
+        previous_iterations=[_iteration_summary(i) for i in rep.previous_iterations or []] or None,
         resolved_references=dict(resolved) if resolved else None,
         shipped=dict(shipped_) if shipped_ else None,
     )
+    # What is unset or empty is left out: the engine keeps (and a file backend rewrites) every
+    # byte of every experiment's outputs, and an absent output reads back as None.
     data = computed.model_dump(
-        by_alias=True, mode="json", exclude={"resolved_references", "shipped"}
+        by_alias=True, mode="json", exclude_none=True, exclude={"resolved_references", "shipped"}
     )
     if computed.resolved_references is not None:
         data["resolvedReferences"] = computed.resolved_references
