@@ -39,5 +39,7 @@ echo "==> ruff format --check"
 "$VENV/bin/ruff" format --check .
 echo "==> mypy src/launchdarkly_experiments src/ld_emulator"
 "$VENV/bin/mypy" src/launchdarkly_experiments src/ld_emulator
-echo "==> pytest"
-"$VENV/bin/python" -m pytest "$@"
+# Tests run in worker processes, one per core (PYTEST_WORKERS overrides: 0 runs them in this
+# process): each test starts its own emulator, backend and PULUMI_HOME, so none share state.
+echo "==> pytest (-n ${PYTEST_WORKERS:-auto})"
+"$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"
