@@ -193,7 +193,7 @@ def test_a_registration_is_placed_at_the_programs_line(
     assert not any(name in ("resource.py", "resources.py") for name, _ in stack[:2])
 
 
-def test_declare_experiments_adds_one_frame_to_the_stack(
+def test_declare_experiments_adds_only_the_catalogs_two_frames_to_the_stack(
     mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from launchdarkly_experiments.catalog_resources import declare_experiments
@@ -203,6 +203,11 @@ def test_declare_experiments_adds_one_frame_to_the_stack(
         ROOT / "experiments.yaml", defaults={"project_key": "shop", "environment_key": "dev"}
     )
     assert declared and len(stacks) == len(declared)
+    # declare_experiments, then declare (every section's loop): each frame is kept in the
+    # state of every resource, so no other of ours lies between them and the program.
     for stack in stacks:
-        assert stack[0][0] == "catalog_resources.py"
-        assert stack[1][0] == "test_program.py"
+        assert [name for name, _ in stack[:3]] == [
+            "catalog_resources.py",
+            "catalog_resources.py",
+            "test_program.py",
+        ]

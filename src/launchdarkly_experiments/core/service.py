@@ -33,15 +33,41 @@ KindT = TypeVar("KindT", bound=ResourceKind[Any])
 
 
 class HostMemory:
-    """What one provider host remembers across its services: the notes it said and the
-    declarations it checked. The native plugin has one service; the dynamic host runs one
-    service per kind in one process, and they share one memory, so a note is said once and a
-    declaration of one kind (a metric) is known to another (the group naming it)."""
+    """What one provider host keeps across its services: the notes it said, the declarations
+    it checked, and a client with its cache of reference reads per connection. The native
+    plugin has one service; the dynamic host runs one service per kind in one process, and they
+    share one memory: a note is said once, a declaration of one kind (a metric) is known to
+    another (the group naming it), and a project or member is read once for every kind."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._said: set[str] = set()
         self._declared: set[tuple[str, str]] = set()
+        # Held in this process only (the token is part of the key): never pickled.
+        self._connections: dict[tuple[Any, ...], tuple[LaunchDarklyClient, CachedLookups]] = {}
+
+    def connection(self, settings: Settings) -> tuple[LaunchDarklyClient, CachedLookups]:
+        """The client of these settings and its lookups, built on first use (a missing token
+        fails here, not at preview), the same for every service asking with the same ones."""
+        key = (
+            settings.access_token,
+            settings.api_host,
+            settings.request_timeout,
+            settings.retry_deadline,
+            settings.max_concurrent_requests,
+        )
+        with self._lock:
+            found = self._connections.get(key)
+            if found is None:
+                client = LaunchDarklyClient(
+                    settings.require_token(),
+                    settings.api_host,
+                    timeout=settings.request_timeout,
+                    retry=RetryPolicy(deadline=settings.retry_deadline),
+                    max_concurrent_requests=settings.max_concurrent_requests,
+                )
+                found = self._connections[key] = (client, CachedLookups(client))
+            return found
 
     def first(self, note: str) -> bool:
         """True the first time ``note`` is asked about, False after."""
@@ -110,26 +136,25 @@ class Service:
             self._client, self._lookups = client, None
 
     def client(self) -> LaunchDarklyClient:
-        """The shared client, built on first use (a missing token fails here, not at preview)."""
-        settings = self.settings
-        with self._lock:
-            if self._client is None:
-                self._client = LaunchDarklyClient(
-                    settings.require_token(),
-                    settings.api_host,
-                    timeout=settings.request_timeout,
-                    retry=RetryPolicy(deadline=settings.retry_deadline),
-                    max_concurrent_requests=settings.max_concurrent_requests,
-                )
-            return self._client
+        """The client, built on first use (a missing token fails here, not at preview) and
+        shared with the host's other services that have the same settings."""
+        return self._connection()[0]
 
     def lookups(self) -> CachedLookups:
         """Reference lookups shared by every call of this host (one GET per distinct read)."""
-        client = self.client()
+        return self._connection()[1]
+
+    def _connection(self) -> tuple[LaunchDarklyClient, CachedLookups]:
+        settings = self.settings
         with self._lock:
-            if self._lookups is None:
-                self._lookups = CachedLookups(client)
-            return self._lookups
+            if self._client is not None:  # given by use_client, or taken before
+                if self._lookups is None:
+                    self._lookups = CachedLookups(self._client)
+                return self._client, self._lookups
+        client, lookups = self._memory.connection(settings)
+        with self._lock:
+            self._client, self._lookups = client, lookups
+        return client, lookups
 
     def kind(self, kind: type[KindT]) -> KindT:
         """The kind's operations, bound to this service (one instance per kind)."""

@@ -1,4 +1,4 @@
-"""What one provider host checked, every kind of it knows (``Service.declared_here``)."""
+"""What one provider host remembers across its services (``core.service.HostMemory``)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,20 @@ def test_a_declaration_with_unknown_inputs_is_declared_once_its_id_is_known() ->
 def test_the_dynamic_providers_of_every_kind_share_one_host_memory() -> None:
     experiments, metrics = ExperimentProvider(), MetricProvider()
     assert experiments._service._memory is metrics._service._memory
+
+
+def test_services_of_one_host_with_the_same_settings_share_one_cache_of_reads() -> None:
+    """A Python programme's kinds each have a provider (and a service) in the dynamic host: a
+    project or member one kind looked up is not read again for another."""
+    memory = HostMemory()
+    settings = Settings(access_token="api-share-0001", api_host="http://127.0.0.1:9")
+    first, second = Service(memory), Service(memory)
+    first.use_settings(settings)
+    second.use_settings(settings)
+    assert first.lookups() is second.lookups() and first.client() is second.client()
+    other_token = Service(memory)
+    other_token.use_settings(Settings(access_token="api-share-0002", api_host=settings.api_host))
+    assert other_token.lookups() is not first.lookups()
+    elsewhere = Service()
+    elsewhere.use_settings(settings)
+    assert elsewhere.lookups() is not first.lookups()
