@@ -47,7 +47,7 @@ export class Layer extends pulumi.CustomResource {
     }
 
     /**
-     * On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+     * On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
      */
     declare public readonly adopt: pulumi.Output<boolean | undefined>;
     /**
@@ -118,7 +118,7 @@ export class Layer extends pulumi.CustomResource {
  */
 export interface LayerArgs {
     /**
-     * On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+     * On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
      */
     adopt?: pulumi.Input<boolean | undefined>;
     /**

@@ -16,7 +16,7 @@ import (
 type Layer struct {
 	pulumi.CustomResourceState
 
-	// On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+	// On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
 	Adopt pulumi.BoolPtrOutput `pulumi:"adopt"`
 	// Unix milliseconds.
 	CreatedAt pulumi.IntPtrOutput `pulumi:"createdAt"`
@@ -84,7 +84,7 @@ func LayerExists(ctx *pulumi.Context,
 }
 
 type layerArgs struct {
-	// On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+	// On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
 	Adopt *bool `pulumi:"adopt"`
 	// Free-text description.
 	Description *string `pulumi:"description"`
@@ -100,7 +100,7 @@ type layerArgs struct {
 
 // The set of arguments for constructing a Layer resource.
 type LayerArgs struct {
-	// On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+	// On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
 	Adopt pulumi.BoolPtrInput
 	// Free-text description.
 	Description pulumi.StringPtrInput
@@ -151,7 +151,7 @@ func (o LayerOutput) ToLayerOutputWithContext(ctx context.Context) LayerOutput {
 	return o
 }
 
-// On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+// On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
 func (o LayerOutput) Adopt() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Layer) pulumi.BoolPtrOutput { return v.Adopt }).(pulumi.BoolPtrOutput)
 }

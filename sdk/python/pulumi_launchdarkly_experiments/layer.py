@@ -32,7 +32,7 @@ class LayerArgs:
 
         :param pulumi.Input[_builtins.str] key: Layer key. Changing it replaces the layer.
         :param pulumi.Input[_builtins.str] name: Display name.
-        :param pulumi.Input[_builtins.bool] adopt: On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+        :param pulumi.Input[_builtins.bool] adopt: On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
         :param pulumi.Input[_builtins.str] description: Free-text description.
         :param pulumi.Input[_builtins.str] project_key: LaunchDarkly project key (default: the provider's projectKey). Changing it replaces the layer.
         :param pulumi.Input[Sequence[pulumi.Input['LayerReservationArgs']]] reservations: The experiments in the layer, each with its share of traffic in one environment: experiments in one layer never share traffic. The layer holds exactly these (order is ignored).
@@ -76,7 +76,7 @@ class LayerArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+        On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
         """
         return pulumi.get(self, "adopt")
 
@@ -139,7 +139,7 @@ class Layer(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] adopt: On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+        :param pulumi.Input[_builtins.bool] adopt: On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
         :param pulumi.Input[_builtins.str] description: Free-text description.
         :param pulumi.Input[_builtins.str] key: Layer key. Changing it replaces the layer.
         :param pulumi.Input[_builtins.str] name: Display name.
@@ -237,7 +237,7 @@ class Layer(pulumi.CustomResource):
     @pulumi.getter
     def adopt(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        On create, take over an existing layer with this key (and its reservations); never a change. A layer with no reservations (left by an earlier destroy) is taken over without it.
+        On create, take over an existing layer with this key; never a change. Its reservations come with it; a layer an earlier destroy left without reservations is taken over even without adopt.
         """
         return pulumi.get(self, "adopt")
 

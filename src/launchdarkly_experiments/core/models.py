@@ -81,6 +81,29 @@ def field_type(annotation: Any) -> Any:
             return annotation
 
 
+def project_key_field(replaced: str) -> Any:
+    """Every kind's ``projectKey``: the provider's setting by default; a change replaces
+    ``replaced`` ("the metric")."""
+    return Field(
+        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
+        f"replaces {replaced}."
+    )
+
+
+def environment_key_field(replaced: str) -> Any:
+    """The ``environmentKey`` of a kind that lives in one environment."""
+    return Field(
+        description="Environment key (default: the provider's environmentKey). Changing it "
+        f"replaces {replaced}."
+    )
+
+
+def adopt_field(noun: str, note: str = "") -> Any:
+    """``adopt``, the steering input of every kind with a key: never a change itself."""
+    description = f"On create, take over an existing {noun} with this key; never a change."
+    return Field(default=False, description=f"{description} {note}".strip())
+
+
 class InputModel(BaseModel):
     """Base of every user-input and request model.
 

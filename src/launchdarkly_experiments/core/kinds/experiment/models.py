@@ -23,6 +23,9 @@ from ...models import (
     OutputModel,
     ResponseModel,
     TagSet,
+    adopt_field,
+    environment_key_field,
+    project_key_field,
 )
 
 
@@ -311,14 +314,8 @@ class ExperimentSpec(ExperimentBody):
     schema_name: ClassVar[str] = "Experiment"
     args_name: ClassVar[str] = "ExperimentArgs"
 
-    project_key: Key = Field(
-        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
-        "replaces the experiment."
-    )
-    environment_key: Key = Field(
-        description="Environment key (default: the provider's environmentKey). Changing it "
-        "replaces the experiment."
-    )
+    project_key: Key = project_key_field("the experiment")
+    environment_key: Key = environment_key_field("the experiment")
     state: RunState = Field(
         default=RunState.DRAFT, description='Declared run state of the iteration (default "draft").'
     )
@@ -339,10 +336,7 @@ class ExperimentSpec(ExperimentBody):
         default=StoppedPolicy.REFUSE,
         description='"restart" allows starting a new iteration after a stopped one.',
     )
-    adopt: bool = Field(
-        default=False,
-        description="On create, take over an existing experiment with this key; never a change.",
-    )
+    adopt: bool = adopt_field("experiment")
 
     def body(self) -> ExperimentBody:
         """The ``ExperimentPost`` body for this declaration."""

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ...models import InputModel, Key, NonEmpty, OutputModel, ResponseModel
+from ...models import InputModel, Key, NonEmpty, OutputModel, ResponseModel, project_key_field
 
 
 class RandomizationUnit(InputModel):
@@ -33,10 +33,7 @@ class SettingsSpec(InputModel):
     schema_name: ClassVar[str] = "ExperimentationSettings"
     args_name: ClassVar[str] = "ExperimentationSettingsArgs"
 
-    project_key: Key = Field(
-        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
-        "replaces the resource (the old project's units are restored)."
-    )
+    project_key: Key = project_key_field("the resource (the old project's units are restored)")
     randomization_units: list[RandomizationUnit] = Field(
         min_length=1,
         description="The project's randomization units, at least one; they replace the "

@@ -12,7 +12,17 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from ...models import Description, InputModel, Key, NonEmpty, OutputModel, ResponseModel
+from ...models import (
+    Description,
+    InputModel,
+    Key,
+    NonEmpty,
+    OutputModel,
+    ResponseModel,
+    adopt_field,
+    environment_key_field,
+    project_key_field,
+)
 
 # An experiment's metric reference and percentage are a holdout's too.
 from ..experiment.models import MetricRef, Percent
@@ -34,14 +44,8 @@ class HoldoutSpec(InputModel):
     schema_name: ClassVar[str] = "Holdout"
     args_name: ClassVar[str] = "HoldoutArgs"
 
-    project_key: Key = Field(
-        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
-        "replaces the holdout."
-    )
-    environment_key: Key = Field(
-        description="Environment key (default: the provider's environmentKey). Changing it "
-        "replaces the holdout."
-    )
+    project_key: Key = project_key_field("the holdout")
+    environment_key: Key = environment_key_field("the holdout")
     key: Key = Field(
         description="Holdout key. Changing it replaces the holdout (the old one is ended; an "
         "ended holdout keeps its key for good)."
@@ -73,10 +77,7 @@ class HoldoutSpec(InputModel):
         description="Member id of the maintainer (default: the token's member, else the "
         "provider's maintainerId).",
     )
-    adopt: bool = Field(
-        default=False,
-        description="On create, take over an existing holdout with this key; never a change.",
-    )
+    adopt: bool = adopt_field("holdout")
 
 
 # -- responses (tolerant: unknown fields ignored) -----------------------------------------------

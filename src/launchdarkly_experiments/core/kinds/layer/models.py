@@ -6,7 +6,16 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field
 
-from ...models import Description, InputModel, Key, NonEmpty, OutputModel, ResponseModel
+from ...models import (
+    Description,
+    InputModel,
+    Key,
+    NonEmpty,
+    OutputModel,
+    ResponseModel,
+    adopt_field,
+    project_key_field,
+)
 
 
 def _whole(value: Any) -> Any:
@@ -38,10 +47,7 @@ class LayerSpec(InputModel):
     schema_name: ClassVar[str] = "Layer"
     args_name: ClassVar[str] = "LayerArgs"
 
-    project_key: Key = Field(
-        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
-        "replaces the layer."
-    )
+    project_key: Key = project_key_field("the layer")
     key: Key = Field(description="Layer key. Changing it replaces the layer.")
     name: NonEmpty = Field(description="Display name.")
     description: Description = Field(default=None, description="Free-text description.")
@@ -51,11 +57,10 @@ class LayerSpec(InputModel):
         "environment: experiments in one layer never share traffic. The layer holds exactly "
         "these (order is ignored).",
     )
-    adopt: bool = Field(
-        default=False,
-        description="On create, take over an existing layer with this key (and its "
-        "reservations); never a change. A layer with no reservations (left by an earlier "
-        "destroy) is taken over without it.",
+    adopt: bool = adopt_field(
+        "layer",
+        "Its reservations come with it; a layer an earlier destroy left without reservations "
+        "is taken over even without adopt.",
     )
 
 

@@ -8,7 +8,16 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from ...models import Description, InputModel, Key, NonEmpty, OutputModel, TagSet
+from ...models import (
+    Description,
+    InputModel,
+    Key,
+    NonEmpty,
+    OutputModel,
+    TagSet,
+    adopt_field,
+    project_key_field,
+)
 
 
 class MetricKind(StrEnum):
@@ -192,14 +201,8 @@ class MetricSpec(InputModel):
     filters: MetricFilter | None = Field(
         default=None, description="Which events count; custom metrics only."
     )
-    project_key: Key = Field(
-        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
-        "replaces the metric."
-    )
-    adopt: bool = Field(
-        default=False,
-        description="On create, take over an existing metric with this key; never a change.",
-    )
+    project_key: Key = project_key_field("the metric")
+    adopt: bool = adopt_field("metric")
 
 
 class MetricOutputs(OutputModel):

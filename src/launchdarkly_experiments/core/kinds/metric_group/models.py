@@ -8,7 +8,16 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ...models import Description, InputModel, Key, NonEmpty, OutputModel, TagSet
+from ...models import (
+    Description,
+    InputModel,
+    Key,
+    NonEmpty,
+    OutputModel,
+    TagSet,
+    adopt_field,
+    project_key_field,
+)
 
 
 class MetricGroupKind(StrEnum):
@@ -53,14 +62,8 @@ class MetricGroupSpec(InputModel):
         "the token's member; kept as it is when left out).",
     )
     tags: TagSet = Field(default=None, description="Tags (a set: order is ignored).")
-    project_key: Key = Field(
-        description="LaunchDarkly project key (default: the provider's projectKey). Changing it "
-        "replaces the group."
-    )
-    adopt: bool = Field(
-        default=False,
-        description="On create, take over an existing metric group with this key; never a change.",
-    )
+    project_key: Key = project_key_field("the group")
+    adopt: bool = adopt_field("metric group")
 
 
 class MetricGroupOutputs(OutputModel):
