@@ -1,8 +1,9 @@
 """Project ``lab`` through the emulator's HTTP API, as the LaunchDarkly UI or another tool sees
 and changes it: what the programme e2e tests assert on, drift to and adopt from.
 
-Builds on :class:`tests.support.ld_api.Api` (a token, semantic patches, objects made outside
-Pulumi); adds reads by kind, JSON Patch and the beta header metric groups need.
+Builds on :class:`tests.support.ld_api.Api` (a token, the beta header metric groups need,
+JSON and semantic patches, objects made outside Pulumi); adds reads by kind and the drift both
+programme tests make.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ METRICS_PATH = "/api/v2/metrics/lab"
 GROUPS = f"{LAB}/metric-groups"
 LAYERS = f"{LAB}/layers"
 SETTINGS = f"{LAB}/experimentation-settings"
-BETA = {"LD-API-Version": "beta"}
 
 
 def experiments(environment: str = "dev") -> str:
@@ -27,15 +27,11 @@ class LabApi(Api):
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def status(self, path: str) -> int:
-        """The status of a GET (404 for what is gone)."""
-        return self.client.get(path, headers=BETA if path.startswith(GROUPS) else None).status_code
-
     def metric_rep(self, key: str) -> Any:
         return self.get(f"{METRICS_PATH}/{key}")
 
     def group_rep(self, key: str) -> Any:
-        return self._ok(self.client.get(f"{GROUPS}/{key}", headers=BETA))
+        return self.get(f"{GROUPS}/{key}")
 
     def holdout_rep(self, key: str, environment: str = "dev") -> Any:
         return self.get(f"{holdouts('lab', environment)}/{key}")
@@ -49,33 +45,34 @@ class LabApi(Api):
 
     def reservations(self, layer: str, environment: str = "dev") -> dict[str, int]:
         """A layer's reservations in one environment: percent by experiment key."""
+        return self.all_reservations(layer)[environment]
+
+    def all_reservations(self, layer: str) -> dict[str, dict[str, int]]:
+        """A layer's reservations in every environment of the project."""
         return {
-            r["experimentKey"]: r["reservationPercent"]
-            for r in self.layers()[layer]["environments"][environment]["reservations"]
+            environment: {r["experimentKey"]: r["reservationPercent"] for r in held["reservations"]}
+            for environment, held in self.layers()[layer]["environments"].items()
         }
 
-    def units(self) -> list[tuple[str, bool]]:
-        """The project's randomization units as (unit, default)."""
+    def units(self, settings: str = SETTINGS) -> list[tuple[str, bool]]:
+        """A project's randomization units as (unit, default); lab's unless ``settings`` is
+        another project's experimentation-settings path."""
         return [
             (u["randomizationUnit"], bool(u.get("default")))
-            for u in self.get(SETTINGS)["randomizationUnits"]
+            for u in self.get(settings)["randomizationUnits"]
         ]
 
     def counts(self) -> dict[str, int]:
         """How many of each object the project holds (active experiments of dev)."""
         return {
             "metrics": self.get(METRICS_PATH)["totalCount"],
-            "groups": self._ok(self.client.get(GROUPS, headers=BETA))["totalCount"],
+            "groups": self.get(GROUPS)["totalCount"],
             "holdouts": self.get(holdouts("lab", "dev"))["total_count"],
             "layers": self.get(LAYERS)["totalCount"],
             "experiments": self.get(experiments())["total_count"],
         }
 
     # -- writes, as the UI makes them ----------------------------------------------------------
-
-    def json_patch(self, path: str, *operations: dict[str, Any]) -> Any:
-        headers = BETA if path.startswith(GROUPS) else None
-        return self._ok(self.client.patch(path, json=list(operations), headers=headers))
 
     def metric_group(self, key: str, *metrics: str, kind: str = "standard") -> Any:
         """A metric group made outside the program, of metrics named by key."""
@@ -87,4 +84,31 @@ class LabApi(Api):
             "tags": [],
             "metrics": [{"key": m, "nameInGroup": m} for m in metrics],
         }
-        return self._ok(self.client.post(GROUPS, json=body, headers=BETA))
+        return self.post(GROUPS, body)
+
+
+def drift_like_the_ui(api: Api) -> None:
+    """Changes made outside Pulumi, the way the UI makes them, to five kinds of the programme:
+    names of the revenue metric, the holdout and the pricing experiment, the pricing
+    experiment's reservation (30), and the units (organization dropped)."""
+    api.json_patch(
+        f"{METRICS_PATH}/revenue", {"op": "replace", "path": "/name", "value": "Revenue (UI)"}
+    )
+    api.patch(f"{holdouts()}/q1-holdout", {"kind": "updateName", "value": "Q1 holdout (UI)"})
+    api.patch(
+        f"{LAYERS}/checkout-and-pricing",
+        {
+            "kind": "updateExperimentReservation",
+            "experimentKey": "pricing-order",
+            "reservationPercent": 30,
+        },
+        environmentKey="dev",
+    )
+    api.put(SETTINGS, {"randomizationUnits": [{"randomizationUnit": "user", "default": True}]})
+    api.patch(
+        f"{experiments()}/pricing-order",
+        {
+            "kind": "updateExperimentFields",
+            "value": {"name": {"operation": "update", "value": "Plan order (UI)"}},
+        },
+    )

@@ -18,7 +18,15 @@ import pytest
 from ld_emulator import Emulator
 from scripts.pulumi_inline import project_program
 from tests.e2e.conftest import project_from
-from tests.e2e.lab_api import GROUPS, LAYERS, METRICS_PATH, SETTINGS, LabApi, experiments
+from tests.e2e.lab_api import (
+    GROUPS,
+    LAYERS,
+    METRICS_PATH,
+    SETTINGS,
+    LabApi,
+    drift_like_the_ui,
+    experiments,
+)
 from tests.e2e.support import TOKEN, E2EProject, api_writes
 from tests.support.ld_api import holdouts
 
@@ -131,31 +139,6 @@ def assert_built(api: LabApi, project: E2EProject) -> None:
     assert outputs["holdout_id"] == holdout["_id"]
     assert outputs["default_unit"] == "user"
     assert sorted(outputs["checkout_treatments"]) == ["Bottom", "Top"]
-
-
-def drift_like_the_ui(api: LabApi) -> None:
-    """Changes made outside Pulumi, the way the UI makes them, to five kinds."""
-    api.json_patch(
-        f"{METRICS_PATH}/revenue", {"op": "replace", "path": "/name", "value": "Revenue (UI)"}
-    )
-    api.patch(f"{holdouts()}/q1-holdout", {"kind": "updateName", "value": "Q1 holdout (UI)"})
-    api.patch(
-        f"{LAYERS}/{LAYER}",
-        {
-            "kind": "updateExperimentReservation",
-            "experimentKey": "pricing-order",
-            "reservationPercent": 30,
-        },
-        environmentKey="dev",
-    )
-    api.put(SETTINGS, {"randomizationUnits": [{"randomizationUnit": "user", "default": True}]})
-    api.patch(
-        f"{experiments()}/pricing-order",
-        {
-            "kind": "updateExperimentFields",
-            "value": {"name": {"operation": "update", "value": "Plan order (UI)"}},
-        },
-    )
 
 
 def assert_nothing_active(api: LabApi) -> None:

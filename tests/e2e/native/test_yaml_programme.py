@@ -18,20 +18,25 @@ import pytest
 import yaml
 
 from ld_emulator import Emulator
+from tests.e2e.lab_api import (
+    GROUPS,
+    LAYERS,
+    METRICS_PATH,
+    LabApi,
+    drift_like_the_ui,
+    experiments,
+)
 from tests.support import fixture_ids as ids
 from tests.support.declarations import fifty_fifty
-from tests.support.ld_api import LAB, SHOP, Api, holdouts
+from tests.support.ld_api import SHOP, Api, holdouts
 
 from .support import ROOT, TOKEN, Cli, changed_leaves, sandbox_env, yaml_program
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 PROGRAM = ROOT / "examples" / "programme_yaml" / "Pulumi.yaml"
 NATIVE = "launchdarkly-experiments:index:"
-METRICS = "/api/v2/metrics/lab"
-GROUPS = f"{LAB}/metric-groups"
-LAYERS = f"{LAB}/layers"
-SETTINGS = f"{LAB}/experimentation-settings"
-EXPERIMENTS = f"{LAB}/environments/dev/experiments"
+METRICS = METRICS_PATH
+EXPERIMENTS = experiments()
 HOLDOUTS = holdouts("lab", "dev")
 PROGRAM_METRICS = {
     "pricing-viewed": "pageview",
@@ -42,19 +47,6 @@ PROGRAM_METRICS = {
 EXPERIMENT_KEYS = ("checkout-placement", "pricing-order")
 USER_ONLY = [("user", True)]
 USER_AND_ORGANIZATION = [("user", True), ("organization", False)]
-
-
-def units(api: Api, settings: str = SETTINGS) -> list[tuple[str, bool]]:
-    return [(u["randomizationUnit"], u["default"]) for u in api.get(settings)["randomizationUnits"]]
-
-
-def reservations(api: Api, layer: str) -> dict[str, dict[str, int]]:
-    """A layer's reservations by environment (read from the list: the API has no single GET)."""
-    (found,) = [item for item in api.get(LAYERS)["items"] if item["key"] == layer]
-    return {
-        environment: {r["experimentKey"]: r["reservationPercent"] for r in held["reservations"]}
-        for environment, held in found["environments"].items()
-    }
 
 
 def make_outside_pulumi(api: Api) -> None:
@@ -109,29 +101,12 @@ def make_outside_pulumi(api: Api) -> None:
     )
 
 
-def drift_every_kind(api: Api) -> None:
-    """One change per kind through the API, as the LaunchDarkly UI would make it: names by JSON
-    Patch (metric, group), semantic patch (holdout, experiment), a layer reservation, and the
-    settings' units by PUT (organization dropped)."""
-    api.json_patch(
-        f"{METRICS}/revenue", {"op": "replace", "path": "/name", "value": "Revenue (UI)"}
-    )
+def drift_every_kind(api: LabApi) -> None:
+    """The programme tests' drift of five kinds, and the funnel's name: every kind drifts."""
+    drift_like_the_ui(api)
     api.json_patch(
         f"{GROUPS}/purchase-funnel", {"op": "replace", "path": "/name", "value": "Funnel (UI)"}
     )
-    api.patch(f"{HOLDOUTS}/q1-holdout", {"kind": "updateName", "value": "Q1 (UI)"})
-    api.patch(
-        f"{LAYERS}/checkout-and-pricing",
-        {
-            "kind": "updateExperimentReservation",
-            "experimentKey": "pricing-order",
-            "reservationPercent": 30,
-        },
-        environmentKey="dev",
-    )
-    api.put(SETTINGS, {"randomizationUnits": [{"randomizationUnit": "user", "default": True}]})
-    rename = {"name": {"operation": "update", "value": "Pricing (UI)"}}
-    api.patch(f"{EXPERIMENTS}/pricing-order", {"kind": "updateExperimentFields", "value": rename})
 
 
 def refer(tree: Any, value: str, reference: str) -> Any:
@@ -147,7 +122,7 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
     work = yaml_program(tmp_path, PROGRAM)
 
     with Emulator(tokens=(TOKEN,), profile="strict") as emulator:
-        api = Api(emulator, TOKEN)
+        api = LabApi(emulator, TOKEN)
         cli = Cli(work, sandbox_env(tmp_path, emulator.url))
         cli.init_stack()
         cli.configure(
@@ -157,7 +132,7 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
             }
         )
         assert api.get(METRICS)["items"] == [] and api.get(LAYERS)["items"] == []
-        assert units(api) == USER_ONLY
+        assert api.units() == USER_ONLY
 
         # 1. up from the empty project: every kind's object exists as declared.
         cli.run("up", "--yes")
@@ -183,11 +158,11 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         for experiment in (checkout, pricing):
             assert experiment["currentIteration"]["status"] == "running", experiment["key"]
         assert set(outputs["checkoutTreatments"]) == {"Top", "Bottom"}
-        assert reservations(api, "checkout-and-pricing")["dev"] == {
+        assert api.reservations("checkout-and-pricing") == {
             "checkout-placement": 50,
             "pricing-order": 50,
         }
-        assert units(api) == USER_AND_ORGANIZATION and outputs["defaultUnit"] == "user"
+        assert api.units() == USER_AND_ORGANIZATION and outputs["defaultUnit"] == "user"
 
         # 2. Nothing to do.
         cli.run("preview", "--expect-no-changes")
@@ -204,7 +179,7 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         assert "2 to update" in preview, preview
         cli.run("up", "--yes")
         assert api.get(f"{EXPERIMENTS}/checkout-placement")["name"] == "Checkout v2"
-        assert reservations(api, "checkout-and-pricing")["dev"]["checkout-placement"] == 40
+        assert api.reservations("checkout-and-pricing")["checkout-placement"] == 40
         cli.run("preview", "--expect-no-changes")
 
         # 4. Drift of every kind through the API; refresh records each, up puts it back.
@@ -213,8 +188,8 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         assert changed_leaves(refresh) == {
             ("name", '"Revenue per user"', '"Revenue (UI)"'),
             ("name", '"Purchase funnel"', '"Funnel (UI)"'),
-            ("name", '"Q1 holdout"', '"Q1 (UI)"'),
-            ("name", '"Pricing page plan order"', '"Pricing (UI)"'),
+            ("name", '"Q1 holdout"', '"Q1 holdout (UI)"'),
+            ("name", '"Pricing page plan order"', '"Plan order (UI)"'),
             ("reservationPercent", "50", "30"),
         }, refresh
         assert '- randomizationUnit: "organization"' in refresh, refresh
@@ -224,14 +199,14 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         assert api.get(f"{GROUPS}/purchase-funnel")["name"] == "Purchase funnel"
         assert api.get(f"{HOLDOUTS}/q1-holdout")["baseExperiment"]["name"] == "Q1 holdout"
         assert api.get(f"{EXPERIMENTS}/pricing-order")["name"] == "Pricing page plan order"
-        assert reservations(api, "checkout-and-pricing")["dev"]["pricing-order"] == 50
-        assert units(api) == USER_AND_ORGANIZATION
+        assert api.reservations("checkout-and-pricing")["pricing-order"] == 50
+        assert api.units() == USER_AND_ORGANIZATION
         cli.run("preview", "--expect-no-changes")
 
         # 5. Import one object of each kind made outside Pulumi (the settings: shop's, as lab's
         # belong to the program); the generated declarations then preview with no changes.
         make_outside_pulumi(api)
-        shop_units = units(api, f"{SHOP}/experimentation-settings")
+        shop_units = api.units(f"{SHOP}/experimentation-settings")
         imports = [
             ("Metric", "outsideMetric", "lab/outside-metric"),
             ("MetricGroup", "outsideGroup", "lab/outside-group"),
@@ -280,9 +255,9 @@ def test_programme_from_an_empty_project(tmp_path: Path) -> None:
         for key in ("q1-holdout", "outside-holdout"):
             assert api.get(f"{HOLDOUTS}/{key}")["status"] == "ended", key
         for layer in ("checkout-and-pricing", "outside-layer"):
-            assert all(not held for held in reservations(api, layer).values()), layer
-        assert units(api) == USER_ONLY
-        assert units(api, f"{SHOP}/experimentation-settings") == shop_units
+            assert all(not held for held in api.all_reservations(layer).values()), layer
+        assert api.units() == USER_ONLY
+        assert api.units(f"{SHOP}/experimentation-settings") == shop_units
         for key in [*PROGRAM_METRICS, "outside-metric"]:
             assert api.status(f"{METRICS}/{key}") == 404, key
         for key in ("purchase-funnel", "outside-group"):
