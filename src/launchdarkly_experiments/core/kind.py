@@ -33,7 +33,7 @@ from ..config import Settings
 from ..errors import LaunchDarklyError, Problem
 from ..http.client import LaunchDarklyClient
 from .models import InputModel, OutputModel, wire_names
-from .rules import Declaration, IsUnknown, RuleSet, nothing_is_unknown
+from .rules import Declaration, IsUnknown, RuleSet, holds_unknown, nothing_is_unknown
 
 if TYPE_CHECKING:
     from .lookups import CachedLookups
@@ -194,15 +194,24 @@ class ResourceKind(Generic[SpecT]):
         news: Mapping[str, Any],
         is_unknown: IsUnknown = nothing_is_unknown,
     ) -> Checked:
-        """Every problem of a declaration (field and cross-field); the declared form when it
-        is valid (unknown values in their places: ``Declaration.form``), else the inputs as
-        given. ``olds`` are the stored inputs (empty on
-        create); a kind with rules about changes overrides this."""
+        """Every problem of a declaration (field and cross-field), then of the change from
+        ``olds`` (the stored inputs; empty on create: ``change_problems``); the declared form
+        when it is valid (unknown values in their places: ``Declaration.form``), else the
+        inputs as given."""
         declaration = Declaration(self.rules, news, is_unknown)
         problems = declaration.problems()
         if problems:
             return Checked(dict(news), problems)
-        return Checked(declaration.form(self.declared), [])
+        inputs = declaration.form(self.declared)
+        old = {k: v for k, v in self.declared_part(olds).items() if v is not None}
+        if not old or holds_unknown(old, is_unknown):
+            return Checked(inputs, [])
+        return Checked(inputs, self.change_problems(old, declaration))
+
+    def change_problems(self, old: Mapping[str, Any], new: Declaration) -> list[Problem]:
+        """What LaunchDarkly cannot change from the stored declared form ``old`` to ``new``
+        (a valid declaration whose values may be unknown at preview); none by default."""
+        return []
 
     def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
         """Every reference of a checked declaration to an object that does not exist (looked up

@@ -16,8 +16,8 @@ from typing import Any
 from ....errors import ConflictError, LaunchDarklyError, NotFoundError, Problem
 from ....http.client import SEMANTIC_PATCH
 from ... import paths
-from ...kind import Checked, IdFormat, Observed, ResourceKind, Written
-from ...rules import Declaration, IsUnknown, holds_unknown, nothing_is_unknown
+from ...kind import IdFormat, Observed, ResourceKind, Written
+from ...rules import Declaration
 from ..operations import converge, create_once, exists_error, operation_errors
 from . import state
 from .models import HoldoutOutputs, HoldoutRep, HoldoutSpec
@@ -70,21 +70,11 @@ class Holdout(ResourceKind[HoldoutSpec]):
         "cannot restart"
     )
 
-    # -- check: the change rules need the old inputs ---------------------------------------
+    # -- check: the change rules -----------------------------------------------------------
 
-    def check(
-        self,
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        is_unknown: IsUnknown = nothing_is_unknown,
-    ) -> Checked:
-        checked = super().check(olds, news, is_unknown)
-        old = {k: v for k, v in self.declared_part(olds).items() if v is not None}
-        if checked.problems or not old or holds_unknown(old, is_unknown):
-            return checked
-        # A second reading of the declaration: the change rules take its known fields only.
-        new = known_fields(Declaration(self.rules, news, is_unknown), CHANGE_RULE_FIELDS)
-        return Checked(checked.inputs, [] if new is None else change_problems(old, new))
+    def change_problems(self, old: Mapping[str, Any], new: Declaration) -> list[Problem]:
+        known = known_fields(new, CHANGE_RULE_FIELDS)  # the rules wait for known values
+        return [] if known is None else change_problems(old, known)
 
     def references(self, inputs: Mapping[str, Any]) -> list[Problem]:
         return check_references(inputs, self.context)
