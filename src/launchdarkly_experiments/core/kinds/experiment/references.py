@@ -15,7 +15,13 @@ from typing import Any
 from ....config import Settings
 from ....errors import NotFoundError, Problem, ReferenceProblem
 from ...lookups import CachedLookups
-from ..checks import found, maintainer_problems
+from ..checks import (
+    environment_problem,
+    found,
+    maintainer_problems,
+    project_problem,
+    randomization_units,
+)
 from .names import (
     FALLTHROUGH,
     ID_RE,
@@ -51,28 +57,19 @@ def check_references(
     project, env = props.get("projectKey"), props.get("environmentKey")
     if not isinstance(project, str):
         return []
-    try:
-        experimentation = lookups.get_experimentation_settings(project)
-    except NotFoundError:
-        return [
-            Problem("projectKey", f"project {project!r} not found (or the token cannot see it)")
-        ]
+    missing_project = project_problem(lookups, project)
+    if missing_project is not None:
+        return [missing_project]
     problems: list[Problem] = []
     iteration = props.get("iteration") if isinstance(props.get("iteration"), Mapping) else {}
     assert isinstance(iteration, Mapping)
     if not declared_here("ExperimentationSettings", project):
-        problems += _check_randomization_unit(iteration, experimentation)
+        problems += _check_randomization_unit(iteration, randomization_units(lookups, project))
     problems += _check_metrics(iteration, project, lookups, declared_here)
-    env_ok = False
-    if isinstance(env, str):
-        try:
-            lookups.list_experiments(project, env, limit=1)
-            env_ok = True
-        except NotFoundError:
-            problems.append(
-                Problem("environmentKey", f"environment {env!r} not found in project {project!r}")
-            )
-    if env_ok and isinstance(env, str):
+    missing_env = environment_problem(lookups, project, env) if isinstance(env, str) else None
+    if missing_env is not None:
+        problems.append(missing_env)
+    elif isinstance(env, str):
         problems += _check_flags(props, iteration, project, env, lookups)
         problems += _check_holdout(props, project, env, lookups)
         problems += _check_rule_conflicts(props, iteration, project, env, lookups)
@@ -80,16 +77,9 @@ def check_references(
     return unique(problems)
 
 
-def _check_randomization_unit(iteration: Mapping[str, Any], settings: Any) -> list[Problem]:
+def _check_randomization_unit(iteration: Mapping[str, Any], units: list[str]) -> list[Problem]:
     unit = iteration.get("randomizationUnit")
-    if not isinstance(unit, str) or not isinstance(settings, Mapping):
-        return []
-    units = [
-        str(u.get("randomizationUnit"))
-        for u in settings.get("randomizationUnits") or []
-        if isinstance(u, Mapping)
-    ]
-    if unit in units:
+    if not isinstance(unit, str) or unit in units:
         return []
     return [
         Problem(
