@@ -51,6 +51,32 @@ def randomization_units(lookups: CachedLookups, project: str) -> list[str]:
     return [str(u.get("randomizationUnit")) for u in units or [] if isinstance(u, dict)]
 
 
+def metric_problem(
+    lookups: CachedLookups,
+    declared_here: Callable[[str, str], bool],
+    project: str,
+    key: str,
+    *,
+    is_group: bool,
+) -> str | None:
+    """What is wrong with a reference to a metric (or, ``is_group``, a metric group) of the
+    project, or None: it exists, or this program declares it. A key of the other kind says
+    how to set ``isGroup``."""
+    kind, noun = ("MetricGroup", "metric group") if is_group else ("Metric", "metric")
+    lookup = lookups.get_metric_group if is_group else lookups.get_metric
+    if declared_here(kind, f"{project}/{key}") or found(lookup, project, key) is not None:
+        return None
+    other = lookups.get_metric if is_group else lookups.get_metric_group
+    hint = ""
+    if found(other, project, key) is not None:
+        hint = (
+            "; it is a metric: set isGroup false"
+            if is_group
+            else "; it is a metric group: set isGroup true"
+        )
+    return f"{noun} {key!r} not found in project {project!r}{hint}"
+
+
 def maintainer_problems(
     props: Mapping[str, Any], lookups: CachedLookups, settings: Settings, *, noun: str = ""
 ) -> list[Problem]:

@@ -19,6 +19,7 @@ from ..checks import (
     environment_problem,
     found,
     maintainer_problems,
+    metric_problem,
     project_problem,
     randomization_units,
 )
@@ -102,28 +103,12 @@ def _check_metrics(
         if not isinstance(key, str):
             continue
         prop = f"iteration.metrics[{index}].key"
-        kind = "MetricGroup" if metric.get("isGroup") is True else "Metric"
-        if declared_here(kind, f"{project}/{key}"):
-            continue  # created by this program before this experiment
-        if metric.get("isGroup") is True:
-            group = found(lookups.get_metric_group, project, key)
-            groups[key] = group
-            if group is None:
-                hint = (
-                    "; it is a metric: set isGroup false"
-                    if found(lookups.get_metric, project, key) is not None
-                    else ""
-                )
-                problems.append(
-                    Problem(prop, f"metric group {key!r} not found in project {project!r}{hint}")
-                )
-        elif found(lookups.get_metric, project, key) is None:
-            hint = (
-                "; it is a metric group: set isGroup true"
-                if found(lookups.get_metric_group, project, key) is not None
-                else ""
-            )
-            problems.append(Problem(prop, f"metric {key!r} not found in project {project!r}{hint}"))
+        is_group = metric.get("isGroup") is True
+        problem = metric_problem(lookups, declared_here, project, key, is_group=is_group)
+        if problem is not None:
+            problems.append(Problem(prop, problem))
+        elif is_group and not declared_here("MetricGroup", f"{project}/{key}"):
+            groups[key] = found(lookups.get_metric_group, project, key)  # read above: cached
     funnel = iteration.get("primaryFunnelKey")
     group = groups.get(funnel) if isinstance(funnel, str) else None
     if isinstance(group, Mapping) and group.get("kind") != "funnel":

@@ -9,7 +9,14 @@ from typing import Any
 
 from ....errors import Problem
 from ...kind import Context
-from ..checks import environment_problem, found, project_problem, quoted, randomization_units
+from ..checks import (
+    environment_problem,
+    found,
+    metric_problem,
+    project_problem,
+    quoted,
+    randomization_units,
+)
 
 
 def check_references(props: Mapping[str, Any], context: Context) -> list[Problem]:
@@ -26,7 +33,13 @@ def check_references(props: Mapping[str, Any], context: Context) -> list[Problem
         metrics = [{"key": primary}]  # without metrics, the primary metric is the one metric
     for index, metric in enumerate(metrics):
         prop = f"metrics[{index}].key" if props.get("metrics") else "primaryMetricKey"
-        problem = _metric_problem(context, project, metric["key"], bool(metric.get("isGroup")))
+        problem = metric_problem(
+            lookups,
+            context.declared_here,
+            project,
+            metric["key"],
+            is_group=bool(metric.get("isGroup")),
+        )
         if problem is not None:
             problems.append(Problem(prop, problem))
     unit = props.get("randomizationUnit")
@@ -49,20 +62,3 @@ def check_references(props: Mapping[str, Any], context: Context) -> list[Problem
             Problem("prerequisiteFlagKey", f"flag {flag!r} not found in project {project!r}")
         )
     return problems
-
-
-def _metric_problem(context: Context, project: str, key: str, is_group: bool) -> str | None:
-    lookups = context.lookups()
-    kind, noun = ("MetricGroup", "metric group") if is_group else ("Metric", "metric")
-    lookup = lookups.get_metric_group if is_group else lookups.get_metric
-    if context.declared_here(kind, f"{project}/{key}") or found(lookup, project, key) is not None:
-        return None
-    other = lookups.get_metric if is_group else lookups.get_metric_group
-    hint = ""
-    if found(other, project, key) is not None:
-        hint = (
-            "; it is a metric: set isGroup false"
-            if is_group
-            else "; it is a metric group: set isGroup true"
-        )
-    return f"{noun} {key!r} not found in project {project!r}{hint}"
