@@ -26,35 +26,35 @@ __all__ = [
 class ExperimentProvider(DynamicAdapter):
     """The dynamic provider of ``Experiment`` resources, at its stable pickled address."""
 
-    kind = KindAt("experiment:Experiment")
+    kind = KindAt("Experiment")
 
 
 class MetricProvider(DynamicAdapter):
     """The dynamic provider of ``Metric`` resources, at its stable pickled address."""
 
-    kind = KindAt("metric:Metric")
+    kind = KindAt("Metric")
 
 
 class MetricGroupProvider(DynamicAdapter):
     """The dynamic provider of ``MetricGroup`` resources, at its stable pickled address."""
 
-    kind = KindAt("metric_group:MetricGroup")
+    kind = KindAt("MetricGroup")
 
 
 class HoldoutProvider(DynamicAdapter):
     """The dynamic provider of ``Holdout`` resources, at its stable pickled address."""
 
-    kind = KindAt("holdout:Holdout")
+    kind = KindAt("Holdout")
 
 
 class LayerProvider(DynamicAdapter):
     """The dynamic provider of ``Layer`` resources, at its stable pickled address."""
 
-    kind = KindAt("layer:Layer")
+    kind = KindAt("Layer")
 
 
 class ExperimentationSettingsProvider(DynamicAdapter):
     """The dynamic provider of ``ExperimentationSettings`` resources, at its stable pickled
     address."""
 
-    kind = KindAt("experimentation_settings:ExperimentationSettings")
+    kind = KindAt("ExperimentationSettings")

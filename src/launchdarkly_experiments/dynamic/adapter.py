@@ -47,16 +47,17 @@ HOST_MEMORY = HostMemory()
 
 
 class KindAt:
-    """A provider class's ``kind`` named by where it lives (``"experiment:Experiment"``, under
-    ``core.kinds``), imported on first use: a provider host serving one kind imports the models
-    of that kind only."""
+    """A provider class's ``kind`` named (``"Experiment"``), imported on first use from
+    ``core.kinds``, which loads that kind's module alone: a provider host serving one kind
+    imports the models of that kind only."""
 
-    def __init__(self, where: str) -> None:
-        self._module, self._name = where.split(":")
+    def __init__(self, name: str) -> None:
+        self._name = name
 
     def __get__(self, instance: object, owner: type | None = None) -> type[ResourceKind[Any]]:
-        module = importlib.import_module(f"..core.kinds.{self._module}", __package__)
-        kind: type[ResourceKind[Any]] = getattr(module, self._name)
+        kind: type[ResourceKind[Any]] = getattr(
+            importlib.import_module("..core.kinds", __package__), self._name
+        )
         return kind
 
 
