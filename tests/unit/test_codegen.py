@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from dataclasses import fields
 
+from pulumi import _types as pulumi_types
 from pydantic.alias_generators import to_snake
 
 from launchdarkly_experiments.codegen.__main__ import ROOT, outputs
@@ -30,8 +34,32 @@ def test_each_args_class_has_the_fields_of_its_model_and_each_resource_its_prope
             assert {f.name for f in fields(args)} == set(model.model_fields), model.args_name
         resource = getattr(resources, kind.name)
         expected = {to_snake(n) for n in (*field_names(kind.inputs), *kind.output_names())}
-        assert set(resource.__annotations__) == expected, kind.name
+        assert _declared_attributes(resource) == expected, kind.name
         assert resource.provider_class.kind is kind
+
+
+def _declared_attributes(resource: type) -> set[str]:
+    """The attributes a type checker sees on a generated resource (``if TYPE_CHECKING:`` too)."""
+    (tree,) = ast.parse(textwrap.dedent(inspect.getsource(resource))).body
+    assert isinstance(tree, ast.ClassDef)
+    return {
+        node.target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+
+
+def test_the_sdk_reads_back_only_the_types_it_converts_to() -> None:
+    """The SDK evaluates a resource's runtime annotations for every answer of the engine; it
+    uses them to turn numbers into int, so those stay, and only those."""
+    for kind in KINDS:
+        resource = getattr(resources, kind.name)
+        typed = pulumi_types.resource_types(resource)
+        assert set(typed.values()) <= {int}, kind.name
+    assert set(pulumi_types.resource_types(resources.Experiment)) == {
+        "creation_date",
+        "archived_date",
+    }
 
 
 def test_the_arguments_keep_their_positions() -> None:

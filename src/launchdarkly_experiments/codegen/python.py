@@ -30,7 +30,7 @@ HEADER = '''\
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 
@@ -157,15 +157,31 @@ def _resource_class(kind: type[ResourceKind[Any]], provider: str) -> list[str]:
         f"    args_class = {args}",
         "",
     ]
-    for name, info, required in _ordered(kind.inputs, ()):
-        value = _output_type(info.annotation, info.metadata)
-        lines.append(f"    {name}: pulumi.Output[{value if required else value + ' | None'}]")
-    lines.append("    # Computed by LaunchDarkly:")
-    for name, info in kind.outputs.model_fields.items():
-        value = _output_type(info.annotation)
-        lines.append(
-            f"    {name}: pulumi.Output[{value + ' | None' if _optional(info) else value}]"
-        )
+    declared = [
+        (name, value if required else value + " | None")
+        for name, info, required in _ordered(kind.inputs, ())
+        for value in [_output_type(info.annotation, info.metadata)]
+    ]
+    computed = [
+        (name, value + " | None" if _optional(info) else value)
+        for name, info in kind.outputs.model_fields.items()
+        for value in [_output_type(info.annotation)]
+    ]
+    # The SDK reads a resource class's annotations back (typing.get_type_hints, uncached) for
+    # every answer of the engine, about 2 ms per experiment with all of them. It needs them only
+    # to turn the engine's numbers (always floats) back into int; the rest are declared for type
+    # checkers only.
+    lines += [
+        f"    {name}: pulumi.Output[{value}]" for name, value in _int_typed(declared + computed)
+    ]
+    lines.append("    if TYPE_CHECKING:")
+    for name, value in declared:
+        if not _is_int(value):
+            lines.append(f"        {name}: pulumi.Output[{value}]")
+    lines.append("        # Computed by LaunchDarkly:")
+    for name, value in computed:
+        if not _is_int(value):
+            lines.append(f"        {name}: pulumi.Output[{value}]")
     lines += [
         "",
         "    def __init__(",
@@ -178,6 +194,14 @@ def _resource_class(kind: type[ResourceKind[Any]], provider: str) -> list[str]:
         "        self._register(resource_name, args, opts, kwargs)",
     ]
     return lines
+
+
+def _is_int(value: str) -> bool:
+    return value in ("int", "int | None")
+
+
+def _int_typed(attributes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in attributes if _is_int(value)]
 
 
 def provider_class_name(kind: type[ResourceKind[Any]]) -> str:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 from ..core.kinds.experiment.models import (
@@ -139,35 +139,36 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
     provider_class = ExperimentProvider
     args_class = ExperimentArgs
 
-    key: pulumi.Output[str]
-    name: pulumi.Output[str]
-    iteration: pulumi.Output[dict[str, Any]]
-    project_key: pulumi.Output[str]
-    environment_key: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    maintainer_id: pulumi.Output[str | None]
-    holdout_id: pulumi.Output[str | None]
-    tags: pulumi.Output[list[str] | None]
-    methodology: pulumi.Output[str | None]
-    analysis_config: pulumi.Output[dict[str, Any] | None]
-    data_source: pulumi.Output[str | None]
-    type: pulumi.Output[str | None]
-    state: pulumi.Output[str | None]
-    winning_treatment: pulumi.Output[str | None]
-    winning_reason: pulumi.Output[str | None]
-    change_justification: pulumi.Output[str | None]
-    on_running_change: pulumi.Output[str | None]
-    on_stopped: pulumi.Output[str | None]
-    adopt: pulumi.Output[bool | None]
-    # Computed by LaunchDarkly:
-    experiment_id: pulumi.Output[str | None]
     creation_date: pulumi.Output[int]
     archived_date: pulumi.Output[int | None]
-    effective_maintainer_id: pulumi.Output[str]
-    current_iteration: pulumi.Output[dict[str, Any] | None]
-    previous_iterations: pulumi.Output[list[dict[str, Any]] | None]
-    resolved_references: pulumi.Output[dict[str, Any] | None]
-    shipped: pulumi.Output[dict[str, dict[str, Any]] | None]
+    if TYPE_CHECKING:
+        key: pulumi.Output[str]
+        name: pulumi.Output[str]
+        iteration: pulumi.Output[dict[str, Any]]
+        project_key: pulumi.Output[str]
+        environment_key: pulumi.Output[str]
+        description: pulumi.Output[str | None]
+        maintainer_id: pulumi.Output[str | None]
+        holdout_id: pulumi.Output[str | None]
+        tags: pulumi.Output[list[str] | None]
+        methodology: pulumi.Output[str | None]
+        analysis_config: pulumi.Output[dict[str, Any] | None]
+        data_source: pulumi.Output[str | None]
+        type: pulumi.Output[str | None]
+        state: pulumi.Output[str | None]
+        winning_treatment: pulumi.Output[str | None]
+        winning_reason: pulumi.Output[str | None]
+        change_justification: pulumi.Output[str | None]
+        on_running_change: pulumi.Output[str | None]
+        on_stopped: pulumi.Output[str | None]
+        adopt: pulumi.Output[bool | None]
+        # Computed by LaunchDarkly:
+        experiment_id: pulumi.Output[str | None]
+        effective_maintainer_id: pulumi.Output[str]
+        current_iteration: pulumi.Output[dict[str, Any] | None]
+        previous_iterations: pulumi.Output[list[dict[str, Any]] | None]
+        resolved_references: pulumi.Output[dict[str, Any] | None]
+        shipped: pulumi.Output[dict[str, dict[str, Any]] | None]
 
     def __init__(
         self,
@@ -260,35 +261,36 @@ class Metric(DynamicResource, module="launchdarkly", name="Metric"):
     provider_class = MetricProvider
     args_class = MetricResourceArgs
 
-    key: pulumi.Output[str]
-    name: pulumi.Output[str]
-    kind: pulumi.Output[str]
-    project_key: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    selector: pulumi.Output[str | None]
-    urls: pulumi.Output[list[dict[str, Any]] | None]
-    is_numeric: pulumi.Output[bool | None]
-    unit: pulumi.Output[str | None]
-    event_key: pulumi.Output[str | None]
-    success_criteria: pulumi.Output[str | None]
-    tags: pulumi.Output[list[str] | None]
-    randomization_units: pulumi.Output[list[str] | None]
-    maintainer_id: pulumi.Output[str | None]
-    unit_aggregation_type: pulumi.Output[str | None]
-    analysis_type: pulumi.Output[str | None]
     percentile_value: pulumi.Output[int | None]
-    event_default: pulumi.Output[dict[str, Any] | None]
-    data_source: pulumi.Output[dict[str, Any] | None]
-    filters: pulumi.Output[dict[str, Any] | None]
-    adopt: pulumi.Output[bool | None]
-    # Computed by LaunchDarkly:
-    metric_id: pulumi.Output[str]
-    version_id: pulumi.Output[str]
     version: pulumi.Output[int | None]
     creation_date: pulumi.Output[int | None]
-    last_modified: pulumi.Output[str | None]
-    effective_maintainer_id: pulumi.Output[str | None]
-    effective_randomization_units: pulumi.Output[list[str] | None]
+    if TYPE_CHECKING:
+        key: pulumi.Output[str]
+        name: pulumi.Output[str]
+        kind: pulumi.Output[str]
+        project_key: pulumi.Output[str]
+        description: pulumi.Output[str | None]
+        selector: pulumi.Output[str | None]
+        urls: pulumi.Output[list[dict[str, Any]] | None]
+        is_numeric: pulumi.Output[bool | None]
+        unit: pulumi.Output[str | None]
+        event_key: pulumi.Output[str | None]
+        success_criteria: pulumi.Output[str | None]
+        tags: pulumi.Output[list[str] | None]
+        randomization_units: pulumi.Output[list[str] | None]
+        maintainer_id: pulumi.Output[str | None]
+        unit_aggregation_type: pulumi.Output[str | None]
+        analysis_type: pulumi.Output[str | None]
+        event_default: pulumi.Output[dict[str, Any] | None]
+        data_source: pulumi.Output[dict[str, Any] | None]
+        filters: pulumi.Output[dict[str, Any] | None]
+        adopt: pulumi.Output[bool | None]
+        # Computed by LaunchDarkly:
+        metric_id: pulumi.Output[str]
+        version_id: pulumi.Output[str]
+        last_modified: pulumi.Output[str | None]
+        effective_maintainer_id: pulumi.Output[str | None]
+        effective_randomization_units: pulumi.Output[list[str] | None]
 
     def __init__(
         self,
@@ -335,21 +337,22 @@ class MetricGroup(DynamicResource, module="launchdarkly", name="MetricGroup"):
     provider_class = MetricGroupProvider
     args_class = MetricGroupArgs
 
-    key: pulumi.Output[str]
-    name: pulumi.Output[str]
-    kind: pulumi.Output[str]
-    metrics: pulumi.Output[list[dict[str, Any]]]
-    project_key: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    maintainer_id: pulumi.Output[str | None]
-    tags: pulumi.Output[list[str] | None]
-    adopt: pulumi.Output[bool | None]
-    # Computed by LaunchDarkly:
-    metric_group_id: pulumi.Output[str]
     version: pulumi.Output[int | None]
     creation_date: pulumi.Output[int | None]
     last_modified: pulumi.Output[int | None]
-    effective_maintainer_id: pulumi.Output[str | None]
+    if TYPE_CHECKING:
+        key: pulumi.Output[str]
+        name: pulumi.Output[str]
+        kind: pulumi.Output[str]
+        metrics: pulumi.Output[list[dict[str, Any]]]
+        project_key: pulumi.Output[str]
+        description: pulumi.Output[str | None]
+        maintainer_id: pulumi.Output[str | None]
+        tags: pulumi.Output[list[str] | None]
+        adopt: pulumi.Output[bool | None]
+        # Computed by LaunchDarkly:
+        metric_group_id: pulumi.Output[str]
+        effective_maintainer_id: pulumi.Output[str | None]
 
     def __init__(
         self,
@@ -392,23 +395,24 @@ class Holdout(DynamicResource, module="launchdarkly", name="Holdout"):
     provider_class = HoldoutProvider
     args_class = HoldoutArgs
 
-    project_key: pulumi.Output[str]
-    environment_key: pulumi.Output[str]
-    key: pulumi.Output[str]
-    name: pulumi.Output[str]
-    holdout_amount: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    randomization_unit: pulumi.Output[str | None]
-    metrics: pulumi.Output[list[dict[str, Any]] | None]
-    primary_metric_key: pulumi.Output[str | None]
-    prerequisite_flag_key: pulumi.Output[str | None]
-    attributes: pulumi.Output[list[str] | None]
-    maintainer_id: pulumi.Output[str | None]
-    adopt: pulumi.Output[bool | None]
-    # Computed by LaunchDarkly:
-    holdout_id: pulumi.Output[str]
-    status: pulumi.Output[str]
     created_at: pulumi.Output[int | None]
+    if TYPE_CHECKING:
+        project_key: pulumi.Output[str]
+        environment_key: pulumi.Output[str]
+        key: pulumi.Output[str]
+        name: pulumi.Output[str]
+        holdout_amount: pulumi.Output[str]
+        description: pulumi.Output[str | None]
+        randomization_unit: pulumi.Output[str | None]
+        metrics: pulumi.Output[list[dict[str, Any]] | None]
+        primary_metric_key: pulumi.Output[str | None]
+        prerequisite_flag_key: pulumi.Output[str | None]
+        attributes: pulumi.Output[list[str] | None]
+        maintainer_id: pulumi.Output[str | None]
+        adopt: pulumi.Output[bool | None]
+        # Computed by LaunchDarkly:
+        holdout_id: pulumi.Output[str]
+        status: pulumi.Output[str]
 
     def __init__(
         self,
@@ -453,14 +457,15 @@ class Layer(DynamicResource, module="launchdarkly", name="Layer"):
     provider_class = LayerProvider
     args_class = LayerArgs
 
-    project_key: pulumi.Output[str]
-    key: pulumi.Output[str]
-    name: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    reservations: pulumi.Output[list[dict[str, Any]] | None]
-    adopt: pulumi.Output[bool | None]
-    # Computed by LaunchDarkly:
     created_at: pulumi.Output[int | None]
+    if TYPE_CHECKING:
+        project_key: pulumi.Output[str]
+        key: pulumi.Output[str]
+        name: pulumi.Output[str]
+        description: pulumi.Output[str | None]
+        reservations: pulumi.Output[list[dict[str, Any]] | None]
+        adopt: pulumi.Output[bool | None]
+        # Computed by LaunchDarkly:
 
     def __init__(
         self,
@@ -500,11 +505,12 @@ class ExperimentationSettings(DynamicResource, module="launchdarkly", name="Expe
     provider_class = ExperimentationSettingsProvider
     args_class = ExperimentationSettingsArgs
 
-    project_key: pulumi.Output[str]
-    randomization_units: pulumi.Output[list[dict[str, Any]]]
-    # Computed by LaunchDarkly:
-    previous_randomization_units: pulumi.Output[list[dict[str, Any]]]
-    default_randomization_unit: pulumi.Output[str]
+    if TYPE_CHECKING:
+        project_key: pulumi.Output[str]
+        randomization_units: pulumi.Output[list[dict[str, Any]]]
+        # Computed by LaunchDarkly:
+        previous_randomization_units: pulumi.Output[list[dict[str, Any]]]
+        default_randomization_unit: pulumi.Output[str]
 
     def __init__(
         self,
