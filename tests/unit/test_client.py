@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -333,3 +334,19 @@ def test_a_read_answered_2xx_with_a_non_json_body_is_retried() -> None:
     client, sleeps, seen = make_client(lambda r: next(answers))
     assert get(client, "p", "e")["key"] == "exp"
     assert len(seen) == 2 and len(sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "verified"),
+    [("https://app.launchdarkly.com", True), ("http://127.0.0.1:8080", False)],
+)
+def test_certificates_are_verified_on_https_and_not_loaded_for_plain_http(
+    host: str, verified: bool
+) -> None:
+    client = LaunchDarklyClient(TOKEN, host)
+    try:
+        context = client._http._transport._pool._ssl_context  # type: ignore[attr-defined]
+        assert (context.verify_mode == ssl.CERT_REQUIRED) is verified
+        assert (context.cert_store_stats()["x509_ca"] > 0) is verified
+    finally:
+        client.close()
