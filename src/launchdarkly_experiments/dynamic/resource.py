@@ -102,6 +102,14 @@ class DynamicResource(Resource):
         CustomResource.__init__(
             self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
         )
+        # The SDK tracks every Output until the program ends and, while the engine answers,
+        # waits on all of the pending ones together after each answer: with about 30
+        # attributes per resource that wait grows with N x N. An attribute is settled by its
+        # own registration, whose failure the SDK reports already; an ``apply`` on one is
+        # tracked as its own Output. So the attributes need no tracking of their own (what
+        # the SDK's ``apply`` does for the Output it derives from).
+        for name in props:
+            self.__dict__[name]._untrack()
 
     # Only our own property names are translated; user data such as flag keys or treatment
     # names inside maps is left alone. The SDK asks for every property of every registration
