@@ -92,7 +92,7 @@ def test_the_generators_describe_a_kind_they_are_given() -> None:
     assert "One of: red, blue." in resource["inputProperties"]["color"]["description"]
     assert resource["description"] == Toy.description
 
-    source = dynamic_resources((Toy,))
+    source = dynamic_resources((Toy,), providers={"Toy": ToyProvider})
     assert "class ToyArgs(Args):" in source
     assert 'color: pulumi.Input[Color | Literal["red", "blue"]] | None = None' in source
     assert 'class Toy(DynamicResource, module="launchdarkly", name="Toy"):' in source

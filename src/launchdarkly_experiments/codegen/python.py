@@ -16,10 +16,12 @@ import typing
 from enum import Enum
 from typing import Any
 
+from pulumi.dynamic.dynamic import serialize_provider
 from pydantic import BaseModel
+from pydantic.alias_generators import to_snake
 from pydantic.fields import FieldInfo
 
-from ..core.kind import ResourceKind
+from ..core.kind import ResourceKind, field_names
 from ..core.models import Accepts, InputModel, field_type, nested_models
 
 HEADER = '''\
@@ -29,6 +31,7 @@ HEADER = '''\
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -146,15 +149,20 @@ def _args_class(
     return lines
 
 
-def _resource_class(kind: type[ResourceKind[Any]], provider: str) -> list[str]:
+def _resource_class(kind: type[ResourceKind[Any]], provider_blob: str) -> list[str]:
     args = kind.inputs.args_name
     lines = [f'class {kind.name}(DynamicResource, module="launchdarkly", name="{kind.name}"):']
     lines += _doc(
         f"{kind.description}\n\nType token: ``pulumi-python:dynamic/launchdarkly:{kind.name}``."
     )
+    top_level = (*field_names(kind.inputs), *kind.output_names())
     lines += [
-        f"    provider_class = {provider}",
-        f"    args_class = {args}",
+        f"    _args_class = {args}",
+        f'    _provider_blob = "{provider_blob}"',
+        f"    _attributes = ({', '.join(repr(to_snake(name)) for name in top_level)},)",
+        "    _python_names = {",
+        *(f"        {name!r}: {to_snake(name)!r}," for name in sorted(kind.property_names())),
+        "    }",
         "",
     ]
     declared = [
@@ -209,8 +217,24 @@ def provider_class_name(kind: type[ResourceKind[Any]]) -> str:
     return f"{kind.name}Provider"
 
 
-def dynamic_resources(kinds: typing.Sequence[type[ResourceKind[Any]]]) -> str:
-    """The source of ``dynamic/resources.py``."""
+def provider_blob(provider_class: type) -> str:
+    """What the SDK registers as a resource's ``__provider``: the provider class pickled by
+    reference (its module and name; an instance keeps no state). Written into the source, so a
+    program never imports the providers, the kinds and pydantic only to pickle a reference."""
+    blob: str = serialize_provider(object.__new__(provider_class))
+    return blob
+
+
+def dynamic_resources(
+    kinds: typing.Sequence[type[ResourceKind[Any]]],
+    providers: typing.Mapping[str, type] | None = None,
+) -> str:
+    """The source of ``dynamic/resources.py``; ``providers`` maps a kind's name to its provider
+    class (by default ``launchdarkly_experiments.provider.<Kind>Provider``)."""
+    if providers is None:
+        from .. import provider
+
+        providers = {kind.name: getattr(provider, provider_class_name(kind)) for kind in kinds}
     enums: set[type[Enum]] = set()
     body: list[str] = []
     written: set[type[BaseModel]] = set()  # a nested model two kinds share is written once
@@ -221,18 +245,35 @@ def dynamic_resources(kinds: typing.Sequence[type[ResourceKind[Any]]]) -> str:
             if model not in written:
                 written.add(model)
                 body += ["", "", *_args_class(model, enums, defaults)]
-        body += ["", "", *_resource_class(kind, provider_class_name(kind))]
+        body += ["", "", *_resource_class(kind, provider_blob(providers[kind.name]))]
     imports: dict[str, set[str]] = {}
     for enum in enums:
-        imports.setdefault(enum.__module__, set()).add(enum.__name__)
+        imports.setdefault(_relative(enum.__module__), set()).add(enum.__name__)
     lines = [HEADER.rstrip("\n")]
-    for module, names in sorted(imports.items()):
-        # Within the package, relative to launchdarkly_experiments.dynamic; else absolute.
-        package, _, rest = module.partition(".")
-        where = f"..{rest}" if package == "launchdarkly_experiments" else module
-        lines += [f"from {where} import (", *(f"    {n}," for n in sorted(names)), ")"]
-    providers = ", ".join(provider_class_name(kind) for kind in kinds)
-    lines.append(f"from ..provider import {providers}")
     lines.append("from .resource import Args, DynamicResource")
+    # The enums only type the arguments: a program loads a kind's models (and pydantic) only
+    # when it uses one of them (``__getattr__``).
+    lines += ["", "if TYPE_CHECKING:"]
+    for module, names in sorted(imports.items()):
+        lines += [f"    from {module} import (", *(f"        {n}," for n in sorted(names)), "    )"]
+    lines += ["", "_ENUMS = {"]
+    for module, names in sorted(imports.items()):
+        lines += [f'    "{name}": "{module}",' for name in sorted(names)]
+    lines += [
+        "}",
+        "",
+        "",
+        "def __getattr__(name: str) -> Any:",
+        '    """An enum, from its kind\'s models on first use (PEP 562)."""',
+        "    if name in _ENUMS:",
+        "        return getattr(importlib.import_module(_ENUMS[name], __package__), name)",
+        '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+    ]
     lines += body
     return "\n".join(lines) + "\n"
+
+
+def _relative(module: str) -> str:
+    """Within the package, relative to ``launchdarkly_experiments.dynamic``; else absolute."""
+    package, _, rest = module.partition(".")
+    return f"..{rest}" if package == "launchdarkly_experiments" else module

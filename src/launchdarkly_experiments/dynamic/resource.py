@@ -2,8 +2,11 @@
 
 Inputs are written in Python as snake_case and sent to the provider (and kept in state) as
 camelCase, the names of LaunchDarkly's API. Outputs come back as snake_case attributes. Which
-names are translated comes from the kind's models (``ResourceKind.property_names``): user data
-such as flag keys or treatment names inside maps is left alone.
+names are translated comes from the kind's models, through tables the generator writes into each
+resource class: user data such as flag keys or treatment names inside maps is left alone.
+
+A program imports this module, the generated one and the SDK, nothing else of ours: the kinds,
+their models (pydantic) and the providers are what a provider host loads, not a program.
 """
 
 from __future__ import annotations
@@ -14,11 +17,7 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi import CustomResource
 from pulumi.dynamic import Resource
-from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
-from pydantic.alias_generators import to_camel, to_snake
-
-from ..core.kind import field_names
-from .adapter import DynamicAdapter
+from pulumi.dynamic.dynamic import PROVIDER_KEY
 
 
 class Args:
@@ -29,8 +28,15 @@ class Args:
         for item in fields(self):  # type: ignore[arg-type]
             value = getattr(self, item.name)
             if value is not None:
-                wire[to_camel(item.name)] = _to_wire(value)
+                wire[camel_case(item.name)] = _to_wire(value)
         return wire
+
+
+def camel_case(name: str) -> str:
+    """``flag_config_version`` -> ``flagConfigVersion``: an argument's wire name (the models'
+    aliases, which a test checks it agrees with)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _to_wire(value: Any) -> Any:
@@ -45,24 +51,16 @@ def _to_wire(value: Any) -> Any:
     return value
 
 
-_BLOBS: dict[type[DynamicAdapter], str] = {}
-
-
-def _serialized_provider(provider_class: type[DynamicAdapter]) -> str:
-    # Our providers pickle by reference to the same small blob each time (they hold no state):
-    # one serialization per class serves every resource. The SDK's serialize_provider wraps
-    # pickle's _batch_setitems again on every call and never unwraps it, so past about 980
-    # dynamic resources in one program each further call fails with RecursionError.
-    if provider_class not in _BLOBS:
-        _BLOBS[provider_class] = serialize_provider(provider_class())
-    return _BLOBS[provider_class]
-
-
 class DynamicResource(Resource):
-    """A resource of one kind, served by ``provider_class`` (its pickled dynamic provider)."""
+    """A resource of one kind, with the tables the generator writes from the kind."""
 
-    provider_class: ClassVar[type[DynamicAdapter]]
-    args_class: ClassVar[type[Args]]
+    _args_class: ClassVar[type[Args]]
+    #: The kind's provider class pickled by reference (``launchdarkly_experiments.provider``).
+    _provider_blob: ClassVar[str]
+    #: The top-level attributes: every input and computed output.
+    _attributes: ClassVar[tuple[str, ...]]
+    #: Every property name of the kind at any depth, camelCase -> snake_case.
+    _python_names: ClassVar[dict[str, str]]
 
     # Not an ``__init__``: the SDK records the stack above the third ``__init__`` it finds (the
     # SDK's two, then the resource's), so the generated resource's ``__init__`` is the one it
@@ -78,27 +76,27 @@ class DynamicResource(Resource):
         kind_name = type(self).__name__
         if args is None:
             try:
-                args = self.args_class(**kwargs)
+                args = self._args_class(**kwargs)
             except TypeError as exc:
                 raise TypeError(f"{kind_name} {resource_name!r}: {exc}") from None
         elif kwargs:
             raise TypeError(
-                f"{kind_name} {resource_name!r}: pass either args={self.args_class.__name__}(...) "
+                f"{kind_name} {resource_name!r}: pass either args={self._args_class.__name__}(...) "
                 f"or keyword arguments, not both (got {sorted(kwargs)})"
             )
         # Top-level keys are the Python attribute names (the SDK binds outputs to them);
         # translate_input_property renames them to the camelCase wire names. Computed outputs
         # are seeded with None so that they exist as attributes.
         wire = args.to_wire()
-        props: dict[str, Any] = {
-            snake: wire.get(camel) for camel, snake in _attributes(self.provider_class)
-        }
-        # What dynamic.Resource.__init__ does, with the provider serialized once per class, and
-        # in the clear: the SDK makes the blob a secret in case a provider pickles credentials,
-        # ours pickles its module and class name only (``__getstate__`` is empty), the same
-        # string for every user. A secret costs every experiment's inputs and outputs an
-        # encrypted envelope twice the blob's size, and the engine a decryption per use.
-        props[PROVIDER_KEY] = _serialized_provider(self.provider_class)
+        wire_names = _wire_names(type(self))
+        props: dict[str, Any] = {name: wire.get(wire_names[name]) for name in self._attributes}
+        # What dynamic.Resource.__init__ does, with the provider pickled once, by the
+        # generator, and registered in the clear: the SDK makes the blob a secret in case a
+        # provider pickles credentials, ours pickles its module and class name only
+        # (``__getstate__`` is empty), the same string for every user. A secret costs every
+        # resource's inputs and outputs an encrypted envelope twice the blob's size, and the
+        # engine a decryption per use.
+        props[PROVIDER_KEY] = self._provider_blob
         CustomResource.__init__(
             self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
         )
@@ -115,30 +113,18 @@ class DynamicResource(Resource):
     # names inside maps is left alone. The SDK asks for every property of every registration
     # and every answer: the names are looked up, not converted each time.
     def translate_output_property(self, prop: str) -> str:
-        return _names(self.provider_class)[0].get(prop, prop)
+        return self._python_names.get(prop, prop)
 
     def translate_input_property(self, prop: str) -> str:
-        return _names(self.provider_class)[1].get(prop, prop)
+        return _wire_names(type(self)).get(prop, prop)
 
 
-_NAMES: dict[type[DynamicAdapter], tuple[dict[str, str], dict[str, str]]] = {}
-_ATTRIBUTES: dict[type[DynamicAdapter], tuple[tuple[str, str], ...]] = {}
+_WIRE_NAMES: dict[type[DynamicResource], dict[str, str]] = {}
 
 
-def _names(provider_class: type[DynamicAdapter]) -> tuple[dict[str, str], dict[str, str]]:
-    """The kind's property names, camelCase -> snake_case and back (built once per class)."""
-    if provider_class not in _NAMES:
-        to_python = {name: to_snake(name) for name in provider_class.kind.property_names()}
-        _NAMES[provider_class] = to_python, {snake: camel for camel, snake in to_python.items()}
-    return _NAMES[provider_class]
-
-
-def _attributes(provider_class: type[DynamicAdapter]) -> tuple[tuple[str, str], ...]:
-    """(wire name, attribute name) of every top-level input and computed output, once per
-    class."""
-    if provider_class not in _ATTRIBUTES:
-        kind = provider_class.kind
-        _ATTRIBUTES[provider_class] = tuple(
-            (name, to_snake(name)) for name in (*field_names(kind.inputs), *kind.output_names())
-        )
-    return _ATTRIBUTES[provider_class]
+def _wire_names(resource_class: type[DynamicResource]) -> dict[str, str]:
+    """snake_case -> camelCase, the generated table inverted once per class."""
+    if resource_class not in _WIRE_NAMES:
+        table = {snake: camel for camel, snake in resource_class._python_names.items()}
+        _WIRE_NAMES[resource_class] = table
+    return _WIRE_NAMES[resource_class]

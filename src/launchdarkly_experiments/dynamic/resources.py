@@ -4,33 +4,60 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
-from ..core.kinds.experiment.models import (
-    CorrectionMethod,
-    CorrectionScope,
-    DataSource,
-    ExperimentType,
-    Methodology,
-    RunState,
-    RunningChangePolicy,
-    StoppedPolicy,
-)
-from ..core.kinds.metric.models import (
-    AnalysisType,
-    FilterType,
-    MetricKind,
-    SuccessCriteria,
-    UnitAggregationType,
-    UrlKind,
-)
-from ..core.kinds.metric_group.models import (
-    MetricGroupKind,
-)
-from ..provider import ExperimentProvider, MetricProvider, MetricGroupProvider, HoldoutProvider, LayerProvider, ExperimentationSettingsProvider
 from .resource import Args, DynamicResource
+
+if TYPE_CHECKING:
+    from ..core.kinds.experiment.models import (
+        CorrectionMethod,
+        CorrectionScope,
+        DataSource,
+        ExperimentType,
+        Methodology,
+        RunState,
+        RunningChangePolicy,
+        StoppedPolicy,
+    )
+    from ..core.kinds.metric.models import (
+        AnalysisType,
+        FilterType,
+        MetricKind,
+        SuccessCriteria,
+        UnitAggregationType,
+        UrlKind,
+    )
+    from ..core.kinds.metric_group.models import (
+        MetricGroupKind,
+    )
+
+_ENUMS = {
+    "CorrectionMethod": "..core.kinds.experiment.models",
+    "CorrectionScope": "..core.kinds.experiment.models",
+    "DataSource": "..core.kinds.experiment.models",
+    "ExperimentType": "..core.kinds.experiment.models",
+    "Methodology": "..core.kinds.experiment.models",
+    "RunState": "..core.kinds.experiment.models",
+    "RunningChangePolicy": "..core.kinds.experiment.models",
+    "StoppedPolicy": "..core.kinds.experiment.models",
+    "AnalysisType": "..core.kinds.metric.models",
+    "FilterType": "..core.kinds.metric.models",
+    "MetricKind": "..core.kinds.metric.models",
+    "SuccessCriteria": "..core.kinds.metric.models",
+    "UnitAggregationType": "..core.kinds.metric.models",
+    "UrlKind": "..core.kinds.metric.models",
+    "MetricGroupKind": "..core.kinds.metric_group.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """An enum, from its kind's models on first use (PEP 562)."""
+    if name in _ENUMS:
+        return getattr(importlib.import_module(_ENUMS[name], __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -136,8 +163,76 @@ class Experiment(DynamicResource, module="launchdarkly", name="Experiment"):
     Type token: ``pulumi-python:dynamic/launchdarkly:Experiment``.
     """
 
-    provider_class = ExperimentProvider
-    args_class = ExperimentArgs
+    _args_class = ExperimentArgs
+    _provider_blob = "gASVQgAAAAAAAACMIWxhdW5jaGRhcmtseV9leHBlcmltZW50cy5wcm92aWRlcpSMEkV4cGVyaW1lbnRQcm92aWRlcpSTlCmBlH2UYi4="
+    _attributes = ('key', 'name', 'iteration', 'description', 'maintainer_id', 'holdout_id', 'tags', 'methodology', 'analysis_config', 'data_source', 'type', 'project_key', 'environment_key', 'state', 'winning_treatment', 'winning_reason', 'change_justification', 'on_running_change', 'on_stopped', 'adopt', 'experiment_id', 'creation_date', 'archived_date', 'effective_maintainer_id', 'current_iteration', 'previous_iterations', 'resolved_references', 'shipped',)
+    _python_names = {
+        'adopt': 'adopt',
+        'allocationPercent': 'allocation_percent',
+        'analysisConfig': 'analysis_config',
+        'archivedDate': 'archived_date',
+        'attributes': 'attributes',
+        'baseline': 'baseline',
+        'bayesianThreshold': 'bayesian_threshold',
+        'canReshuffleTraffic': 'can_reshuffle_traffic',
+        'changeJustification': 'change_justification',
+        'covariateId': 'covariate_id',
+        'createdAt': 'created_at',
+        'creationDate': 'creation_date',
+        'currentIteration': 'current_iteration',
+        'dataSource': 'data_source',
+        'description': 'description',
+        'effectiveMaintainerId': 'effective_maintainer_id',
+        'endedAt': 'ended_at',
+        'environmentKey': 'environment_key',
+        'experimentId': 'experiment_id',
+        'flagConfigVersion': 'flag_config_version',
+        'flagKey': 'flag_key',
+        'flags': 'flags',
+        'holdoutId': 'holdout_id',
+        'hypothesis': 'hypothesis',
+        'id': 'id',
+        'isGroup': 'is_group',
+        'iteration': 'iteration',
+        'key': 'key',
+        'maintainerId': 'maintainer_id',
+        'methodology': 'methodology',
+        'metrics': 'metrics',
+        'multipleComparisonCorrectionMethod': 'multiple_comparison_correction_method',
+        'multipleComparisonCorrectionScope': 'multiple_comparison_correction_scope',
+        'name': 'name',
+        'notInExperimentVariationId': 'not_in_experiment_variation_id',
+        'onRunningChange': 'on_running_change',
+        'onStopped': 'on_stopped',
+        'parameters': 'parameters',
+        'previousIterations': 'previous_iterations',
+        'primaryFunnelKey': 'primary_funnel_key',
+        'primarySingleMetricKey': 'primary_single_metric_key',
+        'projectKey': 'project_key',
+        'randomizationUnit': 'randomization_unit',
+        'reallocationFrequencyMillis': 'reallocation_frequency_millis',
+        'resolvedReferences': 'resolved_references',
+        'ruleDescription': 'rule_description',
+        'ruleId': 'rule_id',
+        'sequentialTestingEnabled': 'sequential_testing_enabled',
+        'shipped': 'shipped',
+        'significanceThreshold': 'significance_threshold',
+        'startedAt': 'started_at',
+        'state': 'state',
+        'status': 'status',
+        'tags': 'tags',
+        'testDirection': 'test_direction',
+        'treatmentIds': 'treatment_ids',
+        'treatments': 'treatments',
+        'type': 'type',
+        'value': 'value',
+        'variation': 'variation',
+        'variationId': 'variation_id',
+        'variationName': 'variation_name',
+        'winningReason': 'winning_reason',
+        'winningTreatment': 'winning_treatment',
+        'winningTreatmentId': 'winning_treatment_id',
+    }
 
     creation_date: pulumi.Output[int]
     archived_date: pulumi.Output[int | None]
@@ -258,8 +353,51 @@ class Metric(DynamicResource, module="launchdarkly", name="Metric"):
     Type token: ``pulumi-python:dynamic/launchdarkly:Metric``.
     """
 
-    provider_class = MetricProvider
-    args_class = MetricResourceArgs
+    _args_class = MetricResourceArgs
+    _provider_blob = "gASVPgAAAAAAAACMIWxhdW5jaGRhcmtseV9leHBlcmltZW50cy5wcm92aWRlcpSMDk1ldHJpY1Byb3ZpZGVylJOUKYGUfZRiLg=="
+    _attributes = ('key', 'name', 'kind', 'description', 'selector', 'urls', 'is_numeric', 'unit', 'event_key', 'success_criteria', 'tags', 'randomization_units', 'maintainer_id', 'unit_aggregation_type', 'analysis_type', 'percentile_value', 'event_default', 'data_source', 'filters', 'project_key', 'adopt', 'metric_id', 'version_id', 'version', 'creation_date', 'last_modified', 'effective_maintainer_id', 'effective_randomization_units',)
+    _python_names = {
+        'adopt': 'adopt',
+        'analysisType': 'analysis_type',
+        'attribute': 'attribute',
+        'contextKind': 'context_kind',
+        'creationDate': 'creation_date',
+        'dataSource': 'data_source',
+        'description': 'description',
+        'disabled': 'disabled',
+        'effectiveMaintainerId': 'effective_maintainer_id',
+        'effectiveRandomizationUnits': 'effective_randomization_units',
+        'environmentKey': 'environment_key',
+        'eventDefault': 'event_default',
+        'eventKey': 'event_key',
+        'filters': 'filters',
+        'isNumeric': 'is_numeric',
+        'key': 'key',
+        'kind': 'kind',
+        'lastModified': 'last_modified',
+        'maintainerId': 'maintainer_id',
+        'metricId': 'metric_id',
+        'name': 'name',
+        'negate': 'negate',
+        'op': 'op',
+        'pattern': 'pattern',
+        'percentileValue': 'percentile_value',
+        'projectKey': 'project_key',
+        'randomizationUnits': 'randomization_units',
+        'selector': 'selector',
+        'substring': 'substring',
+        'successCriteria': 'success_criteria',
+        'tags': 'tags',
+        'type': 'type',
+        'unit': 'unit',
+        'unitAggregationType': 'unit_aggregation_type',
+        'url': 'url',
+        'urls': 'urls',
+        'value': 'value',
+        'values': 'values',
+        'version': 'version',
+        'versionId': 'version_id',
+    }
 
     percentile_value: pulumi.Output[int | None]
     version: pulumi.Output[int | None]
@@ -334,8 +472,26 @@ class MetricGroup(DynamicResource, module="launchdarkly", name="MetricGroup"):
     Type token: ``pulumi-python:dynamic/launchdarkly:MetricGroup``.
     """
 
-    provider_class = MetricGroupProvider
-    args_class = MetricGroupArgs
+    _args_class = MetricGroupArgs
+    _provider_blob = "gASVQwAAAAAAAACMIWxhdW5jaGRhcmtseV9leHBlcmltZW50cy5wcm92aWRlcpSME01ldHJpY0dyb3VwUHJvdmlkZXKUk5QpgZR9lGIu"
+    _attributes = ('key', 'name', 'kind', 'metrics', 'description', 'maintainer_id', 'tags', 'project_key', 'adopt', 'metric_group_id', 'version', 'creation_date', 'last_modified', 'effective_maintainer_id',)
+    _python_names = {
+        'adopt': 'adopt',
+        'creationDate': 'creation_date',
+        'description': 'description',
+        'effectiveMaintainerId': 'effective_maintainer_id',
+        'key': 'key',
+        'kind': 'kind',
+        'lastModified': 'last_modified',
+        'maintainerId': 'maintainer_id',
+        'metricGroupId': 'metric_group_id',
+        'metrics': 'metrics',
+        'name': 'name',
+        'nameInGroup': 'name_in_group',
+        'projectKey': 'project_key',
+        'tags': 'tags',
+        'version': 'version',
+    }
 
     version: pulumi.Output[int | None]
     creation_date: pulumi.Output[int | None]
@@ -392,8 +548,28 @@ class Holdout(DynamicResource, module="launchdarkly", name="Holdout"):
     Type token: ``pulumi-python:dynamic/launchdarkly:Holdout``.
     """
 
-    provider_class = HoldoutProvider
-    args_class = HoldoutArgs
+    _args_class = HoldoutArgs
+    _provider_blob = "gASVPwAAAAAAAACMIWxhdW5jaGRhcmtseV9leHBlcmltZW50cy5wcm92aWRlcpSMD0hvbGRvdXRQcm92aWRlcpSTlCmBlH2UYi4="
+    _attributes = ('project_key', 'environment_key', 'key', 'name', 'holdout_amount', 'description', 'randomization_unit', 'metrics', 'primary_metric_key', 'prerequisite_flag_key', 'attributes', 'maintainer_id', 'adopt', 'holdout_id', 'status', 'created_at',)
+    _python_names = {
+        'adopt': 'adopt',
+        'attributes': 'attributes',
+        'createdAt': 'created_at',
+        'description': 'description',
+        'environmentKey': 'environment_key',
+        'holdoutAmount': 'holdout_amount',
+        'holdoutId': 'holdout_id',
+        'isGroup': 'is_group',
+        'key': 'key',
+        'maintainerId': 'maintainer_id',
+        'metrics': 'metrics',
+        'name': 'name',
+        'prerequisiteFlagKey': 'prerequisite_flag_key',
+        'primaryMetricKey': 'primary_metric_key',
+        'projectKey': 'project_key',
+        'randomizationUnit': 'randomization_unit',
+        'status': 'status',
+    }
 
     created_at: pulumi.Output[int | None]
     if TYPE_CHECKING:
@@ -454,8 +630,21 @@ class Layer(DynamicResource, module="launchdarkly", name="Layer"):
     Type token: ``pulumi-python:dynamic/launchdarkly:Layer``.
     """
 
-    provider_class = LayerProvider
-    args_class = LayerArgs
+    _args_class = LayerArgs
+    _provider_blob = "gASVPQAAAAAAAACMIWxhdW5jaGRhcmtseV9leHBlcmltZW50cy5wcm92aWRlcpSMDUxheWVyUHJvdmlkZXKUk5QpgZR9lGIu"
+    _attributes = ('project_key', 'key', 'name', 'description', 'reservations', 'adopt', 'created_at',)
+    _python_names = {
+        'adopt': 'adopt',
+        'createdAt': 'created_at',
+        'description': 'description',
+        'environmentKey': 'environment_key',
+        'experimentKey': 'experiment_key',
+        'key': 'key',
+        'name': 'name',
+        'projectKey': 'project_key',
+        'reservationPercent': 'reservation_percent',
+        'reservations': 'reservations',
+    }
 
     created_at: pulumi.Output[int | None]
     if TYPE_CHECKING:
@@ -502,8 +691,18 @@ class ExperimentationSettings(DynamicResource, module="launchdarkly", name="Expe
     Type token: ``pulumi-python:dynamic/launchdarkly:ExperimentationSettings``.
     """
 
-    provider_class = ExperimentationSettingsProvider
-    args_class = ExperimentationSettingsArgs
+    _args_class = ExperimentationSettingsArgs
+    _provider_blob = "gASVTwAAAAAAAACMIWxhdW5jaGRhcmtseV9leHBlcmltZW50cy5wcm92aWRlcpSMH0V4cGVyaW1lbnRhdGlvblNldHRpbmdzUHJvdmlkZXKUk5QpgZR9lGIu"
+    _attributes = ('project_key', 'randomization_units', 'previous_randomization_units', 'default_randomization_unit',)
+    _python_names = {
+        'default': 'default',
+        'defaultRandomizationUnit': 'default_randomization_unit',
+        'previousRandomizationUnits': 'previous_randomization_units',
+        'projectKey': 'project_key',
+        'randomizationUnit': 'randomization_unit',
+        'randomizationUnits': 'randomization_units',
+        'standardRandomizationUnit': 'standard_randomization_unit',
+    }
 
     if TYPE_CHECKING:
         project_key: pulumi.Output[str]
