@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -270,3 +273,30 @@ def test_preview_needs_no_token_and_makes_no_request(emulator: Emulator) -> None
     assert emulator.requests() == []
     with pytest.raises(OperationFailed, match="no LaunchDarkly access token"):
         run(provider.create(CreateRequest(URN, inputs, 60, False)))
+
+
+def test_the_plugin_loads_a_kind_when_a_request_first_names_it() -> None:
+    """A program of experiments never loads the other kinds' models (start-up time)."""
+    probe = textwrap.dedent(
+        """
+        import asyncio, sys
+        from pulumi.provider.experimental.provider import CheckRequest
+        from launchdarkly_experiments.native.provider import NativeProvider
+        from launchdarkly_experiments.native.schema import EXPERIMENT_TOKEN
+
+        def kinds():
+            prefix = "launchdarkly_experiments.core.kinds."
+            loaded = [m[len(prefix) :] for m in sys.modules if m.startswith(prefix)]
+            return sorted({m.split(".")[0] for m in loaded})
+
+        provider = NativeProvider(environ={})
+        print(kinds())
+        urn = "urn:pulumi:dev::p::" + EXPERIMENT_TOKEN + "::e"
+        asyncio.run(provider.check(CheckRequest(urn, {}, {}, b"")))
+        print(kinds())
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "['checks', 'experiment', 'operations']"]

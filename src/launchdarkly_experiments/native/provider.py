@@ -45,8 +45,8 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime import rpc
 
 from ..config import SETTINGS, Settings, resolve_settings
+from ..core import kinds as resource_kinds
 from ..core.kind import Observed, ResourceKind, Written
-from ..core.kinds import KINDS
 from ..core.rules import holds_unknown
 from ..core.service import Service, explaining_the_token, log_to_stderr
 from ..errors import ConfigurationError, OperationFailed
@@ -64,12 +64,18 @@ class NativeProvider(Provider):
     def __init__(
         self,
         environ: Mapping[str, str] | None = None,
-        kinds: Sequence[type[ResourceKind[Any]]] = KINDS,
+        kinds: Sequence[type[ResourceKind[Any]]] | None = None,
     ) -> None:
         self._environ = os.environ if environ is None else environ
         self._service = Service()
-        self._kinds = tuple(kinds)
-        self._by_token = {resource_token(kind): kind for kind in self._kinds}
+        # Every kind by default, each imported when a request first names it: a program using
+        # experiments only never loads the models of the other kinds (GetSchema loads them all).
+        self._kinds = None if kinds is None else tuple(kinds)
+        self._by_token: dict[str, type[ResourceKind[Any]] | str] = (
+            {f"{PACKAGE}:index:{name}": name for name in resource_kinds.KIND_NAMES}
+            if self._kinds is None
+            else {resource_token(kind): kind for kind in self._kinds}
+        )
         try:
             self._use_settings(resolve_settings({}, self._environ, namespace=PACKAGE))
         except ConfigurationError as exc:
@@ -123,6 +129,8 @@ class NativeProvider(Provider):
 
     def _kind(self, token: str) -> ResourceKind[Any]:
         kind = self._by_token.get(token)
+        if isinstance(kind, str):
+            kind = self._by_token[token] = getattr(resource_kinds, kind)
         if kind is None:
             raise OperationFailed(
                 f"unknown resource type {token!r}; this provider serves "

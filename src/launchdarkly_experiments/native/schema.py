@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..config import SETTINGS
+from ..core import kinds as resource_kinds
 from ..core.kind import ResourceKind
-from ..core.kinds import KINDS, Experiment
 from ..core.models import field_type, nested_models
 from ..version import VERSION
 
@@ -46,7 +46,7 @@ def type_token(model: type[BaseModel]) -> str:
     return f"{PACKAGE}:index:{getattr(model, 'schema_name', '') or model.__name__}"
 
 
-EXPERIMENT_TOKEN = resource_token(Experiment)
+EXPERIMENT_TOKEN = f"{PACKAGE}:index:Experiment"
 
 
 def _type_ref(model: type[BaseModel]) -> dict[str, Any]:
@@ -140,8 +140,10 @@ def _resource(kind: type[ResourceKind[Any]]) -> dict[str, Any]:
     }
 
 
-def package_schema(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> dict[str, Any]:
-    """The whole package schema of ``kinds``, as a JSON-ready dict."""
+def package_schema(kinds: Sequence[type[ResourceKind[Any]]] | None = None) -> dict[str, Any]:
+    """The whole package schema of ``kinds`` (by default every kind), as a JSON-ready dict."""
+    if kinds is None:
+        kinds = resource_kinds.KINDS
     type_defs: dict[str, Any] = {}
     for kind in kinds:
         for model in (*nested_models(kind.inputs), *nested_models(kind.outputs)):
@@ -197,7 +199,7 @@ def package_schema(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> dict[str
     }
 
 
-def schema_json(kinds: Sequence[type[ResourceKind[Any]]] = KINDS) -> str:
+def schema_json(kinds: Sequence[type[ResourceKind[Any]]] | None = None) -> str:
     """The schema as committed in schema/schema.json (stable key order, final newline)."""
     return json.dumps(package_schema(kinds), indent=2, ensure_ascii=False) + "\n"
 

@@ -30,8 +30,12 @@ _MODULES = {
     "ExperimentationSettings": "experimentation_settings",
 }
 
+#: The kinds' names, in that order, without importing any kind.
+KIND_NAMES = tuple(_MODULES)
+
 __all__ = [
     "KINDS",
+    "KIND_NAMES",
     "Experiment",
     "ExperimentationSettings",
     "Holdout",
