@@ -10,7 +10,10 @@ gRPC as the engine drives it, against one emulator process):
   declaration; the dynamic adapter's ``__provider`` counted in both, as the engine keeps it);
 * process start to first answered Check (with a token, so the Check makes its reference
   lookups), next to a trivial provider's (``bench/trivial_provider.py``: imports pulumi and
-  nothing of ours), the three started in turn, round by round, medians of the rounds.
+  nothing of ours), the three started in turn, round by round, medians of the rounds;
+* a program's start: a process that imports the SDK and our package and takes the classes it
+  declares resources with, next to one that imports what a no-op dynamic resource needs (a real
+  ``pulumi preview`` starts the program afresh each time).
 
 The stack trace the engine records with each registration is the program's, not the
 provider's: ``bench/real_cli.py`` prints whole checkpoint entries.
@@ -23,6 +26,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -52,6 +56,24 @@ def first_check(start: Callable[[], AbstractContextManager[ProviderHost]]) -> fl
     started = time.perf_counter()
     with start() as host:
         host.check("s", {}, declaration())
+    return time.perf_counter() - started
+
+
+PROGRAM_BASE = "import pulumi, pulumi.dynamic\n"
+PROGRAM_OURS = (
+    "import launchdarkly_experiments as ld\n"
+    "ld.Experiment, ld.ExperimentArgs, ld.IterationArgs, ld.TreatmentArgs, ld.Metric\n"
+)
+
+
+def process_seconds(source: str) -> float:
+    """Wall seconds of a fresh interpreter running ``source``."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", source],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
     return time.perf_counter() - started
 
 
@@ -93,6 +115,24 @@ def main() -> None:
             [
                 [name, f"{statistics.median(t):.3f}", f"{statistics.median(t) / base:.2f}x"]
                 for name, t in times.items()
+            ],
+        )
+        programs = {
+            "pulumi.dynamic only": PROGRAM_BASE,
+            "and launchdarkly_experiments": PROGRAM_BASE + PROGRAM_OURS,
+        }
+        program_times: dict[str, list[float]] = {name: [] for name in programs}
+        for round_ in range(args.startups):
+            names = list(programs) if round_ % 2 == 0 else list(reversed(programs))
+            for name in names:
+                program_times[name].append(process_seconds(programs[name]))
+        base = statistics.median(program_times["pulumi.dynamic only"])
+        table(
+            f"A program's start to its first declaration (median of {args.startups})",
+            ["program", "seconds", "vs pulumi.dynamic only"],
+            [
+                [name, f"{statistics.median(t):.3f}", f"{statistics.median(t) / base:.2f}x"]
+                for name, t in program_times.items()
             ],
         )
         print(f"\nload average after: {os.getloadavg()[0]:.2f}")

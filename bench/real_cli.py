@@ -116,8 +116,8 @@ def noop_program(n: int) -> Callable[[], None]:
 
 def mirror_program(n: int) -> Callable[[], None]:
     """N no-op resources registering exactly an experiment's properties (its declaration, every
-    unset input and computed output as None): what the SDK and the engine cost per property,
-    none of our code running."""
+    unset input and computed output as None), their attributes untracked as ours are: what the
+    SDK and the engine cost per property, none of our code running."""
 
     def program() -> None:
         from bench.trivial_provider import NoOp
@@ -129,7 +129,7 @@ def mirror_program(n: int) -> Callable[[], None]:
             wire = declaration(key=f"exp-{i}", name=f"Experiment {i}")
             for taken_from_config in ("projectKey", "environmentKey", "tags"):
                 wire.pop(taken_from_config)
-            NoOp(f"mirror-{i}", {to_snake(name): wire.get(name) for name in names})
+            NoOp(f"mirror-{i}", {to_snake(name): wire.get(name) for name in names}, untracked=True)
 
     return program
 

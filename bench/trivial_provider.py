@@ -43,6 +43,9 @@ class NoOp(Resource, module="bench", name="NoOp"):
     serializer fails past about 980 calls in one process), the blob a secret.
     """
 
-    def __init__(self, name: str, props: dict[str, Any]) -> None:
+    def __init__(self, name: str, props: dict[str, Any], *, untracked: bool = False) -> None:
         inputs = {"name": name, **props, PROVIDER_KEY: pulumi.Output.secret(_noop_blob())}
         CustomResource.__init__(self, f"pulumi-python:{self._resource_type_name}", name, inputs)
+        if untracked:  # the attributes left to their registration, as ours are
+            for key in inputs:
+                self.__dict__[key]._untrack()

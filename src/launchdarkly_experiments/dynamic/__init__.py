@@ -1,6 +1,7 @@
 """The Pulumi dynamic-provider adapter over ``core``.
 
-``resource`` (the ``Experiment`` resource and its ``*Args`` classes), ``adapter`` (the
-``ResourceProvider`` behind ``launchdarkly_experiments.provider.ExperimentProvider``) and
-``unknowns`` (how the dynamic SDK marks values unknown at preview).
+``resources`` (generated: one resource per kind and its ``*Args`` classes, what a program
+imports), ``resource`` (what they stand on), ``adapter`` (the ``ResourceProvider`` behind each
+class of ``launchdarkly_experiments.provider``, what a provider host imports) and ``unknowns``
+(how the dynamic SDK marks values unknown at preview).
 """
