@@ -24,31 +24,18 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .core.kinds.experiment.models import (
+    from .dynamic.resources import (
+        AnalysisConfigArgs,
+        AnalysisType,
         CorrectionMethod,
         CorrectionScope,
         DataSource,
-        ExperimentType,
-        Methodology,
-        RunningChangePolicy,
-        RunState,
-        StoppedPolicy,
-    )
-    from .core.kinds.metric.models import (
-        AnalysisType,
-        FilterType,
-        MetricKind,
-        SuccessCriteria,
-        UnitAggregationType,
-        UrlKind,
-    )
-    from .core.kinds.metric_group.models import MetricGroupKind
-    from .dynamic.resources import (
-        AnalysisConfigArgs,
         Experiment,
         ExperimentArgs,
         ExperimentationSettings,
         ExperimentationSettingsArgs,
+        ExperimentType,
+        FilterType,
         FlagArgs,
         Holdout,
         HoldoutArgs,
@@ -56,6 +43,7 @@ if TYPE_CHECKING:
         Layer,
         LayerArgs,
         LayerReservationArgs,
+        Methodology,
         Metric,
         MetricArgs,
         MetricDataSourceArgs,
@@ -63,12 +51,20 @@ if TYPE_CHECKING:
         MetricFilterArgs,
         MetricGroup,
         MetricGroupArgs,
+        MetricGroupKind,
         MetricGroupMetricArgs,
+        MetricKind,
         MetricResourceArgs,
         MetricUrlArgs,
         RandomizationUnitArgs,
+        RunningChangePolicy,
+        RunState,
+        StoppedPolicy,
+        SuccessCriteria,
         TreatmentArgs,
         TreatmentParameterArgs,
+        UnitAggregationType,
+        UrlKind,
     )
 
 __all__ = [
@@ -133,8 +129,8 @@ def __getattr__(name: str) -> Any:
     """The resources, their *Args and the enums, from the generated module on first use (PEP 562).
 
     A provider host unpickling ``launchdarkly_experiments.provider`` imports this package and
-    needs none of them: importing them there would cost every host start the models of every
-    kind. The generated module imports every enum it types with.
+    needs none of them. The generated module in turn loads an enum's kind (its models, pydantic)
+    only when the enum is used: a program declaring resources needs neither.
     """
     if name in __all__:
         from .dynamic import resources

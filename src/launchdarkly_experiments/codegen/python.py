@@ -255,7 +255,12 @@ def dynamic_resources(
     # when it uses one of them (``__getattr__``).
     lines += ["", "if TYPE_CHECKING:"]
     for module, names in sorted(imports.items()):
-        lines += [f"    from {module} import (", *(f"        {n}," for n in sorted(names)), "    )"]
+        # ``X as X``: re-exported for type checkers (the package's public names come from here).
+        lines += [
+            f"    from {module} import (",
+            *(f"        {n} as {n}," for n in sorted(names)),
+            "    )",
+        ]
     lines += ["", "_ENUMS = {"]
     for module, names in sorted(imports.items()):
         lines += [f'    "{name}": "{module}",' for name in sorted(names)]

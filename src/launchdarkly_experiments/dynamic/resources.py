@@ -13,25 +13,25 @@ from .resource import Args, DynamicResource
 
 if TYPE_CHECKING:
     from ..core.kinds.experiment.models import (
-        CorrectionMethod,
-        CorrectionScope,
-        DataSource,
-        ExperimentType,
-        Methodology,
-        RunState,
-        RunningChangePolicy,
-        StoppedPolicy,
+        CorrectionMethod as CorrectionMethod,
+        CorrectionScope as CorrectionScope,
+        DataSource as DataSource,
+        ExperimentType as ExperimentType,
+        Methodology as Methodology,
+        RunState as RunState,
+        RunningChangePolicy as RunningChangePolicy,
+        StoppedPolicy as StoppedPolicy,
     )
     from ..core.kinds.metric.models import (
-        AnalysisType,
-        FilterType,
-        MetricKind,
-        SuccessCriteria,
-        UnitAggregationType,
-        UrlKind,
+        AnalysisType as AnalysisType,
+        FilterType as FilterType,
+        MetricKind as MetricKind,
+        SuccessCriteria as SuccessCriteria,
+        UnitAggregationType as UnitAggregationType,
+        UrlKind as UrlKind,
     )
     from ..core.kinds.metric_group.models import (
-        MetricGroupKind,
+        MetricGroupKind as MetricGroupKind,
     )
 
 _ENUMS = {
