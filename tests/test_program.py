@@ -9,8 +9,10 @@ from typing import Any
 import dill
 import pulumi
 import pytest
+from pulumi.runtime.settings import SETTINGS
 
 import launchdarkly_experiments as ld
+from launchdarkly_experiments.dynamic import resource as resource_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,6 +117,38 @@ def test_experiment_registers_camel_case_inputs_and_exposes_snake_case_outputs(
     return pulumi.Output.all(
         exp.experiment_id, exp.current_iteration, exp.iteration, exp.key, exp.urn
     ).apply(check)
+
+
+@pulumi.runtime.test
+def test_attributes_are_left_to_their_registration_and_still_resolve(
+    mocks: RecordingMocks,
+) -> Any:
+    """The SDK waits on every tracked Output together after each answer of the engine; an
+    attribute settles with its registration, so it is not tracked on its own (an apply is)."""
+    exp = make_experiment()
+    attributes = [exp.key, exp.name, exp.experiment_id, exp.current_iteration, exp.description]
+    assert not {attribute._data for attribute in attributes} & SETTINGS.outputs
+    derived = exp.name.apply(lambda name: f"{name}!")
+    assert derived._data in SETTINGS.outputs
+
+    def check(values: list[Any]) -> None:
+        assert values == ["Checkout button placement!", "65f0c0ffee0000000000abcd", None]
+
+    return pulumi.Output.all(derived, exp.experiment_id, exp.description).apply(check)
+
+
+@pulumi.runtime.test
+def test_an_sdk_without_untrack_registers_as_before(
+    mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    monkeypatch.setattr(resource_module, "_UNTRACK", None)
+    exp = make_experiment()
+    assert exp.name._data in SETTINGS.outputs
+
+    def check(experiment_id: str) -> None:
+        assert experiment_id == "65f0c0ffee0000000000abcd"
+
+    return exp.experiment_id.apply(check)
 
 
 @pulumi.runtime.test

@@ -19,6 +19,9 @@ from pulumi import CustomResource
 from pulumi.dynamic import Resource
 from pulumi.dynamic.dynamic import PROVIDER_KEY
 
+#: ``Output._untrack``, looked up on the class (an Output lifts any other attribute into one).
+_UNTRACK = getattr(pulumi.Output, "_untrack", None)
+
 
 class Args:
     """Base of the argument classes: turns itself into the camelCase dict the provider reads."""
@@ -106,8 +109,11 @@ class DynamicResource(Resource):
         # own registration, whose failure the SDK reports already; an ``apply`` on one is
         # tracked as its own Output. So the attributes need no tracking of their own (what
         # the SDK's ``apply`` does for the Output it derives from).
-        for name in props:
-            self.__dict__[name]._untrack()
+        # (pulumi/pulumi#16055 is the SDK's own account of that tracking's cost.) SDKs before
+        # the one-future Output (pulumi/pulumi#22661) have no ``_untrack``: nothing to do there.
+        if _UNTRACK is not None:
+            for name in props:
+                _UNTRACK(self.__dict__[name])
 
     # Only our own property names are translated; user data such as flag keys or treatment
     # names inside maps is left alone. The SDK asks for every property of every registration
