@@ -109,8 +109,8 @@ class DynamicResource(Resource):
         # own registration, whose failure the SDK reports already; an ``apply`` on one is
         # tracked as its own Output. So the attributes need no tracking of their own (what
         # the SDK's ``apply`` does for the Output it derives from).
-        # (pulumi/pulumi#16055 is the SDK's own account of that tracking's cost.) SDKs before
-        # the one-future Output (pulumi/pulumi#22661) have no ``_untrack``: nothing to do there.
+        # (pulumi/pulumi#16055 is the SDK's own account of that tracking's cost.) An SDK
+        # without ``_untrack``, a private method of recent ones, registers as it always did.
         if _UNTRACK is not None:
             for name in props:
                 _UNTRACK(self.__dict__[name])
