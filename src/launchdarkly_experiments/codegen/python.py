@@ -179,9 +179,8 @@ def _resource_class(kind: type[ResourceKind[Any]], provider_blob: str) -> list[s
     # every answer of the engine, about 2 ms per experiment with all of them. It needs them only
     # to turn the engine's numbers (always floats) back into int; the rest are declared for type
     # checkers only.
-    lines += [
-        f"    {name}: pulumi.Output[{value}]" for name, value in _int_typed(declared + computed)
-    ]
+    runtime = [(name, value) for name, value in declared + computed if _is_int(value)]
+    lines += [f"    {name}: pulumi.Output[{value}]" for name, value in runtime]
     lines.append("    if TYPE_CHECKING:")
     for name, value in declared:
         if not _is_int(value):
@@ -206,10 +205,6 @@ def _resource_class(kind: type[ResourceKind[Any]], provider_blob: str) -> list[s
 
 def _is_int(value: str) -> bool:
     return value in ("int", "int | None")
-
-
-def _int_typed(attributes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in attributes if _is_int(value)]
 
 
 def provider_class_name(kind: type[ResourceKind[Any]]) -> str:

@@ -106,9 +106,9 @@ def _kind_section(kind: type[ResourceKind[Any]]) -> list[str]:
         f"* Python: `launchdarkly_experiments.{kind.name}(resource_name, "
         f"args={args}(...), opts=None)`, or the same fields as keyword arguments; type token "
         f"`pulumi-python:dynamic/launchdarkly:{kind.name}`.",
-        f"* Native provider (TypeScript, Go, Python SDK, YAML): `{resource_token(kind)}`, "
+        f"* Native provider (TypeScript, Go, Python SDK, YAML): `{resource_token(kind.name)}`, "
         "inputs in camelCase.",
-        f"* Id: `{kind.id_format}`; `pulumi import {resource_token(kind)} <name> "
+        f"* Id: `{kind.id_format}`; `pulumi import {resource_token(kind.name)} <name> "
         f"{kind.id_format}` (native).",
         f"* Deleting the resource: {kind.on_delete}.",
         "",

@@ -19,6 +19,7 @@ that may reach the network runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -71,10 +72,13 @@ class NativeProvider(Provider):
         # Every kind by default, each imported when a request first names it: a program using
         # experiments only never loads the models of the other kinds (GetSchema loads them all).
         self._kinds = None if kinds is None else tuple(kinds)
-        self._by_token: dict[str, type[ResourceKind[Any]] | str] = (
-            {f"{PACKAGE}:index:{name}": name for name in resource_kinds.KIND_NAMES}
-            if self._kinds is None
-            else {resource_token(kind): kind for kind in self._kinds}
+        given = {kind.name: kind for kind in self._kinds or ()}
+        self._by_token = {
+            resource_token(name): name
+            for name in (resource_kinds.KIND_NAMES if self._kinds is None else given)
+        }
+        self._kind_named: Callable[[str], type[ResourceKind[Any]]] = (
+            functools.partial(getattr, resource_kinds) if self._kinds is None else given.__getitem__
         )
         try:
             self._use_settings(resolve_settings({}, self._environ, namespace=PACKAGE))
@@ -128,15 +132,13 @@ class NativeProvider(Provider):
     # -- check and diff (no I/O beyond the cached reference lookups) --------------------------
 
     def _kind(self, token: str) -> ResourceKind[Any]:
-        kind = self._by_token.get(token)
-        if isinstance(kind, str):
-            kind = self._by_token[token] = getattr(resource_kinds, kind)
-        if kind is None:
+        name = self._by_token.get(token)
+        if name is None:
             raise OperationFailed(
                 f"unknown resource type {token!r}; this provider serves "
                 f"{', '.join(sorted(self._by_token))}"
             )
-        return self._service.kind(kind)
+        return self._service.kind(self._kind_named(name))
 
     async def check(self, request: CheckRequest) -> CheckResponse:
         kind = self._kind(request.type)

@@ -38,15 +38,16 @@ GO_MODULE = "github.com/pulumi-launchdarkly-experiments/pulumi-launchdarkly-expe
 GO_PACKAGE = f"{GO_MODULE}/go/launchdarklyexperiments"
 
 
-def resource_token(kind: type[ResourceKind[Any]]) -> str:
-    return f"{PACKAGE}:index:{kind.name}"
+def resource_token(kind_name: str) -> str:
+    """A kind's resource type token (``launchdarkly-experiments:index:Experiment``)."""
+    return f"{PACKAGE}:index:{kind_name}"
 
 
 def type_token(model: type[BaseModel]) -> str:
     return f"{PACKAGE}:index:{getattr(model, 'schema_name', '') or model.__name__}"
 
 
-EXPERIMENT_TOKEN = f"{PACKAGE}:index:Experiment"
+EXPERIMENT_TOKEN = resource_token("Experiment")
 
 
 def _type_ref(model: type[BaseModel]) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def package_schema(kinds: Sequence[type[ResourceKind[Any]]] | None = None) -> di
                 k: v for k, v in config.items() if v["type"] == "string" and not v.get("secret")
             },
         },
-        "resources": {resource_token(kind): _resource(kind) for kind in kinds},
+        "resources": {resource_token(kind.name): _resource(kind) for kind in kinds},
         "types": type_defs,
         "language": {
             # respectSchemaVersion: the SDKs carry this version instead of a placeholder.
