@@ -62,7 +62,7 @@ def provider_host(
             yield running
         return
     with ProviderHost(
-        None, command=[native_plugin()], env=env, type_token=resource_token(kind)
+        None, command=[native_plugin()], env=env, type_token=resource_token(kind.name)
     ) as running:
         running.configure(dict(settings), secret_keys={"accessToken"} & set(settings))
         yield running

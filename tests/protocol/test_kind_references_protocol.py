@@ -157,4 +157,4 @@ def serve(host: ProviderHost, kind: type[ResourceKind[Any]]) -> None:
         host.serialized_provider = _serialize(True, serialize_provider, provider_class())[0]
         host.type_token = dynamic_token(kind)
     else:
-        host.type_token = resource_token(kind)
+        host.type_token = resource_token(kind.name)

@@ -23,7 +23,7 @@ from .conftest import TOKEN, api_calls, provider_host
 
 GROUPS = "/api/v2/projects/lab/metric-groups"
 FUNNEL = f"{GROUPS}/signup-funnel"
-NATIVE = resource_token(MetricGroup)
+NATIVE = resource_token(MetricGroup.name)
 MEMBER = fixture_ids.MEMBER
 CI_MAINTAINER = fixture_ids.member_id("ci-maintainer@example.com")
 
@@ -530,7 +530,7 @@ def check_as(
         host.type_token = f"pulumi-python:dynamic/launchdarkly:{kind.name}"
         host.serialized_provider = ProviderHost(MetricProvider()).serialized_provider
     else:
-        host.type_token = resource_token(kind)
+        host.type_token = resource_token(kind.name)
     try:
         return host.check(name, {}, news)
     finally:
